@@ -1,0 +1,92 @@
+/**
+ * Image preprocessing for the backbones: any image sharp can read → (3, H, W) float32 RGB in [0, 255].
+ *
+ * Policy (documented in docs/sections/backbones.md):
+ * - EXIF orientation is applied first, so features match what the user sees;
+ * - grayscale becomes three equal channels; alpha is flattened onto black (transparent pixels carry no defect
+ *   evidence, and black is what a letterbox border is too); 16-bit samples are reduced to 8 bit;
+ * - resize to the training size with `fit: 'stretch'` (default: fills the frame, aspect ratio not kept — parts are
+ *   usually framed the same way in every image) or `fit: 'letterbox'` (aspect kept, black borders).
+ * The normalisation to the backbone's range happens inside the backbone's ONNX graph.
+ */
+import sharp from 'sharp';
+
+export type FitPolicy = 'stretch' | 'letterbox';
+
+export interface PreprocessOptions {
+  readonly width: number;
+  readonly height: number;
+  readonly fit: FitPolicy;
+}
+
+export const DEFAULT_PREPROCESS: PreprocessOptions = { width: 256, height: 256, fit: 'stretch' };
+
+/** Bumped whenever the pixels this module produces change for the same options (invalidates cached features). */
+const PREPROCESS_VERSION = 1;
+
+/** Stable text identifying the preprocessing, part of the feature-cache key. */
+export function preprocessKey(opts: PreprocessOptions): string {
+  return `v${PREPROCESS_VERSION};${opts.fit};${opts.width}x${opts.height};lanczos3;alpha=black`;
+}
+
+export function validatePreprocess(opts: PreprocessOptions): void {
+  for (const [name, v] of [['width', opts.width], ['height', opts.height]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > 8192) throw new Error(`preprocess: ${name} must be an integer in [1, 8192], got ${v}`);
+  }
+  if (opts.fit !== 'stretch' && opts.fit !== 'letterbox') throw new Error(`preprocess: fit must be 'stretch' or 'letterbox', got ${String(opts.fit)}`);
+}
+
+/** An 8-bit RGB image, channels-last (H, W, 3). */
+export interface Rgb8 {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** Decodes, orients, converts and resizes one image. `name` is used in error messages. */
+export async function loadRgb8(input: string | Buffer, opts: PreprocessOptions, name = typeof input === 'string' ? input : 'image'): Promise<Rgb8> {
+  validatePreprocess(opts);
+  try {
+    const { data, info } = await sharp(input, { failOn: 'error', limitInputPixels: 16384 * 16384 })
+      .autoOrient()
+      .flatten({ background: { r: 0, g: 0, b: 0 } })
+      .toColourspace('srgb')
+      .resize(opts.width, opts.height, {
+        fit: opts.fit === 'stretch' ? 'fill' : 'contain',
+        background: { r: 0, g: 0, b: 0, alpha: 1 },
+        kernel: 'lanczos3',
+      })
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== opts.width || info.height !== opts.height) {
+      throw new Error(`unexpected decoded layout ${info.width}×${info.height}×${info.channels}`);
+    }
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (err) {
+    throw new Error(`preprocess: cannot read ${name}: ${(err as Error).message}`);
+  }
+}
+
+/** Writes (H, W, 3) uint8 as (3, H, W) float32 into `out` at element `offset` (one image of an (N, 3, H, W) batch). */
+export function rgb8ToChw(img: Rgb8, out: Float32Array, offset = 0): void {
+  const plane = img.width * img.height;
+  if (out.length < offset + 3 * plane) throw new Error('preprocess: output buffer too small');
+  const src = img.data;
+  for (let p = 0, i = 0; p < plane; p++, i += 3) {
+    out[offset + p] = src[i];
+    out[offset + plane + p] = src[i + 1];
+    out[offset + 2 * plane + p] = src[i + 2];
+  }
+}
+
+/** Preprocesses a batch into one (N, 3, H, W) float32 tensor buffer. */
+export async function preprocessBatch(inputs: readonly (string | Buffer)[], opts: PreprocessOptions, signal?: AbortSignal): Promise<Float32Array> {
+  const plane = 3 * opts.width * opts.height;
+  const out = new Float32Array(inputs.length * plane);
+  for (let i = 0; i < inputs.length; i++) {
+    signal?.throwIfAborted();
+    rgb8ToChw(await loadRgb8(inputs[i], opts), out, i * plane);
+  }
+  return out;
+}
