@@ -49,9 +49,9 @@ describe('serialization', () => {
     const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
     expect(meta).toEqual({ 'flowspect.kind': 'test', 'flowspect.version': '1' });
     // Trainable params are initializers by default, inputs when asked.
-    expect(model.graph.input.map((v) => v.name)).toEqual(['image']);
+    expect(model.graph!.input!.map((v) => v.name)).toEqual(['image']);
     const train = onnxProto.onnx.ModelProto.decode(serialize(g, { paramsAs: 'inputs' }));
-    expect(train.graph.input.map((v) => v.name)).toEqual(['image', 'w', 'b', 'ln.s', 'ln.b']);
+    expect(train.graph!.input!.map((v) => v.name)).toEqual(['image', 'w', 'b', 'ln.s', 'ln.b']);
   });
 
   test('nodes no output needs are pruned', () => {
@@ -60,7 +60,7 @@ describe('serialization', () => {
     Mul(x, 3); // dead
     g.output('y', Add(x, 1));
     const model = onnxProto.onnx.ModelProto.decode(serialize(g));
-    expect(model.graph.node.map((n) => n.opType)).toEqual(['Add']);
+    expect(model.graph!.node!.map((n) => n.opType)).toEqual(['Add']);
   });
 
   test('an imported model is spliced in as a frozen subgraph', async () => {
