@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+import { appMethods } from './methods/app.js';
+import { jobMethods } from './methods/jobs.js';
+import { projectMethods } from './methods/projects.js';
+
+/**
+ * The one typed contract. Every method the renderer, the CLI and serve mode can call is declared here (by group).
+ * The renderer imports types only; the main process validates every request against these schemas.
+ */
+export const methods = {
+  ...appMethods,
+  ...projectMethods,
+  ...jobMethods,
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+/** What a caller sends (defaults may be omitted). */
+export type RequestOf<M extends MethodName> = z.input<Methods[M]['request']>;
+/** What a caller receives. */
+export type ResponseOf<M extends MethodName> = z.output<Methods[M]['response']>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(methods, name);
+}
+
+export type { EventName, EventPayload, AppEvent } from './events.js';
+export type { ApiErrorBody, ErrorCode } from './errors.js';

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { Id, JobStatus } from './schemas.js';
+
+/** Every event the main process pushes to clients. Transports forward them unchanged. */
+export const eventSchemas = {
+  'job.progress': z.object({
+    jobId: Id,
+    kind: z.string(),
+    fraction: z.number(),
+    etaSeconds: z.number().nullable(),
+    message: z.string(),
+    data: z.unknown().optional(),
+  }),
+  'job.finished': z.object({
+    jobId: Id,
+    kind: z.string(),
+    status: JobStatus,
+    result: z.unknown().optional(),
+    error: z.string().optional(),
+  }),
+  log: z.object({
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    message: z.string(),
+    time: z.string(),
+    data: z.unknown().optional(),
+  }),
+};
+
+export type EventName = keyof typeof eventSchemas;
+export type EventPayload<E extends EventName> = z.infer<(typeof eventSchemas)[E]>;
+export interface AppEvent<E extends EventName = EventName> {
+  readonly event: E;
+  readonly payload: EventPayload<E>;
+}

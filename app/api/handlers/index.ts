@@ -1,0 +1,13 @@
+import type { HandlerContext } from '../../context.js';
+import type { Methods } from '../contract.js';
+import type { HandlerGroup } from '../define.js';
+import { appHandlers } from './app.js';
+import { jobHandlers } from './jobs.js';
+import { projectHandlers } from './projects.js';
+
+/** The one handler table; both transports (IPC and serve mode) dispatch into it. */
+export const handlers: HandlerGroup<Methods, HandlerContext> = {
+  ...appHandlers,
+  ...projectHandlers,
+  ...jobHandlers,
+};

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { defineMethod, Empty } from '../define.js';
+import { AbsPath, ProjectInfo, RecentProject } from '../schemas.js';
+
+export const projectMethods = {
+  'projects.create': defineMethod({
+    summary: 'Create a project folder (SQLite db + blob folders) and open it.',
+    request: z.object({ dir: AbsPath, name: z.string().trim().min(1).max(200).optional() }).strict(),
+    response: ProjectInfo,
+  }),
+  'projects.open': defineMethod({
+    summary: 'Open an existing project folder, migrating its schema forward.',
+    request: z.object({ dir: AbsPath }).strict(),
+    response: ProjectInfo,
+  }),
+  'projects.current': defineMethod({
+    summary: 'The open project, or null.',
+    request: Empty,
+    response: ProjectInfo.nullable(),
+  }),
+  'projects.close': defineMethod({
+    summary: 'Close the open project.',
+    request: Empty,
+    response: z.object({ ok: z.literal(true) }),
+  }),
+  'projects.recent': defineMethod({
+    summary: 'Recently opened projects, newest first.',
+    request: Empty,
+    response: z.array(RecentProject),
+  }),
+  'projects.info': defineMethod({
+    summary: 'Information about a project folder without opening it in the workstation.',
+    request: z.object({ dir: AbsPath }).strict(),
+    response: ProjectInfo,
+  }),
+};

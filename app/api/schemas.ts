@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** Shared building blocks of the contract's schemas. */
+export const Id = z.number().int().positive();
+export const IsoTime = z.string();
+export const AbsPath = z
+  .string()
+  .min(1, 'a path is required')
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'a path may not contain NUL characters');
+
+export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const Job = z.object({
+  id: Id,
+  kind: z.string(),
+  status: JobStatus,
+  progress: z.number(),
+  etaSeconds: z.number().nullable(),
+  message: z.string(),
+  payload: z.unknown(),
+  result: z.unknown().nullable(),
+  error: z.string().nullable(),
+  createdAt: IsoTime,
+  startedAt: IsoTime.nullable(),
+  finishedAt: IsoTime.nullable(),
+  resumable: z.boolean(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const ProjectInfo = z.object({
+  dir: z.string(),
+  name: z.string(),
+  createdAt: IsoTime,
+  appVersion: z.string(),
+  schemaVersion: z.number().int(),
+  counts: z.object({
+    datasets: z.number().int(),
+    images: z.number().int(),
+    models: z.number().int(),
+    jobs: z.number().int(),
+  }),
+});
+export type ProjectInfo = z.infer<typeof ProjectInfo>;
+
+export const RecentProject = z.object({ dir: z.string(), name: z.string(), openedAt: IsoTime, exists: z.boolean() });
+export type RecentProject = z.infer<typeof RecentProject>;

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { EventBus } from './api/event-bus.js';
+import { AppError } from './api/errors.js';
+import type { ProjectInfo } from './api/schemas.js';
+import { JobRunner } from './jobs/runner.js';
+import type { JobKindSpec } from './jobs/kinds.js';
+import { createLogger, type Logger } from './log.js';
+import { markOrphanedJobsInterrupted } from './store/jobs.js';
+import { createProject, openProject, type Project } from './store/project.js';
+import { readProjectInfo } from './store/projects.js';
+import { rememberRecent } from './store/recent.js';
+import { defaultUserDataDir } from './user-data.js';
+
+export type TransportKind = 'ipc' | 'http';
+
+/**
+ * The main process's services, shared by every transport: the open project, the job runner, the event bus and
+ * the logger. Handlers receive it; nothing else holds global state.
+ */
+export class AppContext {
+  readonly events = new EventBus();
+  readonly log: Logger;
+  readonly jobs: JobRunner;
+  private current: Project | null = null;
+
+  constructor(
+    readonly userDataDir: string = defaultUserDataDir(),
+    options: { verbose?: boolean; kinds?: Record<string, JobKindSpec>; logToFile?: boolean } = {},
+  ) {
+    this.log = createLogger({
+      dir: options.logToFile === false ? undefined : path.join(userDataDir, 'logs'),
+      level: options.verbose ? 'debug' : 'info',
+      stderr: options.verbose,
+      bus: this.events,
+    });
+    this.jobs = new JobRunner({ events: this.events, log: this.log, kinds: options.kinds });
+  }
+
+  /** The open project; methods that need one answer `no_project` otherwise. */
+  project(): Project {
+    if (!this.current) throw new AppError('no_project', 'no project is open: create or open one first');
+    return this.current;
+  }
+
+  currentProject(): Project | null {
+    return this.current;
+  }
+
+  createProject(dir: string, name?: string): ProjectInfo {
+    const project = createProject(dir, name);
+    return this.adopt(project);
+  }
+
+  openProject(dir: string): ProjectInfo {
+    const project = openProject(dir);
+    // A job still marked running belongs to a process that is gone: show it as interrupted (resumable if its kind is).
+    markOrphanedJobsInterrupted(project.db);
+    return this.adopt(project);
+  }
+
+  closeProject(): void {
+    this.current?.close();
+    this.current = null;
+  }
+
+  async dispose(): Promise<void> {
+    await this.jobs.shutdown();
+    this.closeProject();
+  }
+
+  private adopt(project: Project): ProjectInfo {
+    this.closeProject();
+    this.current = project;
+    const info = readProjectInfo(project.db, project.dir);
+    rememberRecent(this.userDataDir, project.dir, info.name);
+    this.log.info(`opened project ${project.dir}`);
+    return info;
+  }
+}
+
+/** What every handler receives: the services and the transport the call came through. */
+export interface HandlerContext {
+  readonly app: AppContext;
+  readonly transport: TransportKind;
+}

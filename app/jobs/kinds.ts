@@ -1,0 +1,16 @@
+/**
+ * Every job kind: the module that runs it in a worker thread (exports `run(ctx)`), and whether an interrupted
+ * job of that kind can be resumed. Register a kind with one line here.
+ */
+export interface JobKindSpec {
+  /** File URL of the module (resolved relative to this file so it works from source and when bundled). */
+  readonly module: string;
+  readonly resumable: boolean;
+  readonly summary: string;
+}
+
+const here = (rel: string): string => new URL(rel, import.meta.url).href;
+
+export const jobKinds: Record<string, JobKindSpec> = {
+  'project.verify': { module: here('./verify-project-job.ts'), resumable: false, summary: 'Check the database and every stored file' },
+};

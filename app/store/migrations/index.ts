@@ -1,0 +1,5 @@
+import { initial } from './001-initial.js';
+import type { Migration } from './types.js';
+
+/** Every migration, in order. Append new ones; never edit a landed one. */
+export const migrations: readonly Migration[] = [initial];

@@ -1,0 +1,239 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { dispatch } from '../api/dispatch.js';
+import { AppError, httpStatusFor, toErrorBody, type ApiErrorBody } from '../api/errors.js';
+import type { AppContext } from '../context.js';
+import { mimeTypeOf, parseRange, resolveInside } from './safe-path.js';
+
+export interface ServeOptions {
+  readonly app: AppContext;
+  readonly port?: number;
+  readonly host?: string;
+  /** Fixed token (tests); a random one per start otherwise. */
+  readonly token?: string;
+  /** The built renderer (index.html + assets); the API still works without it. */
+  readonly staticDir?: string;
+  readonly maxBodyBytes?: number;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly origin: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+const COOKIE = 'flowspect_token';
+export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+/** The renderer loads nothing from elsewhere; images come from /files on the same origin as blob/data URLs. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+function safeEqual(a: string, b: string): boolean {
+  const ha = crypto.createHash('sha256').update(a).digest();
+  const hb = crypto.createHash('sha256').update(b).digest();
+  return crypto.timingSafeEqual(ha, hb);
+}
+
+function tokenOf(req: http.IncomingMessage, url: URL): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const header = req.headers['x-flowspect-token'];
+  if (typeof header === 'string') return header;
+  const cookie = req.headers.cookie
+    ?.split(';')
+    .map((c) => c.trim().split('='))
+    .find(([k]) => k === COOKIE);
+  if (cookie?.[1]) return decodeURIComponent(cookie[1]);
+  return url.searchParams.get('token') ?? undefined;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(data), 'cache-control': 'no-store' });
+  res.end(data);
+}
+
+function sendError(res: http.ServerResponse, error: ApiErrorBody): void {
+  sendJson(res, httpStatusFor(error.code), { error });
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new AppError('payload_too_large', `request body of ${declared} bytes exceeds the ${limit}-byte limit`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new AppError('payload_too_large', `request body exceeds the ${limit}-byte limit`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, extraHeaders: Record<string, string> = {}): void {
+  const size = fs.statSync(file).size;
+  const range = parseRange(req.headers.range, size);
+  const headers: Record<string, string | number> = { 'content-type': mimeTypeOf(file), 'accept-ranges': 'bytes', ...extraHeaders };
+  if (range === 'invalid') {
+    res.writeHead(416, { 'content-range': `bytes */${size}` });
+    res.end();
+    return;
+  }
+  if (range) {
+    res.writeHead(206, { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${size}`, 'content-length': range.end - range.start + 1 });
+    if (req.method === 'HEAD') return void res.end();
+    fs.createReadStream(file, range).pipe(res);
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': size });
+  if (req.method === 'HEAD') return void res.end();
+  fs.createReadStream(file).pipe(res);
+}
+
+/**
+ * Serve mode: the same handler table as Electron IPC, over HTTP JSON on 127.0.0.1, with server-sent events.
+ * Every request needs the per-start token (Bearer header, X-Flowspect-Token, the cookie set on first load, or
+ * ?token=). No CORS headers are sent, and requests whose Origin is not this server are refused.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { app } = options;
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? crypto.randomBytes(24).toString('base64url');
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const staticRoot = options.staticDir && fs.existsSync(path.join(options.staticDir, 'index.html')) ? path.resolve(options.staticDir) : undefined;
+  const sseClients = new Set<http.ServerResponse>();
+  let origin = '';
+  let allowedOrigins = new Set<string>();
+
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((err) => {
+      if (!res.headersSent) sendError(res, toErrorBody(err));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('x-frame-options', 'DENY');
+    const url = new URL(req.url ?? '/', origin);
+    const requestOrigin = req.headers.origin;
+    if (requestOrigin && !allowedOrigins.has(requestOrigin)) {
+      return sendError(res, { code: 'forbidden', message: `requests from origin ${requestOrigin} are refused` });
+    }
+    const given = tokenOf(req, url);
+    if (!given || !safeEqual(given, token)) {
+      return sendError(res, { code: 'unauthorized', message: 'missing or wrong token: open the URL printed by `flowspect serve`' });
+    }
+    // Remember the token in a same-site cookie so the page's own asset, file and event requests carry it.
+    if (url.searchParams.has('token')) {
+      res.setHeader('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+    }
+
+    if (url.pathname.startsWith('/api/')) {
+      const method = decodeURIComponent(url.pathname.slice(5));
+      if (method === 'events') return openEventStream(req, res);
+      if (req.method !== 'POST') return sendError(res, { code: 'invalid_request', message: 'API calls use POST' });
+      const type = req.headers['content-type'] ?? '';
+      if (!type.startsWith('application/json')) {
+        return sendError(res, { code: 'invalid_request', message: 'API calls need content-type application/json' });
+      }
+      const body = await readBody(req, maxBody);
+      let params: unknown = {};
+      if (body.length) {
+        try {
+          params = JSON.parse(body.toString('utf8'));
+        } catch (err) {
+          return sendError(res, { code: 'invalid_request', message: `malformed JSON body: ${(err as Error).message}` });
+        }
+      }
+      const reply = await dispatch(method, params, { app, transport: 'http' });
+      return reply.ok ? sendJson(res, 200, { result: reply.result }) : sendError(res, reply.error);
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendError(res, { code: 'invalid_request', message: `${req.method} is not served here` });
+    }
+
+    if (url.pathname.startsWith('/files/')) {
+      const project = app.currentProject();
+      if (!project) return sendError(res, { code: 'no_project', message: 'no project is open' });
+      const file = resolveInside(project.dir, url.pathname.slice('/files/'.length));
+      return serveFile(req, res, file, { 'cache-control': 'no-cache' });
+    }
+
+    if (!staticRoot) {
+      return sendError(res, { code: 'not_found', message: 'the renderer is not built: run `npm run build:renderer`' });
+    }
+    let file: string;
+    try {
+      file = url.pathname === '/' ? path.join(staticRoot, 'index.html') : resolveInside(staticRoot, url.pathname);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'not_found' && !path.extname(url.pathname)) {
+        file = path.join(staticRoot, 'index.html'); // client-side route
+      } else throw err;
+    }
+    const isHtml = file.endsWith('.html');
+    return serveFile(req, res, file, {
+      'cache-control': isHtml ? 'no-store' : 'public, max-age=31536000, immutable',
+      ...(isHtml ? { 'content-security-policy': CONTENT_SECURITY_POLICY } : {}),
+    });
+  }
+
+  function openEventStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    sseClients.add(res);
+    req.on('close', () => sseClients.delete(res));
+  }
+
+  const unsubscribe = app.events.subscribe((e) => {
+    const frame = `event: ${e.event}\ndata: ${JSON.stringify(e.payload)}\n\n`;
+    for (const c of sseClients) c.write(frame);
+  });
+  const heartbeat = setInterval(() => {
+    for (const c of sseClients) c.write(': ping\n\n');
+  }, 15_000);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  origin = `http://${hostForUrl}:${port}`;
+  allowedOrigins = new Set([origin, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    port,
+    token,
+    close: async () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      for (const c of sseClients) c.end();
+      sseClients.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

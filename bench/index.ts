@@ -1,0 +1,17 @@
+/**
+ * Benchmarks: each prints one JSON object (`npm run bench:NAME` or `npx flowspect bench NAME --json`).
+ * Performance targets live here, never in timed tests. Register a benchmark with one line.
+ */
+export interface BenchOptions {
+  /** A smaller, faster variant for smoke runs. */
+  readonly quick: boolean;
+  /** Progress lines (stderr), so stdout stays one JSON object. */
+  readonly log: (message: string) => void;
+}
+
+export interface Benchmark {
+  readonly summary: string;
+  run(options: BenchOptions): Promise<object>;
+}
+
+export const benchmarks: Record<string, Benchmark> = {};

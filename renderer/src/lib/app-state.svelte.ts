@@ -1,0 +1,28 @@
+import type { ResponseOf } from '../../../app/api/contract';
+import { client } from './client';
+
+export type ProjectInfo = NonNullable<ResponseOf<'projects.current'>>;
+export const VIEWS = ['projects', 'dataset', 'synthesis', 'training', 'review', 'reports', 'settings'] as const;
+export type ViewName = (typeof VIEWS)[number];
+
+/** Workstation-wide state: the open project and the active view. Views read it; only methods here change it. */
+class AppState {
+  project = $state<ProjectInfo | null>(null);
+  view = $state<ViewName>('projects');
+  error = $state<string | null>(null);
+
+  async refreshProject(): Promise<void> {
+    this.project = await client.call('projects.current', {});
+  }
+
+  setProject(info: ProjectInfo): void {
+    this.project = info;
+  }
+
+  go(view: ViewName): void {
+    this.view = view;
+    if (typeof location !== 'undefined') location.hash = view;
+  }
+}
+
+export const app = new AppState();
