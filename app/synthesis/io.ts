@@ -1,0 +1,83 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import sharp, { type Metadata } from 'sharp';
+import type { SynthesisParams } from './params.js';
+import type { BinaryMap, Raster } from './raster.js';
+
+/**
+ * Image files ↔ rasters through sharp, keeping what the file has: grey stays grey (1 channel, or 2 with alpha),
+ * 16-bit stays 16-bit.
+ */
+export async function decodeImage(input: string | Buffer, options: { size?: { width: number; height: number } } = {}): Promise<Raster> {
+  const label = typeof input === 'string' ? input : 'image buffer';
+  let meta: Metadata;
+  try {
+    meta = await sharp(input).metadata();
+  } catch (err) {
+    throw new Error(`${label}: cannot be read as an image (${(err as Error).message})`);
+  }
+  const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
+  const grey = meta.channels === 1 || meta.channels === 2 || meta.space === 'b-w' || meta.space === 'grey16';
+  let pipeline = sharp(input).rotate();
+  if (options.size) pipeline = pipeline.resize(options.size.width, options.size.height, { fit: 'fill' });
+  pipeline = pipeline.toColourspace(grey ? (sixteen ? 'grey16' : 'b-w') : sixteen ? 'rgb16' : 'srgb');
+  const { data, info } = await pipeline.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  const channels = info.channels as Raster['channels'];
+  const pixels = sixteen ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) : new Uint8Array(data);
+  return { width: info.width, height: info.height, channels, bitDepth: sixteen ? 16 : 8, data: pixels };
+}
+
+/** Lossless PNG of a raster (8- or 16-bit, grey or colour, with or without alpha). */
+export async function encodePng(r: Raster): Promise<Buffer> {
+  const grey = r.channels <= 2;
+  return sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } })
+    .toColourspace(grey ? (r.bitDepth === 16 ? 'grey16' : 'b-w') : r.bitDepth === 16 ? 'rgb16' : 'srgb')
+    .png()
+    .toBuffer();
+}
+
+/** 8-bit grey PNG of a mask (0 / 255). */
+export async function encodeMaskPng(m: BinaryMap): Promise<Buffer> {
+  return sharp(m.data, { raw: { width: m.width, height: m.height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+}
+
+/** Reads a mask image (any format) as a binary map: non-zero where the first channel is ≥ half scale. */
+export async function decodeMask(input: string | Buffer, width: number, height: number): Promise<BinaryMap> {
+  const r = await decodeImage(input);
+  if (r.width !== width || r.height !== height) {
+    throw new Error(`${typeof input === 'string' ? input : 'mask'}: mask is ${r.width}×${r.height}, image is ${width}×${height}`);
+  }
+  const half = r.bitDepth === 16 ? 32768 : 128;
+  const out = new Uint8Array(width * height);
+  for (let i = 0; i < out.length; i++) out[i] = r.data[i * r.channels] >= half ? 1 : 0;
+  return { width, height, data: out };
+}
+
+const TEXTURE_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.bmp']);
+
+/** Loads every image of a texture folder (at most `limit`, sorted by name so the seed → texture mapping is stable). */
+export async function loadTextures(folder: string, limit = 64): Promise<Raster[]> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (err) {
+    throw new Error(`texture folder '${folder}': cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const files = names.filter((n) => TEXTURE_EXT.has(path.extname(n).toLowerCase())).sort().slice(0, limit);
+  if (files.length === 0) throw new Error(`texture folder '${folder}': contains no images (${[...TEXTURE_EXT].join(', ')})`);
+  return Promise.all(files.map((f) => decodeImage(path.join(folder, f))));
+}
+
+/** Loads the texture folders named by a parameter set's texture contents, keyed by folder. */
+export async function loadTexturesFor(params: SynthesisParams): Promise<Record<string, Raster[]>> {
+  const folders = new Set<string>();
+  for (const d of params.defects) if (d.content.source === 'texture') folders.add(d.content.folder);
+  const out: Record<string, Raster[]> = {};
+  for (const f of folders) out[f] = await loadTextures(f);
+  return out;
+}
+
+/** True when some defect kind may take CutPaste patches from another image (so donors are worth loading). */
+export function wantsDonors(params: SynthesisParams): boolean {
+  return params.defects.some((d) => d.content.source === 'cutpaste' && d.content.otherImage > 0);
+}
