@@ -25,6 +25,8 @@ export { Tensor, type OpRecord, type TensorKind } from './tensor.js';
 export { Graph, type Attr, type GraphOptions, type InitialValue, int, float, ints, floats, str } from './graph.js';
 export { defineGrad, gradRules, type GradContext, type GradRule } from './rules.js';
 export { gradients } from './autodiff.js';
+export { adam, adamw, sgd, type AdamOptions, type OptimizerStep } from './optim.js';
+export { crossEntropy, cosineSimilarity, hinge, type CrossEntropyOptions } from './losses.js';
 export { importOnnx, decodeOnnx, type ImportOptions } from './import.js';
 export { serialize, toModelProto, OPSET, IR_VERSION, type SerializeOptions } from './serialize.js';
 export * from './ops/elementwise.js';

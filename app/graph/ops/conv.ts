@@ -195,9 +195,6 @@ function weightGradient(d: Tensor, x: Tensor, w: Tensor, geom: Geometry): Tensor
 defineGrad('Conv', ({ op: { inputs, attrs }, dOut: [d], needs }) => {
   const [x, w] = inputs;
   const geom = attrs.geom as Geometry;
-  return [
-    needs[0] ? inputGradient(d!, x, w, geom) : null,
-    needs[1] ? weightGradient(d!, x, w, geom) : null,
-    inputs.length > 2 && needs[2] ? ReduceSum(d!, [0, 2, 3], false) : null,
-  ];
+  const grads = [needs[0] ? inputGradient(d!, x, w, geom) : null, needs[1] ? weightGradient(d!, x, w, geom) : null];
+  return inputs.length > 2 ? [...grads, needs[2] ? ReduceSum(d!, [0, 2, 3], false) : null] : grads;
 });
