@@ -14,4 +14,6 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<object>;
 }
 
-export const benchmarks: Record<string, Benchmark> = {};
+export const benchmarks: Record<string, Benchmark> = {
+  synth: { summary: 'Anomaly synthesis samples/s per preset at 256² and 1024², 256² preview latency', run: (o) => import('./synth.js').then((m) => m.run(o)) },
+};

@@ -1,0 +1,58 @@
+import type { BenchOptions } from './index.js';
+import { demoImage } from '../app/synthesis/demo-image.js';
+import { encodeMaskPng, encodePng } from '../app/synthesis/io.js';
+import { builtinPreset, PRESET_NAMES } from '../app/synthesis/presets.js';
+import { synthesize } from '../app/synthesis/synthesize.js';
+
+/**
+ * Synthesis speed on one core (the calling thread): samples/s per preset at 256² and 1024² RGB, and the 256²
+ * preview latency (synthesis alone, and with PNG encoding of image + mask) against the 30 ms target.
+ */
+export async function run(options: BenchOptions): Promise<object> {
+  const sizes = [256, 1024] as const;
+  const samples = { 256: options.quick ? 10 : 60, 1024: options.quick ? 3 : 12 } as const;
+  const results: Record<string, Record<string, { samplesPerSecond: number; meanMs: number; p95Ms: number }>> = {};
+  let worstP95Preview = 0;
+  for (const size of sizes) {
+    const img = demoImage(size, size, { seed: size });
+    for (const name of PRESET_NAMES) {
+      const params = builtinPreset(name);
+      for (let s = 0; s < 3; s++) synthesize(img, params, 10_000 + s); // JIT warm-up
+      const times: number[] = [];
+      for (let s = 0; s < samples[size]; s++) {
+        const t0 = performance.now();
+        synthesize(img, params, s);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const mean = times.reduce((a, b) => a + b, 0) / times.length;
+      const p95 = times[Math.min(times.length - 1, Math.floor(0.95 * times.length))];
+      (results[name] ??= {})[`${size}`] = { samplesPerSecond: round(1000 / mean), meanMs: round(mean), p95Ms: round(p95) };
+      if (size === 256) worstP95Preview = Math.max(worstP95Preview, p95);
+      options.log(`${name} ${size}²: ${round(mean)} ms/sample`);
+    }
+  }
+  const img = demoImage(256, 256);
+  const params = builtinPreset('mixed');
+  const previewTimes: number[] = [];
+  for (let s = 0; s < (options.quick ? 5 : 30); s++) {
+    const t0 = performance.now();
+    const r = synthesize(img, params, s);
+    await Promise.all([encodePng(r.image), encodeMaskPng(r.mask)]);
+    previewTimes.push(performance.now() - t0);
+  }
+  previewTimes.sort((a, b) => a - b);
+  return {
+    benchmark: 'synth',
+    threads: 1,
+    perPreset: results,
+    preview256: {
+      targetMs: 30,
+      worstPresetP95SynthesisMs: round(worstP95Preview),
+      mixedWithPngMedianMs: round(previewTimes[previewTimes.length >> 1]),
+      meetsTarget: worstP95Preview < 30,
+    },
+  };
+}
+
+const round = (v: number): number => Math.round(v * 100) / 100;
