@@ -3,6 +3,9 @@
  * records why, and applies thread settings. Intra-op spinning is off by default: spinning workers steal CPU from
  * the UI and from other jobs on a busy desktop.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda';
@@ -39,6 +42,30 @@ function cudaListed(): boolean {
   }
 }
 
+/**
+ * Whether the CUDA provider library ships next to the ORT binding. Checked first because a failed CUDA load makes
+ * ORT print a loud error on every attempt.
+ */
+function cudaLibraryPresent(): boolean {
+  try {
+    const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const bin = join(pkg, 'bin');
+    const stack = [bin];
+    while (stack.length) {
+      const dir = stack.pop()!;
+      if (!existsSync(dir)) continue;
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) stack.push(join(dir, e.name));
+        else if (/onnxruntime_providers_cuda\.(so|dll)/.test(e.name)) return true;
+      }
+    }
+    return false;
+  } catch {
+    // Unknown layout: let the load attempt decide.
+    return true;
+  }
+}
+
 export async function createSession(model: Uint8Array | string, config: SessionConfig = {}): Promise<Session> {
   const choice = config.provider ?? 'auto';
   if (!['auto', 'cpu', 'cuda'].includes(choice)) throw new Error(`createSession: unknown provider "${String(choice)}"`);
@@ -56,6 +83,7 @@ export async function createSession(model: Uint8Array | string, config: SessionC
   let reason: string;
   if (choice === 'cpu') reason = 'CPU requested';
   else if (!cudaListed()) reason = 'onnxruntime-node does not list the CUDA provider';
+  else if (!cudaLibraryPresent()) reason = 'CUDA provider listed but its library is not installed (CPU-only onnxruntime-node build)';
   else if (cudaFailure !== undefined && choice === 'auto') reason = `CUDA failed to load earlier: ${cudaFailure}`;
   else {
     try {
