@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { appMethods } from './methods/app.js';
 import { jobMethods } from './methods/jobs.js';
 import { projectMethods } from './methods/projects.js';
+import { reviewMethods } from './methods/reviews.js';
 
 /**
  * The one typed contract. Every method the renderer, the CLI and serve mode can call is declared here (by group).
@@ -11,6 +12,7 @@ export const methods = {
   ...appMethods,
   ...projectMethods,
   ...jobMethods,
+  ...reviewMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -4,10 +4,12 @@ import type { HandlerGroup } from '../define.js';
 import { appHandlers } from './app.js';
 import { jobHandlers } from './jobs.js';
 import { projectHandlers } from './projects.js';
+import { reviewHandlers } from './reviews.js';
 
 /** The one handler table; both transports (IPC and serve mode) dispatch into it. */
 export const handlers: HandlerGroup<Methods, HandlerContext> = {
   ...appHandlers,
   ...projectHandlers,
   ...jobHandlers,
+  ...reviewHandlers,
 };

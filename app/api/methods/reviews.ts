@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { defineMethod } from '../define.js';
+import { Id, IsoTime } from '../schemas.js';
+
+export const ReviewDecision = z.enum(['defect', 'false_alarm', 'skip']);
+
+export const Review = z.object({
+  resultId: Id,
+  imageId: Id,
+  modelId: Id,
+  score: z.number(),
+  decision: ReviewDecision,
+  note: z.string(),
+  decidedAt: IsoTime,
+});
+
+export const reviewMethods = {
+  'reviews.set': defineMethod({
+    summary: "Record a reviewer's decision (defect / false alarm / skip) and note on one result; replaces an earlier one.",
+    request: z.object({ resultId: Id, decision: ReviewDecision, note: z.string().max(2000).default('') }).strict(),
+    response: Review,
+  }),
+  'reviews.clear': defineMethod({
+    summary: 'Remove the decision on a result.',
+    request: z.object({ resultId: Id }).strict(),
+    response: z.object({ removed: z.boolean() }),
+  }),
+  'reviews.list': defineMethod({
+    summary: 'Decisions, highest score first; optionally for one model and/or one decision.',
+    request: z.object({ modelId: Id.optional(), decision: ReviewDecision.optional() }).strict(),
+    response: z.array(Review),
+  }),
+  'reviews.addFalseAlarmsToTraining': defineMethod({
+    summary: "Relabel every image reviewed as a false alarm under a model as good + train (undoable), ready to retrain.",
+    request: z.object({ modelId: Id }).strict(),
+    response: z.object({ imageIds: z.array(Id), changed: z.number().int() }),
+  }),
+};

@@ -1,0 +1,100 @@
+import type Database from 'better-sqlite3';
+import { AppError } from '../api/errors.js';
+
+/** A reviewer's decision on one inference result (one image under one model). */
+export type ReviewDecision = 'defect' | 'false_alarm' | 'skip';
+
+export interface Review {
+  readonly resultId: number;
+  readonly imageId: number;
+  readonly modelId: number;
+  readonly score: number;
+  readonly decision: ReviewDecision;
+  readonly note: string;
+  readonly decidedAt: string;
+}
+
+interface ReviewRow {
+  result_id: number;
+  image_id: number;
+  model_id: number;
+  score: number;
+  decision: ReviewDecision;
+  note: string;
+  decided_at: string;
+}
+
+const toReview = (r: ReviewRow): Review => ({
+  resultId: r.result_id,
+  imageId: r.image_id,
+  modelId: r.model_id,
+  score: r.score,
+  decision: r.decision,
+  note: r.note,
+  decidedAt: r.decided_at,
+});
+
+const SELECT = `SELECT rv.result_id, r.image_id, r.model_id, r.score, rv.decision, rv.note, rv.decided_at
+  FROM reviews rv JOIN results r ON r.id = rv.result_id`;
+
+/** Records (or replaces) the decision on a result; the note is kept as given (trimmed). */
+export function setReview(db: Database.Database, resultId: number, decision: ReviewDecision, note: string): Review {
+  return db.transaction(() => {
+    const exists = db.prepare('SELECT 1 FROM results WHERE id = ?').get(resultId);
+    if (!exists) throw new AppError('not_found', `result ${resultId} does not exist`);
+    db.prepare(
+      `INSERT INTO reviews (result_id, decision, note, decided_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(result_id) DO UPDATE SET decision = excluded.decision, note = excluded.note, decided_at = excluded.decided_at`,
+    ).run(resultId, decision, note.trim(), new Date().toISOString());
+    return toReview(db.prepare(`${SELECT} WHERE rv.result_id = ?`).get(resultId) as ReviewRow);
+  })();
+}
+
+export function clearReview(db: Database.Database, resultId: number): boolean {
+  return db.prepare('DELETE FROM reviews WHERE result_id = ?').run(resultId).changes > 0;
+}
+
+export function listReviews(db: Database.Database, filter: { modelId?: number; decision?: ReviewDecision }): Review[] {
+  const rows = db
+    .prepare(
+      `${SELECT} WHERE (@model IS NULL OR r.model_id = @model) AND (@decision IS NULL OR rv.decision = @decision)
+       ORDER BY r.score DESC, rv.result_id`,
+    )
+    .all({ model: filter.modelId ?? null, decision: filter.decision ?? null }) as ReviewRow[];
+  return rows.map(toReview);
+}
+
+export interface RelabelOutcome {
+  readonly imageIds: number[];
+  /** Images whose label or split actually changed. */
+  readonly changed: number;
+}
+
+/**
+ * "Learning from misses": every image a reviewer marked as a false alarm under `modelId` becomes a good training
+ * image (label good, split train). The previous label/split of each changed image is written to the undo log in
+ * the same transaction, so the change can be reverted like any bulk edit.
+ */
+export function addFalseAlarmsToTraining(db: Database.Database, modelId: number): RelabelOutcome {
+  return db.transaction(() => {
+    const model = db.prepare('SELECT 1 FROM models WHERE id = ?').get(modelId);
+    if (!model) throw new AppError('not_found', `model ${modelId} does not exist`);
+    const rows = db
+      .prepare(
+        `SELECT i.id, i.label, i.split FROM reviews rv JOIN results r ON r.id = rv.result_id JOIN images i ON i.id = r.image_id
+         WHERE r.model_id = ? AND rv.decision = 'false_alarm' ORDER BY i.id`,
+      )
+      .all(modelId) as { id: number; label: string; split: string }[];
+    const changed = rows.filter((r) => r.label !== 'good' || r.split !== 'train');
+    const update = db.prepare("UPDATE images SET label = 'good', split = 'train' WHERE id = ?");
+    for (const r of changed) update.run(r.id);
+    if (changed.length) {
+      db.prepare('INSERT INTO undo_log (description, changes_json, created_at) VALUES (?, ?, ?)').run(
+        `add ${changed.length} reviewed false alarm(s) to the training set`,
+        JSON.stringify({ kind: 'images', before: changed.map((r) => ({ id: r.id, label: r.label, split: r.split })) }),
+        new Date().toISOString(),
+      );
+    }
+    return { imageIds: rows.map((r) => r.id), changed: changed.length };
+  })();
+}

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../app/api/dispatch.js';
+import { AppContext } from '../../app/context.js';
+import { tempDir } from '../helpers.js';
+
+const t = tempDir();
+const app = new AppContext(path.join(t.dir, 'user'), { logToFile: false });
+const call = (method: string, params: unknown) => dispatch(method, params, { app, transport: 'http' });
+const ids: { model: number; results: number[]; images: number[] } = { model: 0, results: [], images: [] };
+
+/** A project with one dataset of four test images, one model and a result per image (seeded directly: the fixture). */
+beforeAll(async () => {
+  await call('projects.create', { dir: path.join(t.dir, 'p') });
+  const db = app.project().db;
+  const now = new Date().toISOString();
+  const ds = Number(db.prepare("INSERT INTO datasets (name, source_format, created_at) VALUES ('d', 'folder', ?)").run(now).lastInsertRowid);
+  const img = db.prepare(
+    `INSERT INTO images (dataset_id, path, storage, sha256, width, height, channels, bit_depth, format, label, split, created_at)
+     VALUES (?, ?, 'copy', ?, 8, 8, 3, 8, 'png', ?, 'test', ?)`,
+  );
+  ids.model = Number(
+    db.prepare("INSERT INTO models (name, status, objective, backbone, config_json, created_at, updated_at) VALUES ('m', 'ready', 'clflow', 'b', '{}', ?, ?)").run(now, now)
+      .lastInsertRowid,
+  );
+  const res = db.prepare('INSERT INTO results (image_id, model_id, score, created_at) VALUES (?, ?, ?, ?)');
+  for (const [k, label] of (['defect', 'good', 'defect', 'good'] as const).entries()) {
+    const id = Number(img.run(ds, `images/${k}.png`, `sha${k}`, label, now).lastInsertRowid);
+    ids.images.push(id);
+    ids.results.push(Number(res.run(id, ids.model, k / 10, now).lastInsertRowid));
+  }
+});
+afterAll(async () => {
+  await app.dispose();
+  t.cleanup();
+});
+
+describe('review decisions', () => {
+  it('records, replaces and lists decisions with notes, highest score first', async () => {
+    expect(await call('reviews.set', { resultId: ids.results[0], decision: 'defect', note: ' dent near edge ' })).toMatchObject({
+      ok: true,
+      result: { decision: 'defect', note: 'dent near edge', imageId: ids.images[0] },
+    });
+    await call('reviews.set', { resultId: ids.results[2], decision: 'skip' });
+    await call('reviews.set', { resultId: ids.results[2], decision: 'false_alarm', note: 'reflection' });
+    await call('reviews.set', { resultId: ids.results[3], decision: 'false_alarm' });
+    const list = await call('reviews.list', { modelId: ids.model });
+    expect(list.ok && (list.result as Array<{ resultId: number; decision: string }>).map((r) => [r.resultId, r.decision])).toEqual([
+      [ids.results[3], 'false_alarm'],
+      [ids.results[2], 'false_alarm'],
+      [ids.results[0], 'defect'],
+    ]);
+    const fa = await call('reviews.list', { decision: 'false_alarm' });
+    expect(fa.ok && (fa.result as unknown[]).length).toBe(2);
+  });
+
+  it('rejects unknown results and decisions with a clear error', async () => {
+    expect(await call('reviews.set', { resultId: 999, decision: 'defect' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', message: 'result 999 does not exist' },
+    });
+    const bad = await call('reviews.set', { resultId: ids.results[1], decision: 'maybe' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(!bad.ok && bad.error.message).toContain('decision');
+  });
+
+  it('turns reviewed false alarms into good training images, logged for undo', async () => {
+    const r = await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model });
+    expect(r).toEqual({ ok: true, result: { imageIds: [ids.images[2], ids.images[3]], changed: 2 } });
+    const db = app.project().db;
+    const rows = db.prepare('SELECT id, label, split FROM images ORDER BY id').all();
+    expect(rows).toEqual([
+      { id: ids.images[0], label: 'defect', split: 'test' },
+      { id: ids.images[1], label: 'good', split: 'test' },
+      { id: ids.images[2], label: 'good', split: 'train' },
+      { id: ids.images[3], label: 'good', split: 'train' },
+    ]);
+    const undo = db.prepare('SELECT description, changes_json FROM undo_log ORDER BY id DESC LIMIT 1').get() as { description: string; changes_json: string };
+    expect(undo.description).toContain('2 reviewed false alarm');
+    expect(JSON.parse(undo.changes_json).before).toEqual([
+      { id: ids.images[2], label: 'defect', split: 'test' },
+      { id: ids.images[3], label: 'good', split: 'test' },
+    ]);
+    // Idempotent: running it again changes nothing and logs nothing.
+    expect(await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model })).toMatchObject({ ok: true, result: { changed: 0 } });
+    expect(await call('reviews.addFalseAlarmsToTraining', { modelId: 4242 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('clears a decision', async () => {
+    expect(await call('reviews.clear', { resultId: ids.results[0] })).toEqual({ ok: true, result: { removed: true } });
+    expect(await call('reviews.clear', { resultId: ids.results[0] })).toEqual({ ok: true, result: { removed: false } });
+  });
+});
