@@ -1,0 +1,59 @@
+/**
+ * Decoding and validating ONNX files that come from users: every failure says which file and why.
+ */
+import fs from 'node:fs';
+import onnxProto from 'onnx-proto';
+
+export const { onnx } = onnxProto;
+export type ModelProto = onnxProto.onnx.ModelProto;
+
+export class BackboneFileError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'BackboneFileError';
+  }
+}
+
+/** Reads and decodes an ONNX model; rejects non-ONNX, truncated, external-data and graph-less files. */
+export function readOnnxModel(file: string, bytes?: Uint8Array): ModelProto {
+  let data: Uint8Array;
+  try {
+    data = bytes ?? fs.readFileSync(file);
+  } catch (err) {
+    throw new BackboneFileError(file, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (data.length === 0) throw new BackboneFileError(file, 'the file is empty');
+  let model: ModelProto;
+  try {
+    model = onnx.ModelProto.decode(data);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const truncated = /index out of range/.test(msg);
+    throw new BackboneFileError(file, truncated ? `the ONNX file is truncated (${msg})` : `not an ONNX model (protobuf decoding failed: ${msg})`);
+  }
+  const graph = model.graph;
+  if (!graph || !graph.node || graph.node.length === 0) throw new BackboneFileError(file, 'not an ONNX model (no graph or no nodes)');
+  if (!model.irVersion) throw new BackboneFileError(file, 'not an ONNX model (no IR version)');
+  for (const init of graph.initializer ?? []) {
+    if (init.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+      throw new BackboneFileError(file, `initializer ${init.name} is stored in an external data file; re-export the model with all weights inside the .onnx file`);
+    }
+  }
+  return model;
+}
+
+/** Names of graph inputs that are real inputs (older exporters also list initializers as inputs). */
+export function realInputs(model: ModelProto): onnxProto.onnx.IValueInfoProto[] {
+  const inits = new Set((model.graph!.initializer ?? []).map((t) => t.name));
+  return (model.graph!.input ?? []).filter((i) => !inits.has(i.name!));
+}
+
+/** Static dims of a value's tensor type; symbolic or missing dims are `null`; no shape at all is `undefined`. */
+export function dimsOf(v: onnxProto.onnx.IValueInfoProto): (number | null)[] | undefined {
+  const shape = v.type?.tensorType?.shape;
+  if (!shape) return undefined;
+  return (shape.dim ?? []).map((d) => (d.dimValue != null && Number(d.dimValue) > 0 ? Number(d.dimValue) : null));
+}

@@ -1,0 +1,144 @@
+/**
+ * Builds the built-in backbone `generated/mobilenetv2-imagenet.onnx` from the nsfwjs package, offline and
+ * deterministically, and checks it against `manifest.json` (source file hashes, output hash, taps).
+ *
+ *   npx tsx native-models/build-mobilenetv2.ts                    build if missing or stale (postinstall-safe)
+ *   npx tsx native-models/build-mobilenetv2.ts --force            rebuild
+ *   npx tsx native-models/build-mobilenetv2.ts --update-manifest  rebuild and record new hashes (after a deliberate
+ *                                                                 change of converter, graph serializer or nsfwjs)
+ * The app calls `ensureBuiltinBackbone()` lazily as well, so a failed postinstall only delays the build.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import onnxProto from 'onnx-proto';
+import { type TapSpec, convertMobileNetV2 } from './mobilenetv2/convert.js';
+import { loadNsfwjsMobileNetV2, sha256Hex } from './mobilenetv2/source.js';
+
+export const NATIVE_MODELS_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const MANIFEST_PATH = path.join(NATIVE_MODELS_DIR, 'manifest.json');
+
+export interface BuiltinManifest {
+  name: string;
+  description: string;
+  license: { spdx: string; holder: string; note: string };
+  source: { package: string; version: string; lastImagenetLayer: string; files: { path: string; sha256: string }[] };
+  input: { name: string; layout: string; channels: string; range: [number, number]; normalisation: string; multipleOf: number };
+  taps: TapSpec[];
+  output: { path: string; converter: number; sha256: string };
+}
+
+export function readManifest(file = MANIFEST_PATH): BuiltinManifest {
+  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as BuiltinManifest;
+  if (!m?.source?.files?.length || !Array.isArray(m.taps) || m.taps.length === 0 || !m.output?.path) {
+    throw new Error(`${file}: not a backbone manifest (source.files, taps and output.path are required)`);
+  }
+  return m;
+}
+
+export interface BuildResult {
+  readonly bytes: Uint8Array;
+  readonly sha256: string;
+  readonly sourceFiles: { path: string; sha256: string }[];
+  readonly sourceVersion: string;
+}
+
+/** Converts without writing anything. Throws when the source files differ from the manifest (unless `anySource`). */
+export function convertBuiltin(manifest = readManifest(), options: { anySource?: boolean } = {}): BuildResult {
+  // Layers after lastImagenetLayer are never read, so a tap beyond the ImageNet weights fails as "not a layer".
+  const source = loadNsfwjsMobileNetV2(manifest.source.lastImagenetLayer);
+  if (!options.anySource) {
+    const mismatch = manifest.source.files.filter((f) => source.files.find((s) => s.path === f.path)?.sha256 !== f.sha256);
+    if (mismatch.length || source.packageVersion !== manifest.source.version) {
+      throw new Error(
+        `mobilenetv2: installed nsfwjs@${source.packageVersion} differs from the manifest (nsfwjs@${manifest.source.version}; ` +
+          `${mismatch.map((f) => f.path).join(', ') || 'version'}); install nsfwjs@${manifest.source.version} or re-verify and run --update-manifest`,
+      );
+    }
+  }
+  const model = convertMobileNetV2(source, manifest.taps, {
+    metadata: {
+      'flowspect.backbone': manifest.name,
+      'flowspect.source': `${source.packageName}@${source.packageVersion}`,
+      'flowspect.license': `${manifest.license.spdx}; ${manifest.license.holder}`,
+      'flowspect.taps': JSON.stringify(manifest.taps),
+      'flowspect.converter': String(manifest.output.converter),
+    },
+  });
+  const bytes = onnxProto.onnx.ModelProto.encode(model).finish();
+  return { bytes, sha256: sha256Hex(bytes), sourceFiles: source.files.map((f) => ({ ...f })), sourceVersion: source.packageVersion };
+}
+
+function writeAtomic(file: string, bytes: Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, file);
+}
+
+export interface EnsureResult {
+  readonly path: string;
+  readonly sha256: string;
+  readonly rebuilt: boolean;
+}
+
+/** Files already hashed in this process, by path, with the stat they had then (a changed file is rehashed). */
+const verified = new Map<string, string>();
+const statKey = (file: string) => {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st ? `${st.size}:${st.mtimeMs}:${st.ino}` : '';
+};
+
+/**
+ * Returns the built-in backbone file, building it when missing or when its hash differs from the manifest.
+ * `outDir` lets a packaged app build into a writable folder; default `native-models/generated`.
+ */
+export function ensureBuiltinBackbone(options: { outDir?: string; force?: boolean } = {}): EnsureResult {
+  const manifest = readManifest();
+  const file = options.outDir ? path.join(options.outDir, path.basename(manifest.output.path)) : path.join(NATIVE_MODELS_DIR, manifest.output.path);
+  if (!options.force) {
+    const key = statKey(file);
+    if (key && verified.get(file) === `${key}|${manifest.output.sha256}`) return { path: file, sha256: manifest.output.sha256, rebuilt: false };
+    if (key && sha256Hex(fs.readFileSync(file)) === manifest.output.sha256) {
+      verified.set(file, `${key}|${manifest.output.sha256}`);
+      return { path: file, sha256: manifest.output.sha256, rebuilt: false };
+    }
+  }
+  const built = convertBuiltin(manifest);
+  if (built.sha256 !== manifest.output.sha256) {
+    throw new Error(
+      `mobilenetv2: the converter produced sha256 ${built.sha256}, the manifest records ${manifest.output.sha256 || '(none)'}; ` +
+        'the converter or the graph serializer changed — check the numerical test, then run `npx tsx native-models/build-mobilenetv2.ts --update-manifest`',
+    );
+  }
+  writeAtomic(file, built.bytes);
+  verified.set(file, `${statKey(file)}|${built.sha256}`);
+  return { path: file, sha256: built.sha256, rebuilt: true };
+}
+
+/** Rebuilds, writes the file and records the source and output hashes in the manifest. */
+export function updateManifest(): EnsureResult {
+  const manifest = readManifest();
+  const built = convertBuiltin(manifest, { anySource: true });
+  const file = path.join(NATIVE_MODELS_DIR, manifest.output.path);
+  writeAtomic(file, built.bytes);
+  manifest.source.version = built.sourceVersion;
+  manifest.source.files = built.sourceFiles;
+  manifest.output.sha256 = built.sha256;
+  fs.writeFileSync(MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`);
+  verified.set(file, `${statKey(file)}|${built.sha256}`);
+  return { path: file, sha256: built.sha256, rebuilt: true };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const args = new Set(process.argv.slice(2));
+  try {
+    const t0 = performance.now();
+    const result = args.has('--update-manifest') ? updateManifest() : ensureBuiltinBackbone({ force: args.has('--force') });
+    const ms = Math.round(performance.now() - t0);
+    console.log(JSON.stringify({ ...result, path: path.relative(process.cwd(), result.path), ms }));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+}
