@@ -54,3 +54,17 @@ describe('synthesis form generated from the parameter schema', () => {
     expect(stepFor(1, 16, true)).toBe(1);
   });
 });
+
+describe('slider scales', () => {
+  it('log-scales wide ranges so small areas stay reachable, and round-trips', async () => {
+    const { sliderToValue, valueToSlider, isLogScale } = await import('../../renderer/src/lib/param-form');
+    expect(isLogScale(0.00005, 0.5)).toBe(true);
+    expect(isLogScale(-180, 180)).toBe(false);
+    expect(sliderToValue(0, 0.00005, 0.5, false)).toBe(0.00005);
+    expect(sliderToValue(1000, 0.00005, 0.5, false)).toBe(0.5);
+    const v = sliderToValue(valueToSlider(0.0006, 0.00005, 0.5), 0.00005, 0.5, false);
+    expect(Math.abs(v - 0.0006) / 0.0006).toBeLessThan(0.01);
+    expect(sliderToValue(500, -180, 180, false)).toBe(0);
+    expect(sliderToValue(333, 1, 6, true)).toBe(3);
+  });
+});

@@ -165,3 +165,25 @@ export function stepFor(min: number, max: number, integer: boolean): number {
   if (!Number.isFinite(min) || !Number.isFinite(max) || max <= min) return 0.01;
   return 10 ** Math.floor(Math.log10((max - min) / 200));
 }
+
+/** Sliders over ranges spanning two decades or more (areas, widths) move logarithmically, so small values stay reachable. */
+export function isLogScale(min: number, max: number): boolean {
+  return min > 0 && Number.isFinite(max) && max / min >= 100;
+}
+
+export const SLIDER_STEPS = 1000;
+
+export function sliderToValue(pos: number, min: number, max: number, integer: boolean): number {
+  const t = Math.max(0, Math.min(1, pos / SLIDER_STEPS));
+  const raw = isLogScale(min, max) ? min * (max / min) ** t : min + (max - min) * t;
+  if (integer) return Math.round(raw);
+  // Three significant digits: what a person can tell apart on a slider.
+  return Math.min(max, Math.max(min, Number(raw.toPrecision(3))));
+}
+
+export function valueToSlider(value: number, min: number, max: number): number {
+  if (!Number.isFinite(value)) return 0;
+  const v = Math.max(min, Math.min(max, value));
+  const t = isLogScale(min, max) ? Math.log(v / min) / Math.log(max / min) : max > min ? (v - min) / (max - min) : 0;
+  return Math.round(t * SLIDER_STEPS);
+}
