@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { appMethods } from './methods/app.js';
 import { jobMethods } from './methods/jobs.js';
 import { projectMethods } from './methods/projects.js';
+import { synthesisMethods } from './methods/synthesis.js';
 import { reviewMethods } from './methods/reviews.js';
 
 /**
@@ -11,6 +12,7 @@ import { reviewMethods } from './methods/reviews.js';
 export const methods = {
   ...appMethods,
   ...projectMethods,
+  ...synthesisMethods,
   ...jobMethods,
   ...reviewMethods,
 } as const;

@@ -8,7 +8,10 @@ import type { BinaryMap, Raster } from './raster.js';
  * Image files ↔ rasters through sharp, keeping what the file has: grey stays grey (1 channel, or 2 with alpha),
  * 16-bit stays 16-bit.
  */
-export async function decodeImage(input: string | Buffer, options: { size?: { width: number; height: number } } = {}): Promise<Raster> {
+export async function decodeImage(
+  input: string | Buffer,
+  options: { size?: { width: number; height: number }; maxSide?: number } = {},
+): Promise<Raster> {
   const label = typeof input === 'string' ? input : 'image buffer';
   let meta: Metadata;
   try {
@@ -20,6 +23,7 @@ export async function decodeImage(input: string | Buffer, options: { size?: { wi
   const grey = meta.channels === 1 || meta.channels === 2 || meta.space === 'b-w' || meta.space === 'grey16';
   let pipeline = sharp(input).rotate();
   if (options.size) pipeline = pipeline.resize(options.size.width, options.size.height, { fit: 'fill' });
+  else if (options.maxSide) pipeline = pipeline.resize(options.maxSide, options.maxSide, { fit: 'inside', withoutEnlargement: true });
   pipeline = pipeline.toColourspace(grey ? (sixteen ? 'grey16' : 'b-w') : sixteen ? 'rgb16' : 'srgb');
   const { data, info } = await pipeline.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   const channels = info.channels as Raster['channels'];
@@ -41,11 +45,17 @@ export async function encodeMaskPng(m: BinaryMap): Promise<Buffer> {
   return sharp(m.data, { raw: { width: m.width, height: m.height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
 }
 
-/** Reads a mask image (any format) as a binary map: non-zero where the first channel is ≥ half scale. */
-export async function decodeMask(input: string | Buffer, width: number, height: number): Promise<BinaryMap> {
-  const r = await decodeImage(input);
+/**
+ * Reads a mask image (any format) as a binary map: 1 where the first channel is ≥ half scale. With `resize` a mask of
+ * another size is scaled (nearest neighbour) to width × height; otherwise a size mismatch is an error.
+ */
+export async function decodeMask(input: string | Buffer, width: number, height: number, resize = false): Promise<BinaryMap> {
+  const label = typeof input === 'string' ? input : 'mask';
+  let r = await decodeImage(input);
   if (r.width !== width || r.height !== height) {
-    throw new Error(`${typeof input === 'string' ? input : 'mask'}: mask is ${r.width}×${r.height}, image is ${width}×${height}`);
+    if (!resize) throw new Error(`${label}: mask is ${r.width}×${r.height}, image is ${width}×${height}`);
+    const { data, info } = await sharp(await encodePng(r)).resize(width, height, { fit: 'fill', kernel: 'nearest' }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    r = { width: info.width, height: info.height, channels: 1, bitDepth: 8, data: new Uint8Array(data.buffer, data.byteOffset, width * height) };
   }
   const half = r.bitDepth === 16 ? 32768 : 128;
   const out = new Uint8Array(width * height);

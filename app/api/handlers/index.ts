@@ -4,12 +4,14 @@ import type { HandlerGroup } from '../define.js';
 import { appHandlers } from './app.js';
 import { jobHandlers } from './jobs.js';
 import { projectHandlers } from './projects.js';
+import { synthesisHandlers } from './synthesis.js';
 import { reviewHandlers } from './reviews.js';
 
 /** The one handler table; both transports (IPC and serve mode) dispatch into it. */
 export const handlers: HandlerGroup<Methods, HandlerContext> = {
   ...appHandlers,
   ...projectHandlers,
+  ...synthesisHandlers,
   ...jobHandlers,
   ...reviewHandlers,
 };

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { z } from 'zod';
+import type { HandlerContext } from '../../context.js';
+import type { Project } from '../../store/project.js';
+import type { PresetRecord } from '../../store/presets.js';
+import { createPreset, deletePreset, getPresetByName, listPresets, readSynthesisSources, updatePreset } from '../../store/presets.js';
+import { InvalidParamsError, parseParams, SynthesisParams } from '../../synthesis/params.js';
+import type { SynthesisParams as Params } from '../../synthesis/params.js';
+import { isPresetName, PRESET_DESCRIPTIONS } from '../../synthesis/presets.js';
+import { renderPreviews } from '../../synthesis/preview.js';
+import { AppError } from '../errors.js';
+import type { HandlerGroup } from '../define.js';
+import type { synthesisMethods } from '../methods/synthesis.js';
+
+const toPreset = (p: PresetRecord) => ({
+  ...p,
+  description: p.builtin && isPresetName(p.name) ? PRESET_DESCRIPTIONS[p.name] : '',
+});
+
+function resolveParams(project: Project, preset: string | object): Params {
+  if (typeof preset === 'string') {
+    const stored = getPresetByName(project.db, preset);
+    if (!stored) throw new AppError('not_found', `no synthesis preset named "${preset}" in this project`);
+    return stored.params;
+  }
+  try {
+    return parseParams(preset);
+  } catch (err) {
+    if (err instanceof InvalidParamsError) throw new AppError('invalid_request', err.message, { problems: err.problems });
+    throw err;
+  }
+}
+
+/** Stored image path → absolute file: copies live in the project, references point outside it. */
+const fileOf = (project: Project, p: string, storage: string): string => (storage === 'reference' && path.isAbsolute(p) ? p : project.path(p));
+
+export const synthesisHandlers: HandlerGroup<typeof synthesisMethods, HandlerContext> = {
+  'synthesis.listPresets': (_req, { app }) => listPresets(app.project().db).map(toPreset),
+  'synthesis.createPreset': (req, { app }) => toPreset(createPreset(app.project().db, req.name, req.params)),
+  'synthesis.updatePreset': (req, { app }) => toPreset(updatePreset(app.project().db, req.id, { name: req.name, params: req.params })),
+  'synthesis.deletePreset': (req, { app }) => {
+    deletePreset(app.project().db, req.id);
+    return { ok: true as const };
+  },
+  'synthesis.schema': () => z.toJSONSchema(SynthesisParams) as Record<string, unknown>,
+  'synthesis.preview': async (req, { app }) => {
+    const t0 = performance.now();
+    const project = app.project();
+    const params = resolveParams(project, req.preset);
+    const rows = readSynthesisSources(project.db, req.imageIds);
+    const missing = req.imageIds.filter((id) => !rows.some((r) => r.id === id));
+    if (missing.length > 0) throw new AppError('not_found', `image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found`);
+    const sources = rows.map((r) => ({
+      id: r.id,
+      file: fileOf(project, r.path, r.storage),
+      ignoreFiles: [r.ignoreMaskPath, r.datasetIgnoreMaskPath].filter((p): p is string => p !== null).map((p) => fileOf(project, p, 'copy')),
+    }));
+    try {
+      const items = await renderPreviews(sources, params, req.seed, req.maxSide);
+      return { items: items.map(({ id, defects, ...rest }) => ({ imageId: id, ...rest, defects: [...defects] })), seconds: (performance.now() - t0) / 1000 };
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError('invalid_file', (err as Error).message);
+    }
+  },
+};
