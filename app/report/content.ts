@@ -1,0 +1,328 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import sharp from 'sharp';
+import { averagePrecision, f1Max, imageAuroc, PixelMetricAccumulator, prCurve, rocCurve, statsAtThreshold, type ThresholdStats } from '../eval/index.js';
+import type { Project } from '../store/project.js';
+import { readProjectInfo } from '../store/projects.js';
+import {
+  readDatasetSummary,
+  readModelForReport,
+  readResultsForReport,
+  readTrainingEventsForReport,
+  type ReportBands,
+  type ReportResultRow,
+  type TrainingEventRow,
+} from '../store/reports.js';
+import { APP_VERSION } from '../version.js';
+import { readAnomalyMap, type AnomalyMap } from './anomaly-map.js';
+import { bandsFromModel, computeBands, validateBands, verdictAt, type ResolvedBands, type Verdict } from './bands.js';
+import { ReportError } from './errors.js';
+import { modelCardFromRow, type ModelCard } from './model-card.js';
+import { composeOverlay } from './overlay.js';
+
+export interface ReportOptions {
+  readonly modelId: number;
+  /** Defaults to the model's training dataset; null = every result of the model. */
+  readonly datasetId?: number | null;
+  readonly title?: string;
+  /** Overrides the model's stored bands for this report. */
+  readonly bands?: ReportBands;
+  /** Most parts shown in the gallery (the CSV always lists every image). */
+  readonly galleryLimit?: number;
+  /** Parts per gallery page (one printed page each). */
+  readonly galleryPageSize?: number;
+  /** Longest side of gallery pictures, px. */
+  readonly pictureSize?: number;
+}
+
+/** One result as exported (CSV / JSON) and shown: the stored row plus the verdict at the report's bands. */
+export interface ReportResult extends ReportResultRow {
+  readonly verdict: Verdict;
+}
+
+export interface GalleryItem {
+  readonly rank: number;
+  readonly result: ReportResult;
+  readonly image: string | null;
+  readonly overlay: string | null;
+  readonly problem?: string;
+}
+
+export interface ConfusionAtBands {
+  /** Rows: the image's label; columns: the verdict at the bands. */
+  readonly good: Record<Verdict, number>;
+  readonly defect: Record<Verdict, number>;
+  /** Flagging = review or reject (the accept threshold): what a line with human review catches. */
+  readonly atAccept: ThresholdStats | null;
+  /** Flagging = reject only (the reject threshold): what the line rejects unattended. */
+  readonly atReject: ThresholdStats | null;
+}
+
+export interface ReportContent {
+  readonly title: string;
+  readonly generatedAt: string;
+  readonly appVersion: string;
+  readonly project: { readonly name: string; readonly dir: string };
+  readonly dataset: {
+    readonly id: number;
+    readonly name: string;
+    readonly category: string | null;
+    readonly sourceFormat: string;
+    readonly counts: Record<string, number>;
+    readonly contentHash: string;
+  } | null;
+  readonly model: ModelCard;
+  readonly bands: ResolvedBands;
+  readonly evaluation: { readonly description: string; readonly good: number; readonly defect: number };
+  readonly metrics: {
+    readonly imageAuroc: number | null;
+    readonly averagePrecision: number | null;
+    readonly f1Max: { f1: number; threshold: number; precision: number; recall: number } | null;
+    readonly pixelAuroc: number | null;
+    readonly aupro: number | null;
+    /** Where the pixel metrics came from. */
+    readonly pixelSource: string;
+    readonly notes: readonly string[];
+  };
+  readonly confusion: ConfusionAtBands;
+  readonly verdictCounts: Record<Verdict, number>;
+  readonly reviewCounts: Record<'defect' | 'false_alarm' | 'skip' | 'unreviewed', number>;
+  readonly curves: {
+    readonly roc: ReadonlyArray<readonly [number, number]>;
+    readonly pr: ReadonlyArray<readonly [number, number]>;
+  };
+  readonly scores: { readonly good: number[]; readonly defect: number[]; readonly unlabelled: number[] };
+  readonly training: readonly TrainingEventRow[];
+  readonly gallery: {
+    readonly items: readonly GalleryItem[];
+    readonly flagged: number;
+    readonly limit: number;
+    readonly pageSize: number;
+  };
+  readonly results: readonly ReportResult[];
+}
+
+export interface BuildHooks {
+  readonly signal?: AbortSignal;
+  readonly progress?: (fraction: number, message: string) => void;
+}
+
+/** sha256 over the sorted per-image sha256 list: identical image sets give identical hashes, whatever the order. */
+export function contentHash(imageHashes: readonly string[]): string {
+  return crypto.createHash('sha256').update([...imageHashes].sort().join('\n')).digest('hex');
+}
+
+/** Absolute path of a stored image: copies live in the project, references point outside it. */
+export function imageFile(project: Project, row: Pick<ReportResultRow, 'imagePath'>): string {
+  return path.isAbsolute(row.imagePath) ? row.imagePath : project.path(row.imagePath);
+}
+
+const parseJson = (text: string, what: string): Record<string, unknown> => {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    throw new ReportError('invalid_file', `${what} is not valid JSON`);
+  }
+};
+
+async function readMask(file: string, width: number, height: number): Promise<Uint8Array> {
+  const { data } = await sharp(file).extractChannel(0).resize(width, height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
+  return data;
+}
+
+function safeMetric<T>(notes: string[], what: string, f: () => T): T | null {
+  try {
+    return f();
+  } catch (err) {
+    notes.push(`${what}: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+/** Reads everything a report shows from the project and computes its metrics, charts' data and gallery pictures. */
+export async function buildReportContent(project: Project, options: ReportOptions, hooks: BuildHooks = {}): Promise<ReportContent> {
+  const { signal } = hooks;
+  const progress = hooks.progress ?? (() => {});
+  const galleryLimit = options.galleryLimit ?? 48;
+  const pageSize = options.galleryPageSize ?? 12;
+  if (!Number.isInteger(galleryLimit) || galleryLimit < 0 || galleryLimit > 2000) {
+    throw new ReportError('invalid_request', `galleryLimit must be an integer from 0 to 2000 (got ${galleryLimit})`);
+  }
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
+    throw new ReportError('invalid_request', `galleryPageSize must be an integer from 1 to 100 (got ${pageSize})`);
+  }
+
+  const db = project.db;
+  const modelRow = readModelForReport(db, options.modelId);
+  if (!modelRow) throw new ReportError('not_found', `model ${options.modelId} does not exist in this project`);
+  const datasetId = options.datasetId === undefined ? modelRow.dataset_id : options.datasetId;
+  const dsSummary = datasetId === null ? undefined : readDatasetSummary(db, datasetId);
+  if (datasetId !== null && !dsSummary) throw new ReportError('not_found', `dataset ${datasetId} does not exist in this project`);
+  const rows = readResultsForReport(db, options.modelId, datasetId);
+  if (rows.length === 0) {
+    throw new ReportError(
+      'invalid_request',
+      `model ${options.modelId} has no results${dsSummary ? ` on dataset "${dsSummary.name}"` : ''}: run inference on the images first`,
+    );
+  }
+  const model = modelCardFromRow(modelRow, dsSummary ? { id: dsSummary.id, name: dsSummary.name } : null);
+  progress(0.05, `read ${rows.length} results`);
+
+  // Evaluation set: labelled test images when there are any (the held-out set), else every labelled image.
+  const labelled = rows.filter((r) => r.label !== 'ignore');
+  const tests = labelled.filter((r) => r.split === 'test');
+  const evalRows = tests.length > 0 ? tests : labelled;
+  const evalDescription =
+    tests.length > 0 ? 'labelled images of the test split' : labelled.length > 0 ? 'all labelled images (no test split has results)' : 'none';
+  const scores = evalRows.map((r) => r.score);
+  const labels = evalRows.map((r) => r.label === 'defect');
+
+  const resolved: ResolvedBands = options.bands
+    ? { bands: validateBands(options.bands, 'bands'), source: 'report', method: 'set for this report by the person who generated it' }
+    : (bandsFromModel(parseJson(modelRow.thresholds_json, `model ${modelRow.id} thresholds`)) ??
+      computeBands(evalRows.length > 0 ? scores : rows.map((r) => r.score), evalRows.length > 0 ? labels : rows.map(() => false)));
+  const bands = resolved.bands;
+  const results: ReportResult[] = rows.map((r) => ({ ...r, verdict: verdictAt(r.score, bands) }));
+
+  const notes: string[] = [];
+  const bothClasses = labels.includes(true) && labels.includes(false);
+  if (!bothClasses) notes.push('Image metrics need both good and defective labelled images; this set has only one class.');
+  const imageAurocV = bothClasses ? safeMetric(notes, 'image AUROC', () => imageAuroc(scores, labels)) : null;
+  const apV = bothClasses ? safeMetric(notes, 'average precision', () => averagePrecision(scores, labels)) : null;
+  const f1 = bothClasses ? safeMetric(notes, 'F1-max', () => f1Max(scores, labels)) : null;
+  const roc = bothClasses ? rocCurve(scores, labels, 400).map((p) => [p.fpr, p.tpr] as const) : [];
+  const pr = bothClasses ? prCurve(scores, labels, 400).map((p) => [p.recall, p.precision] as const) : [];
+
+  const confusion: ConfusionAtBands = {
+    good: { accept: 0, review: 0, reject: 0 },
+    defect: { accept: 0, review: 0, reject: 0 },
+    atAccept: bothClasses ? statsAtThreshold(scores, labels, bands.accept) : null,
+    atReject: bothClasses ? statsAtThreshold(scores, labels, bands.reject) : null,
+  };
+  for (const r of evalRows) confusion[r.label === 'defect' ? 'defect' : 'good'][verdictAt(r.score, bands)]++;
+  const verdictCounts: Record<Verdict, number> = { accept: 0, review: 0, reject: 0 };
+  const reviewCounts = { defect: 0, false_alarm: 0, skip: 0, unreviewed: 0 };
+  for (const r of results) {
+    verdictCounts[r.verdict]++;
+    reviewCounts[r.reviewDecision ?? 'unreviewed']++;
+  }
+
+  // Pixel metrics from the stored maps and defect masks of the evaluation set, streamed one image at a time.
+  const modelMetrics = parseJson(modelRow.metrics_json, `model ${modelRow.id} metrics`);
+  let pixelAurocV: number | null = null;
+  let auproV: number | null = null;
+  let pixelSource = 'not available';
+  const withMaps = evalRows.filter((r) => r.mapPath);
+  const defectsWithMasks = withMaps.filter((r) => r.label === 'defect' && r.maskPath);
+  if (bothClasses && withMaps.length === evalRows.length && defectsWithMasks.length === evalRows.filter((r) => r.label === 'defect').length) {
+    const acc = new PixelMetricAccumulator();
+    for (let i = 0; i < withMaps.length; i++) {
+      signal?.throwIfAborted();
+      const r = withMaps[i]!;
+      const map = await readAnomalyMap(project.path(r.mapPath!));
+      const mask = r.label === 'defect' ? await readMask(project.path(r.maskPath!), map.width, map.height) : null;
+      acc.add({ map: map.data, width: map.width, height: map.height, mask });
+      if (i % 8 === 0) progress(0.05 + (0.3 * i) / withMaps.length, `pixel metrics: ${i} of ${withMaps.length} maps`);
+    }
+    pixelAurocV = safeMetric(notes, 'pixel AUROC', () => acc.pixelAuroc());
+    auproV = safeMetric(notes, 'AUPRO', () => acc.aupro(0.3));
+    pixelSource = `computed from ${withMaps.length} stored anomaly maps and ${defectsWithMasks.length} defect masks`;
+  } else {
+    const p = modelMetrics.pixelAuroc;
+    const a = modelMetrics.aupro;
+    if (typeof p === 'number' || typeof a === 'number') {
+      pixelAurocV = typeof p === 'number' ? p : null;
+      auproV = typeof a === 'number' ? a : null;
+      pixelSource = 'as measured at training time (this report’s images lack stored maps or masks)';
+    } else {
+      notes.push('Pixel metrics need a stored anomaly map for every evaluated image and a mask for every defect.');
+    }
+  }
+  progress(0.35, 'metrics done');
+
+  // Gallery: the highest-scoring flagged parts, capped; the CSV lists every image.
+  const flagged = results.filter((r) => r.verdict !== 'accept');
+  const chosen = flagged.slice(0, galleryLimit);
+  const maps = new Map<number, AnomalyMap>();
+  const mapProblems = new Map<number, string>();
+  for (const r of chosen) {
+    signal?.throwIfAborted();
+    if (!r.mapPath) continue;
+    try {
+      maps.set(r.resultId, await readAnomalyMap(project.path(r.mapPath)));
+    } catch (err) {
+      mapProblems.set(r.resultId, (err as Error).message);
+    }
+  }
+  const scale = heatScale([...maps.values()]);
+  const items: GalleryItem[] = [];
+  for (let i = 0; i < chosen.length; i++) {
+    signal?.throwIfAborted();
+    const r = chosen[i]!;
+    try {
+      const pics = await composeOverlay(imageFile(project, r), maps.get(r.resultId) ?? null, { size: options.pictureSize ?? 220, scale });
+      items.push({ rank: i + 1, result: r, image: pics.image, overlay: maps.has(r.resultId) ? pics.overlay : null, problem: mapProblems.get(r.resultId) });
+    } catch (err) {
+      items.push({ rank: i + 1, result: r, image: null, overlay: null, problem: (err as Error).message });
+    }
+    if (i % 4 === 0) progress(0.35 + (0.5 * i) / Math.max(1, chosen.length), `gallery: ${i + 1} of ${chosen.length} parts`);
+  }
+  progress(0.85, 'gallery done');
+
+  const info = readProjectInfo(db, project.dir);
+  return {
+    title: options.title?.trim() || `${info.name} — ${model.name} inspection report`,
+    generatedAt: new Date().toISOString(),
+    appVersion: APP_VERSION,
+    project: { name: info.name, dir: project.dir },
+    dataset: dsSummary
+      ? {
+          id: dsSummary.id,
+          name: dsSummary.name,
+          category: dsSummary.category,
+          sourceFormat: dsSummary.sourceFormat,
+          counts: dsSummary.counts,
+          contentHash: contentHash(dsSummary.imageHashes),
+        }
+      : null,
+    model,
+    bands: resolved,
+    evaluation: { description: evalDescription, good: labels.filter((l) => !l).length, defect: labels.filter(Boolean).length },
+    metrics: {
+      imageAuroc: imageAurocV,
+      averagePrecision: apV,
+      f1Max: f1 ? { f1: f1.f1, threshold: f1.threshold, precision: f1.precision, recall: f1.recall } : null,
+      pixelAuroc: pixelAurocV,
+      aupro: auproV,
+      pixelSource,
+      notes,
+    },
+    confusion,
+    verdictCounts,
+    reviewCounts,
+    curves: { roc, pr },
+    scores: {
+      good: evalRows.filter((r) => r.label === 'good').map((r) => r.score),
+      defect: evalRows.filter((r) => r.label === 'defect').map((r) => r.score),
+      unlabelled: evalRows.length > 0 ? [] : rows.map((r) => r.score),
+    },
+    training: readTrainingEventsForReport(db, options.modelId),
+    gallery: { items, flagged: flagged.length, limit: galleryLimit, pageSize },
+    results,
+  };
+}
+
+/** One colour scale for every gallery picture (so heat is comparable between parts): median to 99.9th percentile. */
+export function heatScale(maps: readonly AnomalyMap[]): { lo: number; hi: number } {
+  const sample: number[] = [];
+  for (const m of maps) {
+    const stride = Math.max(1, Math.floor(m.data.length / 4096));
+    for (let i = 0; i < m.data.length; i += stride) if (Number.isFinite(m.data[i]!)) sample.push(m.data[i]!);
+  }
+  if (sample.length === 0) return { lo: 0, hi: 1 };
+  sample.sort((a, b) => a - b);
+  const lo = sample[Math.floor(sample.length * 0.5)]!;
+  const hi = sample[Math.min(sample.length - 1, Math.floor(sample.length * 0.999))]!;
+  return hi > lo ? { lo, hi } : { lo: sample[0]!, hi: sample.at(-1)! > sample[0]! ? sample.at(-1)! : sample[0]! + 1 };
+}

@@ -1,0 +1,108 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelRowForReport } from '../store/reports.js';
+import { APP_VERSION } from '../version.js';
+import { ReportError } from './errors.js';
+import { describeOnnx, type OnnxTensorInfo } from './onnx-io.js';
+
+/**
+ * The model card: what an engineer receiving a model (or a report) needs to trust and deploy it. Written as JSON
+ * beside every exported ONNX file and shown in every report.
+ */
+export interface ModelCard {
+  readonly format: 'flowspect.model-card/1';
+  readonly id: number;
+  readonly name: string;
+  readonly status: string;
+  readonly objective: string;
+  readonly backbone: string;
+  /** Trainable parameters (the flows and their LayerNorms; the frozen backbone is not counted). */
+  readonly parameters: number | null;
+  readonly trainingSettings: Readonly<Record<string, unknown>>;
+  readonly trainingSeconds: number | null;
+  readonly executionProvider: string | null;
+  readonly trainDataHash: string | null;
+  readonly dataset: { readonly id: number; readonly name: string } | null;
+  readonly thresholds: Readonly<Record<string, unknown>>;
+  readonly scoreNormalisation: Readonly<Record<string, unknown>>;
+  readonly metrics: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly appVersion: string;
+  /** Present on exported cards: the file it describes, as a deployment needs it. */
+  readonly onnx?: {
+    readonly file: string;
+    readonly sha256: string;
+    readonly bytes: number;
+    readonly opset: number | null;
+    readonly inputs: readonly OnnxTensorInfo[];
+    readonly outputs: readonly OnnxTensorInfo[];
+    /** The file's metadata_props, verbatim (thresholds, normalisation, input size live there too). */
+    readonly metadata: Readonly<Record<string, string>>;
+  };
+}
+
+function json(text: string, what: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    throw new ReportError('invalid_file', `${what} is not valid JSON`);
+  }
+}
+
+export function modelCardFromRow(row: ModelRowForReport, dataset: { id: number; name: string } | null): ModelCard {
+  const what = `model ${row.id}`;
+  return {
+    format: 'flowspect.model-card/1',
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    objective: row.objective,
+    backbone: row.backbone,
+    parameters: row.param_count,
+    trainingSettings: json(row.config_json, `${what} config`),
+    trainingSeconds: row.training_seconds,
+    executionProvider: row.execution_provider,
+    trainDataHash: row.train_data_hash,
+    dataset,
+    thresholds: json(row.thresholds_json, `${what} thresholds`),
+    scoreNormalisation: json(row.score_norm_json, `${what} score normalisation`),
+    metrics: json(row.metrics_json, `${what} metrics`),
+    createdAt: row.created_at,
+    appVersion: APP_VERSION,
+  };
+}
+
+/** Adds the exported file's facts (hash, inputs, outputs, metadata_props) to a card. */
+export function withOnnx(card: ModelCard, onnxFile: string): ModelCard {
+  const bytes = fs.readFileSync(onnxFile);
+  const d = describeOnnx(onnxFile);
+  return {
+    ...card,
+    onnx: {
+      file: path.basename(onnxFile),
+      sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+      bytes: bytes.length,
+      opset: d.opset,
+      inputs: d.inputs,
+      outputs: d.outputs,
+      metadata: d.metadata,
+    },
+  };
+}
+
+/** `model.onnx` → `model.card.json`, beside it. */
+export function modelCardPathFor(onnxFile: string): string {
+  const dir = path.dirname(onnxFile);
+  const stem = path.basename(onnxFile).replace(/\.onnx$/i, '');
+  return path.join(dir, `${stem}.card.json`);
+}
+
+/** Writes the card atomically (temp file + rename) so a crash never leaves half a card beside a model. */
+export function writeModelCard(card: ModelCard, file: string): string {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(card, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+  return file;
+}

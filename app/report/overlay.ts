@@ -1,0 +1,79 @@
+import sharp from 'sharp';
+import type { AnomalyMap } from './anomaly-map.js';
+import { colourLut, type ColourMapName } from './colormap.js';
+import { ReportError } from './errors.js';
+
+/** Value range mapped onto the colour map: `lo` and below is transparent, `hi` and above is the hottest colour. */
+export interface HeatScale {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export interface OverlayOptions {
+  /** Longest side of the output pictures, in pixels. */
+  readonly size: number;
+  readonly scale: HeatScale;
+  readonly colourMap?: ColourMapName;
+  /** Opacity of the hottest colour (cooler values fade towards transparent so the part stays visible). */
+  readonly maxAlpha?: number;
+  readonly quality?: number;
+}
+
+export interface OverlayPictures {
+  /** The part itself, JPEG data URI. */
+  readonly image: string;
+  /** The part with its heatmap over it, JPEG data URI. */
+  readonly overlay: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+const dataUri = (buf: Buffer, mime: string): string => `data:${mime};base64,${buf.toString('base64')}`;
+
+/**
+ * Composes the report's gallery pictures: the image (any channels or bit depth, alpha flattened onto white) scaled
+ * to `size`, and the same picture with the anomaly map — upsampled bilinearly to the picture — drawn in a perceptual
+ * colour map whose opacity grows with the anomaly value.
+ */
+export async function composeOverlay(imageFile: string, map: AnomalyMap | null, options: OverlayOptions): Promise<OverlayPictures> {
+  let base: { data: Buffer; info: { width: number; height: number } };
+  try {
+    base = await sharp(imageFile, { limitInputPixels: 1 << 28 })
+      .flatten({ background: '#ffffff' })
+      .resize(options.size, options.size, { fit: 'inside', withoutEnlargement: false })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new ReportError('invalid_file', `image ${imageFile}: ${(err as Error).message}`);
+  }
+  const { width, height } = base.info;
+  const quality = options.quality ?? 78;
+  const encode = (rgb: Buffer) => sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality, mozjpeg: true }).toBuffer();
+  const image = dataUri(await encode(base.data), 'image/jpeg');
+  if (!map) return { image, overlay: image, width, height };
+
+  // Map → 8-bit indices at its own size, then a bilinear resize to the picture (sharp does the interpolation).
+  const { lo, hi } = options.scale;
+  const span = hi > lo ? hi - lo : 1;
+  const idx = Buffer.alloc(map.width * map.height);
+  for (let i = 0; i < idx.length; i++) {
+    const v = map.data[i]!;
+    idx[i] = Number.isFinite(v) ? Math.round(Math.min(1, Math.max(0, (v - lo) / span)) * 255) : 0;
+  }
+  const resized = await sharp(idx, { raw: { width: map.width, height: map.height, channels: 1 } })
+    .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  const lut = colourLut(options.colourMap ?? 'inferno');
+  const maxAlpha = options.maxAlpha ?? 0.7;
+  const out = Buffer.alloc(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    const t = resized[p]!;
+    // Alpha ramps in over the lower third so faint background responses do not veil the part.
+    const a = maxAlpha * Math.min(1, (t / 255) * 1.5);
+    for (let c = 0; c < 3; c++) out[p * 3 + c] = Math.round(base.data[p * 3 + c]! * (1 - a) + lut[t * 3 + c]! * a);
+  }
+  return { image, overlay: dataUri(await encode(out), 'image/jpeg'), width, height };
+}

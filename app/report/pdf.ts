@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ReportError } from './errors.js';
+
+/**
+ * Anything that turns a self-contained HTML document into PDF bytes. Headless runs (CLI, serve mode, jobs) use
+ * system Chromium through playwright-core; the Electron shell supplies one built on `webContents.printToPDF`
+ * ({@link electronPdfPrinter}) and registers it with {@link setMainPdfPrinter}.
+ */
+export interface PdfPrinter {
+  readonly name: string;
+  print(html: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+}
+
+/** Flags for a locked-down headless Chromium: no network chatter, no GPU, no first-run UI. */
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+] as const;
+
+export function chromiumPath(): string | null {
+  const candidate = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  return fs.existsSync(candidate) ? candidate : null;
+}
+
+/** Prints with system Chromium. The page may not fetch anything: every request other than data: is aborted. */
+export function chromiumPdfPrinter(executablePath: string): PdfPrinter {
+  return {
+    name: `chromium (${executablePath})`,
+    async print(html, options = {}) {
+      options.signal?.throwIfAborted();
+      let chromium: typeof import('playwright-core').chromium;
+      try {
+        ({ chromium } = await import('playwright-core'));
+      } catch (err) {
+        throw new ReportError('unavailable', `PDF printing needs playwright-core, which is not installed (${(err as Error).message})`);
+      }
+      const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS] });
+      const abort = () => void browser.close().catch(() => {});
+      options.signal?.addEventListener('abort', abort, { once: true });
+      try {
+        const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
+        const page = await context.newPage();
+        await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
+        await page.setContent(html, { waitUntil: 'load', timeout: 120_000 });
+        const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, format: 'A4' });
+        options.signal?.throwIfAborted();
+        return new Uint8Array(pdf);
+      } finally {
+        options.signal?.removeEventListener('abort', abort);
+        await browser.close().catch(() => {});
+      }
+    },
+  };
+}
+
+/** The parts of an Electron BrowserWindow the printer uses (structural, so this file does not import Electron). */
+export interface PrintableWindow {
+  loadFile(file: string): Promise<void>;
+  readonly webContents: {
+    printToPDF(options: { printBackground?: boolean; preferCSSPageSize?: boolean; pageSize?: string }): Promise<Uint8Array>;
+  };
+  destroy(): void;
+}
+
+/**
+ * A printer for the Electron main process: `createWindow` returns a hidden, sandboxed BrowserWindow with
+ * JavaScript disabled (e.g. `new BrowserWindow({ show: false, webPreferences: { sandbox: true, javascript: false } })`).
+ * The HTML goes through a temporary file because data: URLs are size-limited for navigation.
+ */
+export function electronPdfPrinter(createWindow: () => PrintableWindow): PdfPrinter {
+  return {
+    name: 'electron webContents.printToPDF',
+    async print(html, options = {}) {
+      options.signal?.throwIfAborted();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-print-'));
+      const file = path.join(dir, 'report.html');
+      fs.writeFileSync(file, html);
+      const win = createWindow();
+      try {
+        await win.loadFile(file);
+        return await win.webContents.printToPDF({ printBackground: true, preferCSSPageSize: true, pageSize: 'A4' });
+      } finally {
+        win.destroy();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+let mainPrinter: PdfPrinter | null = null;
+
+/** Called once by the Electron main process; report jobs then print there instead of launching Chromium. */
+export function setMainPdfPrinter(printer: PdfPrinter | null): void {
+  mainPrinter = printer;
+}
+
+export function mainPdfPrinter(): PdfPrinter | null {
+  return mainPrinter;
+}
+
+/** The printer to use in this thread: the registered one, else system Chromium, else null. */
+export function defaultPdfPrinter(): PdfPrinter | null {
+  if (mainPrinter) return mainPrinter;
+  const exe = chromiumPath();
+  return exe ? chromiumPdfPrinter(exe) : null;
+}
+
+export const NO_PRINTER_MESSAGE =
+  'no PDF printer is available: install Chromium (Debian: apt install chromium) or set CHROMIUM_PATH, or print from the desktop app';

@@ -1,0 +1,162 @@
+import type { ReportBands } from '../store/reports.js';
+import type { ReportResult } from './content.js';
+import { ReportError } from './errors.js';
+
+/**
+ * Per-image results as CSV (one row per image, RFC 4180) and JSON. Scores are written with JavaScript's shortest
+ * round-trip form, so parsing a file gives back exactly the numbers in the store.
+ */
+export const CSV_COLUMNS = [
+  'image_id',
+  'result_id',
+  'dataset_id',
+  'path',
+  'label',
+  'split',
+  'defect_type',
+  'score',
+  'verdict',
+  'stored_verdict',
+  'review_decision',
+  'review_note',
+  'reviewed_at',
+  'map_path',
+  'execution_provider',
+] as const;
+
+export type CsvRecord = Record<(typeof CSV_COLUMNS)[number], string>;
+
+function cell(v: string | number | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function resultsToCsv(results: readonly ReportResult[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of results) {
+    lines.push(
+      [
+        r.imageId,
+        r.resultId,
+        r.datasetId,
+        r.imagePath,
+        r.label,
+        r.split,
+        r.defectType,
+        r.score,
+        r.verdict,
+        r.storedVerdict,
+        r.reviewDecision,
+        r.reviewNote,
+        r.reviewedAt,
+        r.mapPath,
+        r.executionProvider,
+      ]
+        .map(cell)
+        .join(','),
+    );
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** RFC 4180 parser (quoted fields, doubled quotes, CRLF or LF). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') quoted = false;
+      else field += c;
+      i++;
+      continue;
+    }
+    if (c === '"' && field === '') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+    i++;
+  }
+  if (quoted) throw new ReportError('invalid_file', 'CSV ends inside a quoted field');
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Parses a results CSV written by {@link resultsToCsv} back into records keyed by column. */
+export function parseResultsCsv(text: string): CsvRecord[] {
+  const [header, ...body] = parseCsv(text);
+  if (!header || CSV_COLUMNS.some((c, i) => header[i] !== c)) {
+    throw new ReportError('invalid_file', `not a Flowspect results CSV: header must be ${CSV_COLUMNS.join(',')}`);
+  }
+  return body.map((cells, n) => {
+    if (cells.length !== CSV_COLUMNS.length) throw new ReportError('invalid_file', `CSV row ${n + 2} has ${cells.length} cells, expected ${CSV_COLUMNS.length}`);
+    return Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, cells[i]!])) as CsvRecord;
+  });
+}
+
+export interface ResultsJson {
+  readonly format: 'flowspect.results/1';
+  readonly generatedAt: string;
+  readonly model: { readonly id: number; readonly name: string };
+  readonly dataset: { readonly id: number; readonly name: string } | null;
+  readonly bands: ReportBands;
+  readonly results: ReadonlyArray<{
+    readonly imageId: number;
+    readonly resultId: number;
+    readonly datasetId: number;
+    readonly path: string;
+    readonly label: string;
+    readonly split: string;
+    readonly defectType: string | null;
+    readonly score: number;
+    readonly verdict: string;
+    readonly storedVerdict: string | null;
+    readonly review: { readonly decision: string; readonly note: string; readonly decidedAt: string } | null;
+    readonly mapPath: string | null;
+    readonly executionProvider: string | null;
+  }>;
+}
+
+export function resultsToJson(
+  results: readonly ReportResult[],
+  meta: { generatedAt: string; model: { id: number; name: string }; dataset: { id: number; name: string } | null; bands: ReportBands },
+): ResultsJson {
+  return {
+    format: 'flowspect.results/1',
+    ...meta,
+    results: results.map((r) => ({
+      imageId: r.imageId,
+      resultId: r.resultId,
+      datasetId: r.datasetId,
+      path: r.imagePath,
+      label: r.label,
+      split: r.split,
+      defectType: r.defectType,
+      score: r.score,
+      verdict: r.verdict,
+      storedVerdict: r.storedVerdict,
+      review: r.reviewDecision ? { decision: r.reviewDecision, note: r.reviewNote ?? '', decidedAt: r.reviewedAt ?? '' } : null,
+      mapPath: r.mapPath,
+      executionProvider: r.executionProvider,
+    })),
+  };
+}

@@ -1,0 +1,202 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Reports repository: the `reports` table (one row per generated report, its files relative to the project), and
+ * the read model a report is built from (results of one model joined with their images and reviews).
+ */
+
+export interface ReportBands {
+  /** Scores below `accept` are accepted. */
+  readonly accept: number;
+  /** Scores at or above `reject` are rejected; between the two goes to human review. */
+  readonly reject: number;
+}
+
+export type ReportFileKind = 'html' | 'pdf' | 'csv' | 'json';
+
+export interface ReportRecord {
+  readonly id: number;
+  readonly modelId: number;
+  readonly datasetId: number | null;
+  readonly title: string;
+  readonly bands: ReportBands;
+  /** Project-relative paths of the files written, by kind (pdf absent when no printer was available). */
+  readonly files: Partial<Record<ReportFileKind, string>>;
+  readonly createdAt: string;
+}
+
+interface ReportRow {
+  id: number;
+  model_id: number;
+  dataset_id: number | null;
+  title: string;
+  bands_json: string;
+  files_json: string;
+  created_at: string;
+}
+
+function toRecord(row: ReportRow): ReportRecord {
+  return {
+    id: row.id,
+    modelId: row.model_id,
+    datasetId: row.dataset_id,
+    title: row.title,
+    bands: JSON.parse(row.bands_json) as ReportBands,
+    files: JSON.parse(row.files_json) as ReportRecord['files'],
+    createdAt: row.created_at,
+  };
+}
+
+export function insertReport(
+  db: Database.Database,
+  report: { modelId: number; datasetId: number | null; title: string; bands: ReportBands; files: ReportRecord['files'] },
+): number {
+  const info = db
+    .prepare(
+      'INSERT INTO reports (model_id, dataset_id, title, bands_json, files_json, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    .run(
+      report.modelId,
+      report.datasetId,
+      report.title,
+      JSON.stringify(report.bands),
+      JSON.stringify(report.files),
+      new Date().toISOString(),
+    );
+  return Number(info.lastInsertRowid);
+}
+
+export function updateReportFiles(db: Database.Database, id: number, files: ReportRecord['files']): void {
+  db.prepare('UPDATE reports SET files_json = ? WHERE id = ?').run(JSON.stringify(files), id);
+}
+
+export function getReport(db: Database.Database, id: number): ReportRecord | undefined {
+  const row = db.prepare('SELECT * FROM reports WHERE id = ?').get(id) as ReportRow | undefined;
+  return row && toRecord(row);
+}
+
+export function listReports(db: Database.Database, filter: { modelId?: number; limit?: number } = {}): ReportRecord[] {
+  const rows = db
+    .prepare('SELECT * FROM reports WHERE (@model IS NULL OR model_id = @model) ORDER BY id DESC LIMIT @limit')
+    .all({ model: filter.modelId ?? null, limit: filter.limit ?? 100 }) as ReportRow[];
+  return rows.map(toRecord);
+}
+
+/** The raw model row a report's model card is built from (JSON columns parsed by app/report). */
+export interface ModelRowForReport {
+  id: number;
+  name: string;
+  dataset_id: number | null;
+  status: string;
+  objective: string;
+  backbone: string;
+  config_json: string;
+  param_count: number | null;
+  metrics_json: string;
+  onnx_path: string | null;
+  thresholds_json: string;
+  score_norm_json: string;
+  train_data_hash: string | null;
+  training_seconds: number | null;
+  execution_provider: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export function readModelForReport(db: Database.Database, modelId: number): ModelRowForReport | undefined {
+  return db.prepare('SELECT * FROM models WHERE id = ?').get(modelId) as ModelRowForReport | undefined;
+}
+
+export interface DatasetSummary {
+  readonly id: number;
+  readonly name: string;
+  readonly category: string | null;
+  readonly sourceFormat: string;
+  /** Image counts by label and split (label 'ignore' counted apart). */
+  readonly counts: { total: number; good: number; defect: number; ignore: number; train: number; val: number; test: number };
+  /** sha256 of every image's sha256, sorted, one per line: the same set of files gives the same hash. */
+  readonly imageHashes: string[];
+}
+
+export function readDatasetSummary(db: Database.Database, datasetId: number): DatasetSummary | undefined {
+  const ds = db.prepare('SELECT id, name, category, source_format FROM datasets WHERE id = ?').get(datasetId) as
+    | { id: number; name: string; category: string | null; source_format: string }
+    | undefined;
+  if (!ds) return undefined;
+  const c = db
+    .prepare(
+      `SELECT COUNT(*) AS total,
+        SUM(label = 'good') AS good, SUM(label = 'defect') AS defect, SUM(label = 'ignore') AS ignore,
+        SUM(split = 'train') AS train, SUM(split = 'val') AS val, SUM(split = 'test') AS test
+       FROM images WHERE dataset_id = ?`,
+    )
+    .get(datasetId) as Record<string, number | null>;
+  const n = (k: string): number => Number(c[k] ?? 0);
+  const imageHashes = db.prepare('SELECT sha256 FROM images WHERE dataset_id = ? ORDER BY sha256').pluck().all(datasetId) as string[];
+  return {
+    id: ds.id,
+    name: ds.name,
+    category: ds.category,
+    sourceFormat: ds.source_format,
+    counts: { total: n('total'), good: n('good'), defect: n('defect'), ignore: n('ignore'), train: n('train'), val: n('val'), test: n('test') },
+    imageHashes,
+  };
+}
+
+/** One per-image result as a report shows and exports it. */
+export interface ReportResultRow {
+  readonly resultId: number;
+  readonly imageId: number;
+  readonly datasetId: number;
+  readonly imagePath: string;
+  readonly imageStorage: 'copy' | 'reference';
+  readonly width: number;
+  readonly height: number;
+  readonly label: 'good' | 'defect' | 'ignore';
+  readonly split: 'train' | 'val' | 'test';
+  readonly defectType: string | null;
+  readonly score: number;
+  readonly mapPath: string | null;
+  readonly storedVerdict: 'accept' | 'review' | 'reject' | null;
+  readonly executionProvider: string | null;
+  readonly maskPath: string | null;
+  readonly reviewDecision: 'defect' | 'false_alarm' | 'skip' | null;
+  readonly reviewNote: string | null;
+  readonly reviewedAt: string | null;
+}
+
+/** Every result of a model (optionally on one dataset), highest score first; ties broken by image id. */
+export function readResultsForReport(
+  db: Database.Database,
+  modelId: number,
+  datasetId: number | null,
+): ReportResultRow[] {
+  return db
+    .prepare(
+      `SELECT r.id AS resultId, i.id AS imageId, i.dataset_id AS datasetId, i.path AS imagePath,
+         i.storage AS imageStorage, i.width, i.height, i.label, i.split, i.defect_type AS defectType,
+         r.score, r.map_path AS mapPath, r.verdict AS storedVerdict, r.execution_provider AS executionProvider,
+         m.path AS maskPath, v.decision AS reviewDecision, v.note AS reviewNote, v.decided_at AS reviewedAt
+       FROM results r
+       JOIN images i ON i.id = r.image_id
+       LEFT JOIN masks m ON m.image_id = i.id AND m.kind = 'defect' AND m.format = 'png'
+       LEFT JOIN reviews v ON v.result_id = r.id
+       WHERE r.model_id = @model AND (@dataset IS NULL OR i.dataset_id = @dataset)
+       ORDER BY r.score DESC, i.id ASC`,
+    )
+    .all({ model: modelId, dataset: datasetId }) as ReportResultRow[];
+}
+
+export interface TrainingEventRow {
+  readonly step: number;
+  readonly epoch: number;
+  readonly kind: 'train' | 'val' | 'nan' | 'checkpoint';
+  readonly data: Record<string, unknown>;
+}
+
+export function readTrainingEventsForReport(db: Database.Database, modelId: number): TrainingEventRow[] {
+  const rows = db
+    .prepare('SELECT step, epoch, kind, data_json FROM training_events WHERE model_id = ? ORDER BY step, id')
+    .all(modelId) as Array<{ step: number; epoch: number; kind: TrainingEventRow['kind']; data_json: string }>;
+  return rows.map((r) => ({ step: r.step, epoch: r.epoch, kind: r.kind, data: JSON.parse(r.data_json) as Record<string, unknown> }));
+}
