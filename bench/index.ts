@@ -15,5 +15,6 @@ export interface Benchmark {
 }
 
 export const benchmarks: Record<string, Benchmark> = {
+  backbone: { summary: 'Built-in backbone images/s at 256², batch 1/8, 1/2 threads, with and without preprocessing', run: (o) => import('./backbone.js').then((m) => m.run(o)) },
   synth: { summary: 'Anomaly synthesis samples/s per preset at 256² and 1024², 256² preview latency', run: (o) => import('./synth.js').then((m) => m.run(o)) },
 };

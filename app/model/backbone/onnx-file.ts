@@ -3,16 +3,18 @@
  */
 import fs from 'node:fs';
 import onnxProto from 'onnx-proto';
+import { AppError } from '../../api/errors.js';
 
 export const { onnx } = onnxProto;
 export type ModelProto = onnxProto.onnx.ModelProto;
 
-export class BackboneFileError extends Error {
+/** A user's ONNX file that cannot become a backbone; API code `invalid_file`. */
+export class BackboneFileError extends AppError {
   constructor(
     readonly file: string,
     reason: string,
   ) {
-    super(`${file}: ${reason}`);
+    super('invalid_file', `${file}: ${reason}`, { file, reason });
     this.name = 'BackboneFileError';
   }
 }
