@@ -6,7 +6,7 @@ import path from 'node:path';
 import { dispatch } from '../api/dispatch.js';
 import { AppError, httpStatusFor, toErrorBody, type ApiErrorBody } from '../api/errors.js';
 import type { AppContext } from '../context.js';
-import { mimeTypeOf, parseRange, resolveInside } from './safe-path.js';
+import { mimeTypeOf, parseRange, resolveInside, resolveProjectFile } from './safe-path.js';
 
 export interface ServeOptions {
   readonly app: AppContext;
@@ -28,6 +28,7 @@ export interface RunningServer {
 }
 
 const COOKIE = 'flowspect_token';
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 /** The renderer loads nothing from elsewhere; images come from /files on the same origin as blob/data URLs. */
 export const CONTENT_SECURITY_POLICY =
@@ -63,32 +64,62 @@ function sendError(res: http.ServerResponse, error: ApiErrorBody): void {
   sendJson(res, httpStatusFor(error.code), { error });
 }
 
+/**
+ * Reads a request body of at most `limit` bytes. Past the limit the rest is drained and discarded (up to
+ * DRAIN_LIMIT, then the socket is dropped) so the client still receives the 413 instead of a reset connection.
+ */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = (size: string): AppError =>
+      new AppError('payload_too_large', `request body of ${size} exceeds the ${limit}-byte limit`, { limit });
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
-      reject(new AppError('payload_too_large', `request body of ${declared} bytes exceeds the ${limit}-byte limit`));
-      req.resume();
+      reject(tooLarge(`${declared} bytes`));
+      drain(req);
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    let done = false;
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        reject(new AppError('payload_too_large', `request body exceeds the ${limit}-byte limit`));
-        req.destroy();
+        done = true;
+        chunks.length = 0;
+        req.off('data', onData);
+        reject(tooLarge('more than that'));
+        drain(req);
         return;
       }
       chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', (err) => {
+      if (!done) reject(err);
+    });
   });
+}
+
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+function drain(req: http.IncomingMessage): void {
+  let discarded = 0;
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DRAIN_LIMIT) req.socket.destroy();
+  });
+  req.resume();
 }
 
 function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, extraHeaders: Record<string, string> = {}): void {
   const size = fs.statSync(file).size;
+  const stream = (range?: { start: number; end: number }): void => {
+    fs.createReadStream(file, range)
+      .on('error', () => res.destroy())
+      .pipe(res);
+  };
   const range = parseRange(req.headers.range, size);
   const headers: Record<string, string | number> = { 'content-type': mimeTypeOf(file), 'accept-ranges': 'bytes', ...extraHeaders };
   if (range === 'invalid') {
@@ -99,12 +130,11 @@ function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: st
   if (range) {
     res.writeHead(206, { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${size}`, 'content-length': range.end - range.start + 1 });
     if (req.method === 'HEAD') return void res.end();
-    fs.createReadStream(file, range).pipe(res);
-    return;
+    return stream(range);
   }
   res.writeHead(200, { ...headers, 'content-length': size });
   if (req.method === 'HEAD') return void res.end();
-  fs.createReadStream(file).pipe(res);
+  stream();
 }
 
 /**
@@ -121,11 +151,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const sseClients = new Set<http.ServerResponse>();
   let origin = '';
   let allowedOrigins = new Set<string>();
+  let allowedHosts = new Set<string>();
+  const loopbackOnly = LOOPBACK_HOSTS.has(host);
 
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((err) => {
-      if (!res.headersSent) sendError(res, toErrorBody(err));
-      else res.destroy();
+      if (res.headersSent) return void res.destroy();
+      // After an oversized body the connection is not reused: the client may still be sending.
+      if (err instanceof AppError && err.code === 'payload_too_large') res.setHeader('connection', 'close');
+      sendError(res, toErrorBody(err));
     });
   });
 
@@ -133,6 +167,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('x-frame-options', 'DENY');
+    // A loopback server answers only to loopback host names: a DNS-rebinding page arrives with its own Host.
+    if (loopbackOnly && !allowedHosts.has(req.headers.host ?? '')) {
+      return sendError(res, { code: 'forbidden', message: `requests for host ${req.headers.host ?? '(none)'} are refused` });
+    }
     const url = new URL(req.url ?? '/', origin);
     const requestOrigin = req.headers.origin;
     if (requestOrigin && !allowedOrigins.has(requestOrigin)) {
@@ -175,7 +213,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (url.pathname.startsWith('/files/')) {
       const project = app.currentProject();
       if (!project) return sendError(res, { code: 'no_project', message: 'no project is open' });
-      const file = resolveInside(project.dir, url.pathname.slice('/files/'.length));
+      const file = resolveProjectFile(project.dir, url.pathname.slice('/files/'.length));
       return serveFile(req, res, file, { 'cache-control': 'no-cache' });
     }
 
@@ -184,7 +222,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     let file: string;
     try {
-      file = url.pathname === '/' ? path.join(staticRoot, 'index.html') : resolveInside(staticRoot, url.pathname);
+      file = url.pathname === '/' ? path.join(staticRoot, 'index.html') : resolveInside(staticRoot, url.pathname.slice(1));
     } catch (err) {
       if (err instanceof AppError && err.code === 'not_found' && !path.extname(url.pathname)) {
         file = path.join(staticRoot, 'index.html'); // client-side route
@@ -220,7 +258,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   origin = `http://${hostForUrl}:${port}`;
-  allowedOrigins = new Set([origin, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
+  allowedHosts = new Set([`${hostForUrl}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
 
   return {
     url: `${origin}/?token=${token}`,
