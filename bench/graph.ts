@@ -1,0 +1,154 @@
+/**
+ * Graph compiler benchmark: one FastFlow coupling block — channel split, Conv3×3–ReLU–Conv3×3 subnet giving
+ * (s, t), soft clamp 2 (2·tanh(s/2)), affine coupling, NLL — at N=8, C=64, 32×32 and N=8, C=128, 64×64, with 1 and
+ * 2 intra-op threads (spinning off). Reports median forward and train-step (forward + backward + Adam) times.
+ * Target: train ≤ 3.5 × forward.
+ *
+ *   npx tsx bench/graph.ts [--quick]      or   npx flowspect bench graph --json
+ */
+import { pathToFileURL } from 'node:url';
+import ort from 'onnxruntime-node';
+import {
+  Add, Concat, Conv, Exp, Graph, Mul, ReduceMean, ReduceSum, Relu, Split, Sub, Tanh, type Tensor, adam, gradients, serialize,
+} from '../app/graph/index.js';
+import { TrainingLoop, createSession, toOrtFeeds } from '../app/runtime/index.js';
+import type { BenchOptions } from './index.js';
+
+interface Config {
+  readonly n: number;
+  readonly c: number;
+  readonly size: number;
+}
+
+const CONFIGS: Config[] = [
+  { n: 8, c: 64, size: 32 },
+  { n: 8, c: 128, size: 64 },
+];
+const THREADS = [1, 2];
+const TARGET_RATIO = 3.5;
+
+/** Builds the block; returns the graph, its NLL and its params. x: (N, C, H, W) features. */
+function couplingBlock({ n, c, size }: Config) {
+  const g = new Graph({ name: 'fastflow-coupling' });
+  const x = g.input('x', [n, c, size, size]);
+  const half = c / 2;
+  let seed = 1;
+  const rand = (count: number, scale: number) => {
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      out[i] = ((seed / 2 ** 32) * 2 - 1) * scale;
+    }
+    return out;
+  };
+  const w1 = g.param('w1', [c, half, 3, 3], rand(c * half * 9, Math.sqrt(6 / (half * 9))));
+  const b1 = g.param('b1', [c], 0);
+  const w2 = g.param('w2', [c, c, 3, 3], rand(c * c * 9, 0.1 * Math.sqrt(6 / (c * 9))));
+  const b2 = g.param('b2', [c], 0);
+  const [x1, x2] = Split(x, [half, half], 1);
+  const st = Conv(Relu(Conv(x1, w1, b1, { pad: 1 })), w2, b2, { pad: 1 });
+  const [sRaw, t] = Split(st, [half, half], 1);
+  const s = Mul(Tanh(Mul(sRaw, 0.5)), 2); // soft clamp to (−2, 2)
+  const z = Concat([x1, Add(Mul(x2, Exp(s)), t)], 1);
+  const logdet = ReduceSum(s, [1, 2, 3], false); // (N)
+  const nll = ReduceMean(Sub(Mul(ReduceSum(Mul(z, z), [1, 2, 3], false), 0.5), logdet), undefined, false);
+  return { g, x, nll, params: [w1, b1, w2, b2] as Tensor[] };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;
+
+async function measure(config: Config, threads: number, reps: number, log: (m: string) => void) {
+  const { n, c, size } = config;
+  const xData = new Float32Array(n * c * size * size);
+  for (let i = 0; i < xData.length; i++) xData[i] = Math.sin(i * 0.37) * 0.8;
+  const x = new ort.Tensor('float32', xData, [n, c, size, size]);
+
+  // Forward only: params baked in, fetch the loss.
+  const fwd = couplingBlock(config);
+  fwd.g.output('nll', fwd.nll);
+  const fwdSession = await createSession(serialize(fwd.g), { provider: 'cpu', intraOpThreads: threads });
+
+  // Train step: forward + gradients + Adam, params and moments fed back.
+  const t0 = performance.now();
+  const tr = couplingBlock(config);
+  tr.g.output('nll', tr.nll);
+  const step = adam(tr.params, gradients(tr.nll, tr.params), { lr: 1e-4, clipNorm: 10 });
+  const bytes = serialize(tr.g, { paramsAs: 'inputs' });
+  const buildMs = performance.now() - t0;
+  const t1 = performance.now();
+  const trSession = await createSession(bytes, { provider: 'cpu', intraOpThreads: threads });
+  const sessionMs = performance.now() - t1;
+  const loop = new TrainingLoop(trSession, { initial: toOrtFeeds(tr.g.initialValues()), feedback: step.feedback });
+
+  const fwdTimes: number[] = [];
+  const trainTimes: number[] = [];
+  const t2 = performance.now();
+  await loop.step({ x }, ['nll']);
+  const firstTrainMs = performance.now() - t2;
+  await fwdSession.run({ x }, ['nll']);
+  for (let r = 0; r < 2; r++) {
+    await fwdSession.run({ x }, ['nll']);
+    await loop.step({ x }, ['nll']);
+  }
+  // Interleave so background load affects both alike.
+  for (let r = 0; r < reps; r++) {
+    let s = performance.now();
+    await fwdSession.run({ x }, ['nll']);
+    fwdTimes.push(performance.now() - s);
+    s = performance.now();
+    await loop.step({ x }, ['nll']);
+    trainTimes.push(performance.now() - s);
+  }
+  await fwdSession.release();
+  await trSession.release();
+  const forwardMs = median(fwdTimes);
+  const trainMs = median(trainTimes);
+  log(`N=${n} C=${c} ${size}² threads=${threads}: forward ${round(forwardMs)} ms, train ${round(trainMs)} ms (×${round(trainMs / forwardMs)})`);
+  return {
+    n, c, h: size, w: size, threads,
+    forward_ms: round(forwardMs),
+    train_ms: round(trainMs),
+    ratio: round(trainMs / forwardMs),
+    graph_build_ms: round(buildMs),
+    session_create_ms: round(sessionMs),
+    first_train_step_ms: round(firstTrainMs),
+    reps,
+  };
+}
+
+export async function run(options: BenchOptions): Promise<object> {
+  const results = [];
+  for (const config of CONFIGS) {
+    for (const threads of THREADS) {
+      const reps = options.quick ? 3 : config.c >= 128 ? 7 : 15;
+      results.push(await measure(config, threads, reps, options.log));
+    }
+  }
+  const worst = Math.max(...results.map((r) => r.ratio));
+  return {
+    benchmark: 'graph',
+    block: 'FastFlow coupling: split, Conv3×3–ReLU–Conv3×3, soft clamp 2, NLL; Adam with clipping',
+    provider: 'cpu',
+    spinning: false,
+    configs: results,
+    target_ratio: TARGET_RATIO,
+    worst_ratio: worst,
+    meets_target: worst <= TARGET_RATIO,
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const quick = process.argv.includes('--quick');
+  run({ quick, log: (m) => process.stderr.write(`${m}\n`) }).then(
+    (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+    (err) => {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
