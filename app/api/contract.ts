@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { appMethods } from './methods/app.js';
+import { datasetMethods } from './methods/datasets.js';
 import { jobMethods } from './methods/jobs.js';
 import { projectMethods } from './methods/projects.js';
 import { synthesisMethods } from './methods/synthesis.js';
@@ -11,6 +12,7 @@ import { reviewMethods } from './methods/reviews.js';
  */
 export const methods = {
   ...appMethods,
+  ...datasetMethods,
   ...projectMethods,
   ...synthesisMethods,
   ...jobMethods,

@@ -1,9 +1,11 @@
 import { backboneCommand } from './backbone.js';
 import { benchCommand } from './bench.js';
+import { importCommand } from './import.js';
+import { demoCommand } from './demo.js';
 import { projectCommand } from './project.js';
 import { serveCommand } from './serve.js';
 import { synthCommand } from './synth.js';
 import type { CliCommand } from './types.js';
 
 /** Every `flowspect` command. Register a command with one line. */
-export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, synthCommand];
+export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, synthCommand, importCommand, demoCommand];

@@ -12,5 +12,6 @@ export interface JobKindSpec {
 const here = (rel: string): string => new URL(rel, import.meta.url).href;
 
 export const jobKinds: Record<string, JobKindSpec> = {
+  import: { module: here('../dataset/import-job.ts'), resumable: false, summary: 'Import a dataset folder (MVTec AD, BTAD, VisA, generic)' },
   'project.verify': { module: here('./verify-project-job.ts'), resumable: false, summary: 'Check the database and every stored file' },
 };

@@ -1,0 +1,30 @@
+import { openProject } from '../store/project.js';
+import type { JobContext } from '../jobs/types.js';
+import { importDataset, type ImportReport } from './import.js';
+import { ImportPayload } from './import-payload.js';
+
+/** Job kind `import`: runs an import in its worker thread and returns the import report as the job result. */
+export async function run(ctx: JobContext): Promise<ImportReport> {
+  const parsed = ImportPayload.safeParse(ctx.payload);
+  if (!parsed.success) throw new Error(`invalid import request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`);
+  const p = parsed.data;
+  const project = openProject(ctx.projectDir);
+  try {
+    const report = await importDataset(project, {
+      source: p.source,
+      format: p.format,
+      storage: p.storage,
+      csv: p.csv,
+      categories: p.categories,
+      namePrefix: p.namePrefix,
+      threads: p.threads,
+      limits: p.maxPixels ? { maxPixels: p.maxPixels } : undefined,
+      signal: ctx.signal,
+      progress: (f, m) => ctx.progress(f, m),
+    });
+    ctx.log('info', `import of ${report.source}: ${report.imported} imported, ${report.duplicates} duplicates, ${report.failed.length} failed`);
+    return report;
+  } finally {
+    project.close();
+  }
+}

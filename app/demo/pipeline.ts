@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { importDataset } from '../dataset/import.js';
+import { createProject, isProjectDir, openProject, type Project } from '../store/project.js';
+import { generateDemoDataset } from './generate.js';
+
+/**
+ * The `flowspect demo` pipeline: an ordered list of steps sharing one context. Each step returns a JSON-able
+ * summary that the command prints under the step's name. Later steps (train, evaluate, report) are appended to
+ * `demoSteps` by the modules that own them.
+ */
+export interface DemoContext {
+  readonly workdir: string;
+  /** Where the generated MVTec-layout images are written. */
+  readonly dataDir: string;
+  readonly project: Project;
+  readonly quick: boolean;
+  readonly signal?: AbortSignal;
+  /** Summaries of the steps run so far, by step name. */
+  readonly results: Record<string, unknown>;
+  log(message: string): void;
+}
+
+export interface DemoStep {
+  readonly name: string;
+  run(ctx: DemoContext): Promise<Record<string, unknown>>;
+}
+
+const generateStep: DemoStep = {
+  name: 'generate',
+  async run(ctx) {
+    const s = await generateDemoDataset({
+      outDir: ctx.dataDir,
+      size: ctx.quick ? 'quick' : 'full',
+      signal: ctx.signal,
+      progress: (f, m) => {
+        if (Math.round(f * 100) % 10 === 0) ctx.log(`generate: ${m}`);
+      },
+    });
+    return { dir: s.outDir, images: s.images, seconds: round(s.seconds), categories: s.categories };
+  },
+};
+
+const importStep: DemoStep = {
+  name: 'import',
+  async run(ctx) {
+    const r = await importDataset(ctx.project, {
+      source: ctx.dataDir,
+      format: 'mvtec',
+      recordAs: 'demo',
+      signal: ctx.signal,
+      progress: (f, m) => {
+        if (Math.round(f * 100) % 20 === 0) ctx.log(`import: ${m}`);
+      },
+    });
+    if (r.failed.length > 0) throw new Error(`demo import failed for ${r.failed.length} files, first: ${r.failed[0].file}: ${r.failed[0].reason}`);
+    return { datasets: r.datasets, imported: r.imported, duplicates: r.duplicates, masks: r.masks, seconds: round(r.seconds) };
+  },
+};
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/** Steps in order. Append later steps here (one line each). */
+export const demoSteps: DemoStep[] = [generateStep, importStep];
+
+/** Creates (or reopens) the demo project under `workdir` and runs every step; returns the step summaries. */
+export async function runDemo(options: { workdir: string; quick: boolean; signal?: AbortSignal; log?: (m: string) => void }) {
+  const workdir = path.resolve(options.workdir);
+  const projectDir = path.join(workdir, 'project');
+  const project = isProjectDir(projectDir) ? openProject(projectDir) : createProject(projectDir, 'Flowspect demo');
+  const results: Record<string, unknown> = {};
+  const ctx: DemoContext = { workdir, dataDir: path.join(workdir, 'data'), project, quick: options.quick, signal: options.signal, results, log: options.log ?? (() => {}) };
+  const started = performance.now();
+  try {
+    for (const step of demoSteps) {
+      ctx.log(`step ${step.name}`);
+      results[step.name] = await step.run(ctx);
+    }
+  } finally {
+    project.close();
+  }
+  return { workdir, project: projectDir, quick: options.quick, seconds: round((performance.now() - started) / 1000), steps: results };
+}

@@ -1,0 +1,354 @@
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { Project } from './project.js';
+
+export type ImageLabel = 'good' | 'defect' | 'ignore';
+export type ImageSplit = 'train' | 'val' | 'test';
+
+export interface ImageRow {
+  readonly id: number;
+  readonly datasetId: number;
+  readonly path: string;
+  readonly storage: 'copy' | 'reference';
+  readonly sha256: string;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly bitDepth: number;
+  readonly format: string;
+  readonly label: ImageLabel;
+  readonly split: ImageSplit;
+  readonly defectType: string | null;
+  readonly category: string | null;
+  readonly note: string;
+  readonly phash: string | null;
+  readonly thumbnailPath: string | null;
+  readonly createdAt: string;
+}
+
+/** A page row: the image plus what list views show next to it. */
+export interface ImageListItem extends ImageRow {
+  readonly tags: string[];
+  readonly hasMask: boolean;
+  /** Score under the query's model, when the query names one. */
+  readonly score: number | null;
+}
+
+interface Row {
+  id: number;
+  dataset_id: number;
+  path: string;
+  storage: 'copy' | 'reference';
+  sha256: string;
+  width: number;
+  height: number;
+  channels: number;
+  bit_depth: number;
+  format: string;
+  label: ImageLabel;
+  split: ImageSplit;
+  defect_type: string | null;
+  category: string | null;
+  note: string;
+  phash: string | null;
+  thumbnail_path: string | null;
+  created_at: string;
+}
+
+const toImage = (r: Row): ImageRow => ({
+  id: r.id,
+  datasetId: r.dataset_id,
+  path: r.path,
+  storage: r.storage,
+  sha256: r.sha256,
+  width: r.width,
+  height: r.height,
+  channels: r.channels,
+  bitDepth: r.bit_depth,
+  format: r.format,
+  label: r.label,
+  split: r.split,
+  defectType: r.defect_type,
+  category: r.category,
+  note: r.note,
+  phash: r.phash,
+  thumbnailPath: r.thumbnail_path,
+  createdAt: r.created_at,
+});
+
+/** Absolute path of an image file: copies live in the project, references where they were imported from. */
+export function imageFilePath(project: Project, image: Pick<ImageRow, 'path' | 'storage'>): string {
+  return image.storage === 'copy' ? project.path(image.path) : path.resolve(image.path);
+}
+
+export interface NewImage {
+  readonly datasetId: number;
+  readonly path: string;
+  readonly storage: 'copy' | 'reference';
+  readonly sha256: string;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly bitDepth: number;
+  readonly format: string;
+  readonly label: ImageLabel;
+  readonly split: ImageSplit;
+  readonly defectType: string | null;
+  readonly category: string | null;
+  readonly phash: string | null;
+  readonly thumbnailPath: string | null;
+  /** Project-relative PNG of the image's defect mask. */
+  readonly maskPath: string | null;
+}
+
+/**
+ * Inserts a batch of images (and their masks) in one transaction: all or nothing. Rows whose (dataset, sha256)
+ * already exist are skipped; returns the ids of the inserted rows in input order (null for skipped ones).
+ */
+export function insertImages(db: Database.Database, images: readonly NewImage[]): (number | null)[] {
+  const insert = db.prepare(
+    `INSERT INTO images (dataset_id, path, storage, sha256, width, height, channels, bit_depth, format, label, split,
+       defect_type, category, phash, thumbnail_path, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, sha256) DO NOTHING`,
+  );
+  const mask = db.prepare("INSERT INTO masks (image_id, kind, format, path, updated_at) VALUES (?, 'defect', 'png', ?, ?)");
+  return db.transaction(() => {
+    const now = new Date().toISOString();
+    return images.map((im) => {
+      const info = insert.run(im.datasetId, im.path, im.storage, im.sha256, im.width, im.height, im.channels, im.bitDepth, im.format, im.label, im.split, im.defectType, im.category, im.phash, im.thumbnailPath, now);
+      if (info.changes === 0) return null;
+      const id = Number(info.lastInsertRowid);
+      if (im.maskPath) mask.run(id, im.maskPath, now);
+      return id;
+    });
+  })();
+}
+
+/** The sha256 of every image already in a dataset (for de-duplication before any file is read twice). */
+export function datasetShas(db: Database.Database, datasetId: number): Set<string> {
+  return new Set(db.prepare('SELECT sha256 FROM images WHERE dataset_id = ?').pluck().all(datasetId) as string[]);
+}
+
+export function getImage(db: Database.Database, id: number): ImageRow | undefined {
+  const r = db.prepare('SELECT * FROM images WHERE id = ?').get(id) as Row | undefined;
+  return r && toImage(r);
+}
+
+export function imageTags(db: Database.Database, id: number): string[] {
+  return db.prepare('SELECT tag FROM image_tags WHERE image_id = ? ORDER BY tag').pluck().all(id) as string[];
+}
+
+export interface ImageFilter {
+  readonly datasetId?: number;
+  readonly labels?: readonly ImageLabel[];
+  readonly splits?: readonly ImageSplit[];
+  readonly category?: string;
+  readonly defectType?: string;
+  /** Images carrying every one of these tags. */
+  readonly tags?: readonly string[];
+  readonly hasMask?: boolean;
+  /** Substring of the stored path (case-insensitive). */
+  readonly search?: string;
+  /** Score range under one model's results (inclusive bounds). */
+  readonly score?: { readonly modelId: number; readonly min?: number; readonly max?: number };
+}
+
+export type ImageSort = 'id' | 'path' | 'label' | 'split' | 'created' | 'score';
+
+export interface ImageQuery extends ImageFilter {
+  readonly sort?: ImageSort;
+  readonly order?: 'asc' | 'desc';
+  readonly offset?: number;
+  readonly limit?: number;
+  /** Model whose score is returned (and sorted by); defaults to score.modelId. */
+  readonly scoreModelId?: number;
+}
+
+/** Builds the WHERE clause of a filter; every value is bound. */
+function whereOf(f: ImageFilter, params: unknown[]): string {
+  const clauses: string[] = [];
+  if (f.datasetId !== undefined) {
+    clauses.push('i.dataset_id = ?');
+    params.push(f.datasetId);
+  }
+  if (f.labels && f.labels.length > 0) {
+    clauses.push(`i.label IN (${f.labels.map(() => '?').join(',')})`);
+    params.push(...f.labels);
+  }
+  if (f.splits && f.splits.length > 0) {
+    clauses.push(`i.split IN (${f.splits.map(() => '?').join(',')})`);
+    params.push(...f.splits);
+  }
+  if (f.category !== undefined) {
+    clauses.push('i.category = ?');
+    params.push(f.category);
+  }
+  if (f.defectType !== undefined) {
+    clauses.push('i.defect_type = ?');
+    params.push(f.defectType);
+  }
+  for (const tag of f.tags ?? []) {
+    clauses.push('EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.tag = ?)');
+    params.push(tag);
+  }
+  if (f.hasMask !== undefined) {
+    clauses.push(`${f.hasMask ? '' : 'NOT '}EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'defect')`);
+  }
+  if (f.search) {
+    clauses.push("i.path LIKE ? ESCAPE '\\'");
+    params.push(`%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  if (f.score) {
+    if (f.score.min !== undefined) {
+      clauses.push('r.score >= ?');
+      params.push(f.score.min);
+    }
+    if (f.score.max !== undefined) {
+      clauses.push('r.score <= ?');
+      params.push(f.score.max);
+    }
+  }
+  return clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+}
+
+function joinOf(f: ImageFilter, scoreModelId: number | undefined, params: unknown[]): string {
+  if (f.score) {
+    params.push(f.score.modelId);
+    return 'JOIN results r ON r.image_id = i.id AND r.model_id = ?';
+  }
+  if (scoreModelId !== undefined) {
+    params.push(scoreModelId);
+    return 'LEFT JOIN results r ON r.image_id = i.id AND r.model_id = ?';
+  }
+  return '';
+}
+
+const SORT_COLUMNS: Record<ImageSort, string> = {
+  id: 'i.id',
+  path: 'i.path',
+  label: 'i.label',
+  split: 'i.split',
+  created: 'i.created_at',
+  score: 'r.score',
+};
+
+/** One page of images matching a filter, with the total count; sorted with id as the tie-breaker. */
+export function queryImages(db: Database.Database, q: ImageQuery): { total: number; items: ImageListItem[] } {
+  const scoreModelId = q.scoreModelId ?? q.score?.modelId;
+  const sort = q.sort ?? 'id';
+  if (sort === 'score' && scoreModelId === undefined) throw new Error('sorting by score needs a model (scoreModelId)');
+  const params: unknown[] = [];
+  const join = joinOf(q, scoreModelId, params);
+  const where = whereOf(q, params);
+  const total = (db.prepare(`SELECT COUNT(*) FROM images i ${join} ${where}`).pluck().get(...params) as number) ?? 0;
+  const dir = q.order === 'desc' ? 'DESC' : 'ASC';
+  const orderBy = sort === 'id' ? `i.id ${dir}` : `${SORT_COLUMNS[sort]} ${dir}, i.id ${dir}`;
+  const rows = db
+    .prepare(
+      `SELECT i.*, ${scoreModelId !== undefined ? 'r.score' : 'NULL'} AS score,
+         EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'defect') AS has_mask,
+         (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM image_tags t WHERE t.image_id = i.id ORDER BY tag)) AS tag_list
+       FROM images i ${join} ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+    )
+    .all(...params, q.limit ?? 100, q.offset ?? 0) as (Row & { score: number | null; has_mask: number; tag_list: string | null })[];
+  return {
+    total,
+    items: rows.map((r) => ({ ...toImage(r), score: r.score, hasMask: r.has_mask === 1, tags: r.tag_list ? r.tag_list.split('\u001f') : [] })),
+  };
+}
+
+/** Ids of every image matching a filter (for bulk edits of a selection made by filter). */
+export function imageIdsMatching(db: Database.Database, f: ImageFilter): number[] {
+  const params: unknown[] = [];
+  const join = joinOf(f, undefined, params);
+  const where = whereOf(f, params);
+  return db.prepare(`SELECT i.id FROM images i ${join} ${where} ORDER BY i.id`).pluck().all(...params) as number[];
+}
+
+export interface ImageChange {
+  readonly label?: ImageLabel;
+  readonly split?: ImageSplit;
+  readonly note?: string;
+  readonly addTags?: readonly string[];
+  readonly removeTags?: readonly string[];
+}
+
+interface UndoEntry {
+  readonly kind: 'images.update';
+  readonly before: { id: number; label: ImageLabel; split: ImageSplit; note: string; tags?: string[] }[];
+}
+
+/**
+ * Applies one change to many images in one transaction and records their previous state in undo_log, so the
+ * change can be undone as a whole. Unknown ids are refused (nothing is changed).
+ */
+export function updateImages(db: Database.Database, ids: readonly number[], change: ImageChange, description: string): { updated: number; undoId: number } {
+  return db.transaction(() => {
+    const read = db.prepare('SELECT id, label, split, note FROM images WHERE id = ?');
+    const touchesTags = (change.addTags?.length ?? 0) + (change.removeTags?.length ?? 0) > 0;
+    const before: UndoEntry['before'] = [];
+    for (const id of ids) {
+      const r = read.get(id) as { id: number; label: ImageLabel; split: ImageSplit; note: string } | undefined;
+      if (!r) throw new Error(`image ${id} does not exist`);
+      before.push(touchesTags ? { ...r, tags: imageTags(db, id) } : r);
+    }
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    if (change.label !== undefined) {
+      sets.push('label = ?');
+      values.push(change.label);
+    }
+    if (change.split !== undefined) {
+      sets.push('split = ?');
+      values.push(change.split);
+    }
+    if (change.note !== undefined) {
+      sets.push('note = ?');
+      values.push(change.note);
+    }
+    const update = sets.length > 0 ? db.prepare(`UPDATE images SET ${sets.join(', ')} WHERE id = ?`) : null;
+    const addTag = db.prepare('INSERT OR IGNORE INTO image_tags (image_id, tag) VALUES (?, ?)');
+    const removeTag = db.prepare('DELETE FROM image_tags WHERE image_id = ? AND tag = ?');
+    for (const id of ids) {
+      update?.run(...values, id);
+      for (const t of change.addTags ?? []) addTag.run(id, t);
+      for (const t of change.removeTags ?? []) removeTag.run(id, t);
+    }
+    const entry: UndoEntry = { kind: 'images.update', before };
+    const info = db
+      .prepare('INSERT INTO undo_log (description, changes_json, created_at) VALUES (?, ?, ?)')
+      .run(description, JSON.stringify(entry), new Date().toISOString());
+    return { updated: ids.length, undoId: Number(info.lastInsertRowid) };
+  })();
+}
+
+/** Restores the images changed by the most recent recorded change and forgets it; null when there is nothing. */
+export function undoLastImageChange(db: Database.Database): { description: string; restored: number } | null {
+  return db.transaction(() => {
+    const last = db
+      .prepare("SELECT id, description, changes_json FROM undo_log WHERE json_extract(changes_json, '$.kind') = 'images.update' ORDER BY id DESC LIMIT 1")
+      .get() as { id: number; description: string; changes_json: string } | undefined;
+    if (!last) return null;
+    const entry = JSON.parse(last.changes_json) as UndoEntry;
+    const restore = db.prepare('UPDATE images SET label = ?, split = ?, note = ? WHERE id = ?');
+    const clearTags = db.prepare('DELETE FROM image_tags WHERE image_id = ?');
+    const addTag = db.prepare('INSERT OR IGNORE INTO image_tags (image_id, tag) VALUES (?, ?)');
+    let restored = 0;
+    for (const b of entry.before) {
+      // An image deleted since the change has nothing to restore.
+      if (restore.run(b.label, b.split, b.note, b.id).changes === 0) continue;
+      restored++;
+      if (b.tags) {
+        clearTags.run(b.id);
+        for (const t of b.tags) addTag.run(b.id, t);
+      }
+    }
+    db.prepare('DELETE FROM undo_log WHERE id = ?').run(last.id);
+    return { description: last.description, restored };
+  })();
+}
+
+/** (id, phash) of a dataset's images that have a perceptual hash. */
+export function datasetPhashes(db: Database.Database, datasetId: number): { id: number; phash: string }[] {
+  return db.prepare('SELECT id, phash FROM images WHERE dataset_id = ? AND phash IS NOT NULL ORDER BY id').all(datasetId) as { id: number; phash: string }[];
+}
