@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { appMethods } from './methods/app.js';
 import { datasetMethods } from './methods/datasets.js';
 import { jobMethods } from './methods/jobs.js';
+import { modelMethods } from './methods/models.js';
 import { projectMethods } from './methods/projects.js';
 import { synthesisMethods } from './methods/synthesis.js';
 import { reviewMethods } from './methods/reviews.js';
@@ -16,6 +17,7 @@ export const methods = {
   ...projectMethods,
   ...synthesisMethods,
   ...jobMethods,
+  ...modelMethods,
   ...reviewMethods,
 } as const;
 

@@ -1,5 +1,8 @@
 import { backboneCommand } from './backbone.js';
 import { benchCommand } from './bench.js';
+import { exportCommand } from './export.js';
+import { inferCommand } from './infer.js';
+import { trainCommand } from './train.js';
 import { importCommand } from './import.js';
 import { demoCommand } from './demo.js';
 import { projectCommand } from './project.js';
@@ -8,4 +11,4 @@ import { synthCommand } from './synth.js';
 import type { CliCommand } from './types.js';
 
 /** Every `flowspect` command. Register a command with one line. */
-export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, synthCommand, importCommand, demoCommand];
+export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, synthCommand, importCommand, demoCommand, trainCommand, exportCommand, inferCommand];

@@ -4,6 +4,7 @@ import type { HandlerGroup } from '../define.js';
 import { appHandlers } from './app.js';
 import { datasetHandlers } from './datasets.js';
 import { jobHandlers } from './jobs.js';
+import { modelHandlers } from './models.js';
 import { projectHandlers } from './projects.js';
 import { synthesisHandlers } from './synthesis.js';
 import { reviewHandlers } from './reviews.js';
@@ -15,5 +16,6 @@ export const handlers: HandlerGroup<Methods, HandlerContext> = {
   ...projectHandlers,
   ...synthesisHandlers,
   ...jobHandlers,
+  ...modelHandlers,
   ...reviewHandlers,
 };

@@ -1,0 +1,57 @@
+import type { HandlerContext } from '../../context.js';
+import { exportModel } from '../../infer/export.js';
+import { getModel, listModels, updateModel } from '../../store/models.js';
+import { listResults, reapplyVerdicts } from '../../store/results.js';
+import { listTrainingEvents } from '../../store/training-events.js';
+import { selectTrainingData } from '../../train/data.js';
+import { parseTrainSettings } from '../../train/settings.js';
+import type { HandlerGroup } from '../define.js';
+import { AppError } from '../errors.js';
+import type { modelMethods } from '../methods/models.js';
+
+function mustGet(db: Parameters<typeof getModel>[0], id: number) {
+  const m = getModel(db, id);
+  if (!m) throw new AppError('not_found', `model ${id} does not exist`);
+  return m;
+}
+
+export const modelHandlers: HandlerGroup<typeof modelMethods, HandlerContext> = {
+  'models.list': (req, { app }) => listModels(app.project().db, req),
+  'models.get': (req, { app }) => mustGet(app.project().db, req.id),
+  'models.train': (req, { app }) => {
+    const project = app.project();
+    // Validate now, so a bad setting or an empty selection is an error of this call, not a failed job later.
+    const settings = parseTrainSettings({ ...(req.settings ?? {}), ...(req.objective ? { objective: req.objective } : {}) });
+    selectTrainingData(project, { category: req.category, datasetId: req.datasetId }, settings.seed, settings.valFraction);
+    return app.jobs.start(project, 'train', req);
+  },
+  'models.history': (req, { app }) => {
+    mustGet(app.project().db, req.id);
+    return listTrainingEvents(app.project().db, req.id, { kind: req.kind, afterStep: req.afterStep });
+  },
+  'models.setThresholds': (req, { app }) => {
+    const db = app.project().db;
+    const m = mustGet(db, req.id);
+    if (m.status !== 'ready') throw new AppError('conflict', `model ${m.id} is ${m.status}; thresholds apply to ready models`);
+    if (req.review > req.reject) throw new AppError('invalid_request', `review (${req.review}) must not exceed reject (${req.reject})`);
+    return db.transaction(() => {
+      const updated = updateModel(db, m.id, { thresholds: { ...m.thresholds, review: req.review, reject: req.reject, method: 'manual', detail: 'set by the user' } });
+      reapplyVerdicts(db, m.id, req.review, req.reject);
+      return updated;
+    })();
+  },
+  'models.infer': (req, { app }) => {
+    const project = app.project();
+    const m = mustGet(project.db, req.id);
+    if (m.status !== 'ready') throw new AppError('conflict', `model ${m.id} is ${m.status}; only a ready model can run inference`);
+    return app.jobs.start(project, 'infer', { modelId: m.id, datasetId: req.datasetId, split: req.split, maps: req.maps, evaluate: req.evaluate, batchSize: req.batchSize });
+  },
+  'models.export': (req, { app }) => {
+    const r = exportModel(app.project(), req.id, req.out);
+    return { modelId: r.modelId, path: r.path, bytes: r.bytes, sha256: r.sha256 };
+  },
+  'results.list': (req, { app }) => {
+    mustGet(app.project().db, req.modelId);
+    return listResults(app.project().db, req);
+  },
+};

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { defineMethod } from '../define.js';
+import { AbsPath, Id, IsoTime, Job } from '../schemas.js';
+
+export const ModelStatus = z.enum(['training', 'ready', 'failed', 'cancelled', 'interrupted']);
+
+export const Model = z.object({
+  id: Id,
+  name: z.string(),
+  datasetId: Id.nullable(),
+  status: ModelStatus,
+  objective: z.enum(['clflow', 'fastflow']),
+  backbone: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  paramCount: z.number().int().nullable(),
+  metrics: z.record(z.string(), z.unknown()),
+  onnxPath: z.string().nullable(),
+  checkpointPath: z.string().nullable(),
+  thresholds: z.record(z.string(), z.unknown()),
+  scoreNorm: z.record(z.string(), z.unknown()),
+  trainDataHash: z.string().nullable(),
+  trainingSeconds: z.number().nullable(),
+  executionProvider: z.string().nullable(),
+  jobId: Id.nullable(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+
+export const TrainingEvent = z.object({
+  id: Id,
+  modelId: Id,
+  step: z.number().int(),
+  epoch: z.number().int(),
+  kind: z.enum(['train', 'val', 'nan', 'checkpoint']),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: IsoTime,
+});
+
+export const ResultItem = z.object({
+  id: Id,
+  imageId: Id,
+  modelId: Id,
+  score: z.number(),
+  mapPath: z.string().nullable(),
+  verdict: z.enum(['accept', 'review', 'reject']).nullable(),
+  executionProvider: z.string().nullable(),
+  createdAt: IsoTime,
+  imagePath: z.string(),
+  label: z.string(),
+  split: z.string(),
+  thumbnailPath: z.string().nullable(),
+  review: z.string().nullable(),
+});
+
+const Split = z.enum(['train', 'val', 'test']);
+
+export const modelMethods = {
+  'models.list': defineMethod({
+    summary: "The open project's models, newest first.",
+    request: z.object({ datasetId: Id.optional(), status: ModelStatus.optional() }).strict(),
+    response: z.array(Model),
+  }),
+  'models.get': defineMethod({
+    summary: 'One model with its config, metrics and thresholds.',
+    request: z.object({ id: Id }).strict(),
+    response: Model,
+  }),
+  'models.train': defineMethod({
+    summary: 'Start a `train` job (CL-Flow or FastFlow) on a category or dataset; settings are validated first.',
+    request: z
+      .object({
+        category: z.string().min(1).optional(),
+        datasetId: Id.optional(),
+        objective: z.enum(['clflow', 'fastflow']).optional(),
+        settings: z.record(z.string(), z.unknown()).optional(),
+        name: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict(),
+    response: Job,
+  }),
+  'models.history': defineMethod({
+    summary: 'Loss terms per step, validation AUROC per epoch, NaN and checkpoint events (curves for the UI).',
+    request: z.object({ id: Id, kind: z.enum(['train', 'val', 'nan', 'checkpoint']).optional(), afterStep: z.number().int().min(-1).optional() }).strict(),
+    response: z.array(TrainingEvent),
+  }),
+  'models.setThresholds': defineMethod({
+    summary: 'Set the review and reject thresholds (stored in SQLite, written into exports); verdicts are recomputed.',
+    request: z.object({ id: Id, review: z.number().finite(), reject: z.number().finite() }).strict(),
+    response: Model,
+  }),
+  'models.infer': defineMethod({
+    summary: 'Start an `infer` job scoring a dataset / split with a ready model.',
+    request: z
+      .object({
+        id: Id,
+        datasetId: Id.optional(),
+        split: Split.optional(),
+        maps: z.enum(['png', 'f16', 'none']).default('png'),
+        evaluate: z.boolean().default(false),
+        batchSize: z.number().int().min(1).max(256).default(8),
+      })
+      .strict(),
+    response: Job,
+  }),
+  'models.export': defineMethod({
+    summary: 'Write the model as one ONNX file (thresholds and facts in metadata_props).',
+    request: z.object({ id: Id, out: AbsPath }).strict(),
+    response: z.object({ modelId: Id, path: z.string(), bytes: z.number().int(), sha256: z.string() }),
+  }),
+  'results.list': defineMethod({
+    summary: "A model's results with image, verdict and review decision; sorted by score, paginated.",
+    request: z
+      .object({
+        modelId: Id,
+        datasetId: Id.optional(),
+        split: Split.optional(),
+        verdict: z.enum(['accept', 'review', 'reject']).optional(),
+        sort: z.enum(['score_desc', 'score_asc', 'image']).default('score_desc'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    response: z.object({ total: z.number().int(), items: z.array(ResultItem) }),
+  }),
+};

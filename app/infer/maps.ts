@@ -1,0 +1,46 @@
+/**
+ * Anomaly-map files. Two forms:
+ * - PNG, 8-bit grey, for display: value = clamp(255 · map / (2 · reject)), so the reject threshold is mid-grey;
+ * - `.f16` (raw float16, row-major (H, W), preceded by a 16-byte header `FSMAP1\n\0` + uint32 H + uint32 W) for
+ *   exact values (pixel metrics, overlays with another scale).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { decodeFloat16, encodeFloat16 } from '../model/features/float16.js';
+
+const MAGIC = Buffer.from('FSMAP1\n\0', 'latin1');
+
+export async function writeMapPng(file: string, map: Float32Array, width: number, height: number, reject: number): Promise<void> {
+  const scale = reject > 0 ? 255 / (2 * reject) : 255;
+  const px = Buffer.alloc(width * height);
+  for (let i = 0; i < px.length; i++) px[i] = Math.max(0, Math.min(255, Math.round(map[i] * scale)));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const png = await sharp(px, { raw: { width, height, channels: 1 } }).png().toBuffer();
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, png);
+  fs.renameSync(tmp, file);
+}
+
+export function writeMapF16(file: string, map: Float32Array, width: number, height: number): void {
+  const head = Buffer.alloc(16);
+  MAGIC.copy(head, 0);
+  head.writeUInt32LE(height, 8);
+  head.writeUInt32LE(width, 12);
+  const body = encodeFloat16(map);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, Buffer.concat([head, Buffer.from(body.buffer, body.byteOffset, body.byteLength)]));
+  fs.renameSync(tmp, file);
+}
+
+export function readMapF16(file: string): { width: number; height: number; map: Float32Array } {
+  const buf = fs.readFileSync(file);
+  if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error(`${file}: not a Flowspect map file`);
+  const height = buf.readUInt32LE(8);
+  const width = buf.readUInt32LE(12);
+  if (buf.length !== 16 + 2 * width * height) throw new Error(`${file}: truncated map (${width}×${height})`);
+  const half = new Uint16Array(width * height);
+  new Uint8Array(half.buffer).set(buf.subarray(16));
+  return { width, height, map: decodeFloat16(half) };
+}

@@ -1,0 +1,68 @@
+/**
+ * What an exported model carries in ONNX `metadata_props` (never in the graph): input convention and size,
+ * thresholds, score normalisation, backbone and training facts. `flowspect infer` needs nothing else.
+ */
+import { z } from 'zod';
+import onnxProto from 'onnx-proto';
+
+export const METADATA_FORMAT = '1';
+
+export const ModelMetadata = z.object({
+  format: z.literal(METADATA_FORMAT),
+  modelId: z.number().int().nullable(),
+  name: z.string(),
+  objective: z.enum(['clflow', 'fastflow']),
+  input: z.object({
+    name: z.string(),
+    layout: z.literal('NCHW'),
+    channels: z.literal('RGB'),
+    range: z.tuple([z.number(), z.number()]),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    fit: z.enum(['stretch', 'letterbox']),
+  }),
+  outputs: z.object({ map: z.string(), score: z.string() }),
+  thresholds: z.object({ review: z.number(), reject: z.number(), method: z.string(), detail: z.string() }).passthrough(),
+  scoreNorm: z.object({ method: z.string(), offset: z.number(), scale: z.number() }),
+  backbone: z.object({ name: z.string(), sha256: z.string(), taps: z.array(z.object({ name: z.string(), channels: z.number(), stride: z.number() })) }),
+  training: z.record(z.string(), z.unknown()),
+});
+export type ModelMetadata = z.infer<typeof ModelMetadata>;
+
+const KEY = 'flowspect';
+
+/** metadata_props entries: one JSON document under `flowspect`, plus readable flat keys for other tools. */
+export function metadataProps(m: ModelMetadata): Record<string, string> {
+  return {
+    [KEY]: JSON.stringify(m),
+    'flowspect.threshold.review': String(m.thresholds.review),
+    'flowspect.threshold.reject': String(m.thresholds.reject),
+    'flowspect.threshold.method': m.thresholds.method,
+    'flowspect.input_size': `${m.input.height}x${m.input.width}`,
+  };
+}
+
+export function readMetadata(model: onnxProto.onnx.IModelProto, label: string): ModelMetadata {
+  const entry = (model.metadataProps ?? []).find((p) => p.key === KEY);
+  if (!entry?.value) throw new Error(`${label}: not a Flowspect model (no "${KEY}" metadata_props entry)`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(entry.value);
+  } catch (err) {
+    throw new Error(`${label}: metadata "${KEY}" is not valid JSON (${(err as Error).message})`);
+  }
+  const r = ModelMetadata.safeParse(parsed);
+  if (!r.success) throw new Error(`${label}: metadata "${KEY}" is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+/** Re-encodes model bytes with new metadata (e.g. after the thresholds were changed). */
+export function withMetadata(bytes: Uint8Array, m: ModelMetadata): Uint8Array {
+  const model = onnxProto.onnx.ModelProto.decode(bytes);
+  const props = metadataProps(m);
+  model.metadataProps = [
+    ...(model.metadataProps ?? []).filter((p) => !(p.key ?? '').startsWith(KEY)),
+    ...Object.entries(props).map(([key, value]) => onnxProto.onnx.StringStringEntryProto.create({ key, value })),
+  ];
+  return onnxProto.onnx.ModelProto.encode(model).finish();
+}

@@ -1,0 +1,131 @@
+/**
+ * In-app inference over a project's images with a trained model's ONNX file: results rows (score, verdict, map
+ * file, execution provider) written per batch in one transaction, optional evaluation against labels and masks.
+ */
+import path from 'node:path';
+import sharp from 'sharp';
+import { AppError } from '../api/errors.js';
+import { imageAuroc, PixelMetricAccumulator } from '../eval/index.js';
+import { getModel, type ModelImage, selectModelImages } from '../store/models.js';
+import type { Project } from '../store/project.js';
+import { upsertResults } from '../store/results.js';
+import type { SessionConfig } from '../runtime/index.js';
+import { imageFile } from '../train/data.js';
+import { verdictOf } from '../train/thresholds.js';
+import { writeMapF16, writeMapPng } from './maps.js';
+import { ModelRunner } from './model-runner.js';
+
+export interface InferOptions {
+  readonly modelId: number;
+  readonly datasetId?: number;
+  /** Category of the images (dataset's or image's); default: the model's dataset. */
+  readonly category?: string;
+  readonly split?: 'train' | 'val' | 'test';
+  readonly batchSize?: number;
+  /** Map files under maps/model-<id>/: 'png' (display, default), 'f16' (exact float16) or 'none'. */
+  readonly maps?: 'png' | 'f16' | 'none';
+  /** Also compute image AUROC, pixel AUROC and AUPRO from labels and defect masks. */
+  readonly evaluate?: boolean;
+  readonly session?: SessionConfig;
+  readonly signal?: AbortSignal;
+  readonly progress?: (fraction: number, message: string, data?: { done: number; total: number; executionProvider: string; imagesPerSecond: number }) => void;
+}
+
+export interface InferSummary {
+  readonly modelId: number;
+  readonly images: number;
+  readonly seconds: number;
+  readonly imagesPerSecond: number;
+  readonly executionProvider: string;
+  readonly providerReason: string;
+  readonly verdicts: { accept: number; review: number; reject: number };
+  readonly metrics?: { imageAuroc: number | null; pixelAuroc: number | null; aupro: number | null; good: number; defect: number };
+}
+
+async function loadMask(file: string, width: number, height: number): Promise<Uint8Array> {
+  const { data } = await sharp(file).greyscale().resize(width, height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
+  return Uint8Array.from(data, (v) => (v >= 128 ? 1 : 0));
+}
+
+export async function runInference(project: Project, o: InferOptions): Promise<InferSummary> {
+  const model = getModel(project.db, o.modelId);
+  if (!model) throw new AppError('not_found', `model ${o.modelId} does not exist`);
+  if (model.status !== 'ready' || !model.onnxPath) throw new AppError('conflict', `model ${model.id} is ${model.status}; only a ready model can run inference`);
+  const batchSize = o.batchSize ?? 8;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) throw new AppError('invalid_request', `batchSize must be an integer from 1 to 256, got ${batchSize}`);
+  const datasetId = o.datasetId ?? (o.category === undefined ? (model.datasetId ?? undefined) : undefined);
+  const images: ModelImage[] = selectModelImages(project.db, { datasetId, category: o.category, split: o.split });
+  if (images.length === 0) throw new AppError('invalid_request', `no images to score (dataset ${datasetId ?? 'any'}, split ${o.split ?? 'any'})`);
+
+  const runner = await ModelRunner.open(project.path(model.onnxPath), o.session ?? {}, `model ${model.id}`);
+  const thresholds = model.thresholds as { review: number; reject: number };
+  const { height, width } = runner.metadata.input;
+  const mapsKind = o.maps ?? 'png';
+  const pixels = o.evaluate ? new PixelMetricAccumulator() : null;
+  const scores: number[] = [];
+  const labels: number[] = [];
+  const verdicts = { accept: 0, review: 0, reject: 0 };
+  const started = performance.now();
+  try {
+    for (let start = 0; start < images.length; start += batchSize) {
+      o.signal?.throwIfAborted();
+      const chunk = images.slice(start, start + batchSize);
+      const r = await runner.runFiles(chunk.map((i) => imageFile(project, i.path)));
+      const rows = [];
+      for (let i = 0; i < chunk.length; i++) {
+        const img = chunk[i];
+        const score = r.scores[i];
+        const verdict = verdictOf(score, thresholds);
+        verdicts[verdict]++;
+        let mapPath: string | null = null;
+        if (mapsKind !== 'none') {
+          mapPath = path.join('maps', `model-${model.id}`, `${img.id}.${mapsKind}`);
+          if (mapsKind === 'png') await writeMapPng(project.path(mapPath), r.maps[i], width, height, thresholds.reject);
+          else writeMapF16(project.path(mapPath), r.maps[i], width, height);
+        }
+        rows.push({ imageId: img.id, score, mapPath, verdict, executionProvider: runner.provider });
+        if (o.evaluate) {
+          scores.push(score);
+          labels.push(img.label === 'defect' ? 1 : 0);
+          const mask = img.label === 'defect' && img.maskPath ? await loadMask(imageFile(project, img.maskPath), width, height) : null;
+          if (img.label === 'good' || mask) pixels!.add({ map: r.maps[i], width, height, mask });
+        }
+      }
+      upsertResults(project.db, model.id, rows);
+      const done = start + chunk.length;
+      const secs = (performance.now() - started) / 1000;
+      o.progress?.(done / images.length, `${done}/${images.length} images on ${runner.provider}`, {
+        done,
+        total: images.length,
+        executionProvider: runner.provider,
+        imagesPerSecond: done / Math.max(secs, 1e-6),
+      });
+    }
+  } finally {
+    await runner.release();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  let metrics: InferSummary['metrics'];
+  if (o.evaluate) {
+    const nDef = labels.filter((l) => l === 1).length;
+    const mixed = nDef > 0 && nDef < labels.length;
+    const pixelOk = pixels!.imageCount > 0 && pixels!.regionCount > 0;
+    metrics = {
+      imageAuroc: mixed ? imageAuroc(scores, labels) : null,
+      pixelAuroc: pixelOk ? pixels!.pixelAuroc() : null,
+      aupro: pixelOk ? pixels!.aupro(0.3) : null,
+      good: labels.length - nDef,
+      defect: nDef,
+    };
+  }
+  return {
+    modelId: model.id,
+    images: images.length,
+    seconds,
+    imagesPerSecond: images.length / Math.max(seconds, 1e-6),
+    executionProvider: runner.provider,
+    providerReason: runner.providerReason,
+    verdicts,
+    ...(metrics ? { metrics } : {}),
+  };
+}

@@ -1,0 +1,81 @@
+/** Inference results: one row per (model, image) with score, map file, verdict; listed with review decisions. */
+import type Database from 'better-sqlite3';
+
+export type Verdict = 'accept' | 'review' | 'reject';
+
+export interface ResultInput {
+  readonly imageId: number;
+  readonly score: number;
+  readonly mapPath: string | null;
+  readonly verdict: Verdict | null;
+  readonly executionProvider: string;
+}
+
+/** Writes a batch atomically; a rerun of the same model on the same image replaces the earlier row. */
+export function upsertResults(db: Database.Database, modelId: number, rows: readonly ResultInput[]): void {
+  const stmt = db.prepare(
+    `INSERT INTO results (image_id, model_id, score, map_path, verdict, execution_provider, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (model_id, image_id) DO UPDATE SET score = excluded.score, map_path = excluded.map_path,
+       verdict = excluded.verdict, execution_provider = excluded.execution_provider, created_at = excluded.created_at`,
+  );
+  const t = new Date().toISOString();
+  db.transaction(() => {
+    for (const r of rows) stmt.run(r.imageId, modelId, r.score, r.mapPath, r.verdict, r.executionProvider, t);
+  })();
+}
+
+export interface ResultRow {
+  readonly id: number;
+  readonly imageId: number;
+  readonly modelId: number;
+  readonly score: number;
+  readonly mapPath: string | null;
+  readonly verdict: Verdict | null;
+  readonly executionProvider: string | null;
+  readonly createdAt: string;
+  readonly imagePath: string;
+  readonly label: string;
+  readonly split: string;
+  readonly thumbnailPath: string | null;
+  readonly review: string | null;
+}
+
+export interface ResultQuery {
+  readonly modelId: number;
+  readonly datasetId?: number;
+  readonly split?: 'train' | 'val' | 'test';
+  readonly verdict?: Verdict;
+  readonly sort?: 'score_desc' | 'score_asc' | 'image';
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+const ORDER: Record<NonNullable<ResultQuery['sort']>, string> = {
+  score_desc: 'r.score DESC, r.id',
+  score_asc: 'r.score ASC, r.id',
+  image: 'r.image_id',
+};
+
+export function listResults(db: Database.Database, q: ResultQuery): { total: number; items: ResultRow[] } {
+  const where = `r.model_id = @modelId AND (@datasetId IS NULL OR i.dataset_id = @datasetId) AND (@split IS NULL OR i.split = @split)
+     AND (@verdict IS NULL OR r.verdict = @verdict)`;
+  const params = { modelId: q.modelId, datasetId: q.datasetId ?? null, split: q.split ?? null, verdict: q.verdict ?? null };
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM results r JOIN images i ON i.id = r.image_id WHERE ${where}`).get(params) as { n: number }).n;
+  const items = db
+    .prepare(
+      `SELECT r.id, r.image_id AS imageId, r.model_id AS modelId, r.score, r.map_path AS mapPath, r.verdict,
+              r.execution_provider AS executionProvider, r.created_at AS createdAt, i.path AS imagePath, i.label, i.split,
+              i.thumbnail_path AS thumbnailPath, v.decision AS review
+       FROM results r JOIN images i ON i.id = r.image_id LEFT JOIN reviews v ON v.result_id = r.id
+       WHERE ${where} ORDER BY ${ORDER[q.sort ?? 'score_desc']} LIMIT @limit OFFSET @offset`,
+    )
+    .all({ ...params, limit: q.limit ?? 100, offset: q.offset ?? 0 }) as ResultRow[];
+  return { total, items };
+}
+
+/** Recomputes verdicts after the thresholds changed (scores stay). */
+export function reapplyVerdicts(db: Database.Database, modelId: number, review: number, reject: number): number {
+  return db
+    .prepare(`UPDATE results SET verdict = CASE WHEN score >= ? THEN 'reject' WHEN score >= ? THEN 'review' ELSE 'accept' END WHERE model_id = ?`)
+    .run(reject, review, modelId).changes;
+}

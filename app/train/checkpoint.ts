@@ -1,0 +1,77 @@
+/**
+ * Checkpoint files: an 8-byte magic, a uint32 header length, a JSON header (trainer state + tensor table), then
+ * each tensor as little-endian float32. Written to a unique temp file, fsynced, and renamed over the target, so a
+ * crash (SIGKILL, power loss) leaves either the previous checkpoint or the new one, never a torn file.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const MAGIC = Buffer.from('FSCKPT1\n', 'latin1');
+
+export interface CheckpointTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+export interface Checkpoint<S> {
+  readonly state: S;
+  readonly tensors: ReadonlyMap<string, CheckpointTensor>;
+}
+
+export function writeCheckpoint<S>(file: string, state: S, tensors: ReadonlyMap<string, CheckpointTensor>): void {
+  const table: { name: string; shape: readonly number[]; length: number }[] = [];
+  for (const [name, t] of tensors) table.push({ name, shape: t.shape, length: t.data.length });
+  const header = Buffer.from(JSON.stringify({ state, tensors: table }), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(header.length);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, MAGIC);
+    fs.writeSync(fd, len);
+    fs.writeSync(fd, header);
+    for (const t of tensors.values()) fs.writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+}
+
+export function readCheckpoint<S>(file: string): Checkpoint<S> {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`checkpoint ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error(`checkpoint ${file}: not a Flowspect checkpoint`);
+  const hlen = buf.readUInt32LE(8);
+  if (12 + hlen > buf.length) throw new Error(`checkpoint ${file}: truncated header`);
+  const header = JSON.parse(buf.subarray(12, 12 + hlen).toString('utf8')) as { state: S; tensors: { name: string; shape: number[]; length: number }[] };
+  let offset = 12 + hlen;
+  const tensors = new Map<string, CheckpointTensor>();
+  for (const t of header.tensors) {
+    const bytes = t.length * 4;
+    if (offset + bytes > buf.length) throw new Error(`checkpoint ${file}: truncated at tensor ${t.name}`);
+    const data = new Float32Array(t.length);
+    new Uint8Array(data.buffer).set(buf.subarray(offset, offset + bytes));
+    tensors.set(t.name, { shape: t.shape, data });
+    offset += bytes;
+  }
+  if (offset !== buf.length) throw new Error(`checkpoint ${file}: ${buf.length - offset} trailing bytes`);
+  return { state: header.state, tensors };
+}
+
+/** Removes temp files a killed writer left next to `file`. */
+export function cleanCheckpointTemps(file: string): void {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) return;
+  const base = path.basename(file);
+  for (const name of fs.readdirSync(dir)) if (name.startsWith(`${base}.tmp-`)) fs.rmSync(path.join(dir, name), { force: true });
+}

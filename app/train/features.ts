@@ -1,0 +1,76 @@
+/**
+ * Frozen backbone features for training: clean images come from the on-disk cache (computed once with the same
+ * preprocessing as inference), synthesized twins are computed per step from the synthesis batch.
+ * Per image, per tap: (C, h, w) float32.
+ */
+import { BackboneExtractor } from '../model/backbone/extractor.js';
+import type { BackboneInfo } from '../model/backbone/types.js';
+import type { FeatureCache, TapFeatures } from '../model/features/cache.js';
+import { type PreprocessOptions, preprocessKey } from '../model/features/preprocess.js';
+import { extractFeatures } from '../model/backbone/extractor.js';
+import type { SessionConfig } from '../runtime/index.js';
+
+export interface FeatureImage {
+  readonly file: string;
+  readonly sha256: string;
+}
+
+export class FeatureSource {
+  private constructor(
+    readonly extractor: BackboneExtractor,
+    readonly preprocess: PreprocessOptions,
+    private readonly cache: FeatureCache,
+  ) {}
+
+  static async create(info: BackboneInfo, preprocess: PreprocessOptions, cache: FeatureCache, session: SessionConfig): Promise<FeatureSource> {
+    return new FeatureSource(await BackboneExtractor.create(info, session), preprocess, cache);
+  }
+
+  get provider(): string {
+    return this.extractor.provider.provider;
+  }
+
+  /** Fills the cache for these images (progress per batch, cancellable). */
+  async warm(images: readonly FeatureImage[], signal?: AbortSignal, progress?: (f: number, m?: string) => void): Promise<void> {
+    for await (const _ of extractFeatures(this.extractor, images, { preprocess: this.preprocess, cache: this.cache, signal, progress, batchSize: 8 })) {
+      // results land in the cache
+    }
+  }
+
+  /** Features of clean images, in order (from the cache; recomputed if an entry was evicted). */
+  async clean(images: readonly FeatureImage[]): Promise<TapFeatures[][]> {
+    const out: TapFeatures[][] = new Array(images.length);
+    const pKey = preprocessKey(this.preprocess);
+    const missing: number[] = [];
+    images.forEach((img, i) => {
+      const hit = this.cache.get({ imageSha256: img.sha256, backboneHash: this.extractor.info.sha256, preprocess: pKey });
+      if (hit) out[i] = hit;
+      else missing.push(i);
+    });
+    if (missing.length) {
+      const todo = missing.map((i) => images[i]);
+      for await (const r of extractFeatures(this.extractor, todo, { preprocess: this.preprocess, cache: this.cache })) out[missing[r.index]] = r.taps;
+    }
+    return out;
+  }
+
+  /** Features of an (n, 3, H, W) batch with values in [0, 1] (synthesis output), scaled to the backbone's [0, 255]. */
+  async fromUnitBatch(batch: Float32Array, n: number): Promise<TapFeatures[][]> {
+    const { height: h, width: w } = this.preprocess;
+    const scaled = new Float32Array(batch.length);
+    for (let i = 0; i < batch.length; i++) scaled[i] = Math.round(batch[i] * 255);
+    return this.extractor.run(scaled, n, h, w);
+  }
+
+  async release(): Promise<void> {
+    await this.extractor.release();
+  }
+}
+
+/** Stacks per-image features of tap `t` into one (N, C, h, w) buffer, padding missing rows with zeros. */
+export function stackTap(images: readonly TapFeatures[][], t: number, batch: number): Float32Array {
+  const size = images[0][t].data.length;
+  const out = new Float32Array(batch * size);
+  images.forEach((f, i) => out.set(f[t].data, i * size));
+  return out;
+}

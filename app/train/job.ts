@@ -1,0 +1,35 @@
+/**
+ * Job kind `train` (resumable): payload { category?, datasetId?, objective?, settings?, name? }. On resume the
+ * model row of this job continues from its last checkpoint.
+ */
+import type { JobContext } from '../jobs/types.js';
+import { getModelByJob } from '../store/models.js';
+import { openProject } from '../store/project.js';
+import { trainModel, type TrainResult } from './trainer.js';
+
+export interface TrainPayload {
+  readonly category?: string;
+  readonly datasetId?: number;
+  readonly objective?: 'clflow' | 'fastflow';
+  readonly settings?: unknown;
+  readonly name?: string;
+}
+
+export async function run(ctx: JobContext<TrainPayload>): Promise<TrainResult> {
+  const project = openProject(ctx.projectDir);
+  try {
+    const p = ctx.payload ?? {};
+    const previous = ctx.resumed ? getModelByJob(project.db, ctx.jobId) : undefined;
+    return await trainModel(project, {
+      ...(previous && previous.status !== 'ready'
+        ? { resumeModelId: previous.id }
+        : { category: p.category, datasetId: p.datasetId, objective: p.objective, settings: p.settings, name: p.name }),
+      jobId: ctx.jobId,
+      signal: ctx.signal,
+      progress: (f, msg, data) => ctx.progress(f, msg, data),
+      log: (level, msg, data) => ctx.log(level, msg, data),
+    });
+  } finally {
+    project.close();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Training settings, validated with zod: unknown keys and out-of-range values are rejected with the field named.
+ * Defaults are the product defaults; tests and the demo's quick mode pass smaller ones.
+ */
+import { z } from 'zod';
+import { AppError } from '../api/errors.js';
+import { FlowConfig, ObjectiveWeights } from '../model/flow/config.js';
+
+export const TrainSettings = z
+  .object({
+    objective: z.enum(['clflow', 'fastflow']).default('clflow'),
+    /** Model input size (square unless width is given); a multiple of the backbone's largest stride. */
+    imageSize: z.number().int().min(32).max(1024).default(256),
+    imageWidth: z.number().int().min(32).max(1024).optional(),
+    fit: z.enum(['stretch', 'letterbox']).default('stretch'),
+    batchSize: z.number().int().min(1).max(64).default(8),
+    epochs: z.number().int().min(1).max(1000).default(20),
+    /** Cap on the total number of steps (the epoch schedule stops early when reached). */
+    maxSteps: z.number().int().min(1).max(1_000_000).optional(),
+    lr: z.number().positive().max(1).default(1e-3),
+    weightDecay: z.number().min(0).max(1).default(1e-5),
+    /** Global gradient-norm clip; 0 disables. */
+    clipNorm: z.number().min(0).max(1e6).default(5),
+    weights: ObjectiveWeights.default(ObjectiveWeights.parse({})),
+    flow: FlowConfig.default(FlowConfig.parse({})),
+    /** Synthesis presets used for the twins (built-in names). */
+    presets: z.array(z.string().min(1)).min(1).default(['mixed']),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    /** Early stopping: epochs without a better validation image AUROC. */
+    patience: z.number().int().min(1).max(1000).default(5),
+    /** Checkpoint every N steps (and at each epoch end). */
+    checkpointEvery: z.number().int().min(1).max(100_000).default(50),
+    /** Fraction of the good training images held out for validation when the project has no val split. */
+    valFraction: z.number().min(0.05).max(0.5).default(0.15),
+    /** Quantile of clean validation scores used as the reject threshold when no labelled defects exist. */
+    quantile: z.number().min(0.5).max(1).default(0.995),
+    /** Quantile of clean validation scores where the review band starts. */
+    reviewQuantile: z.number().min(0.5).max(1).default(0.95),
+    /** Non-finite steps in a row before training stops. */
+    maxNanSteps: z.number().int().min(1).max(100).default(5),
+    threads: z.number().int().min(0).max(64).default(0),
+    provider: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    /** Synthesis worker threads (0 = the training thread). */
+    synthWorkers: z.number().int().min(0).max(8).default(1),
+    /** Testing aid: feed NaN features at these global steps (checks the recovery path). */
+    injectNanAtSteps: z.array(z.number().int().min(0)).default([]),
+  })
+  .strict();
+export type TrainSettings = z.output<typeof TrainSettings>;
+
+/** Parses settings (e.g. from `--config JSON`) with a message naming every bad field. */
+export function parseTrainSettings(input: unknown): TrainSettings {
+  const r = TrainSettings.safeParse(input ?? {});
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`);
+    throw new AppError('invalid_request', `invalid training settings: ${issues.join('; ')}`, { issues });
+  }
+  if (r.data.reviewQuantile > r.data.quantile) {
+    throw new AppError('invalid_request', `invalid training settings: reviewQuantile (${r.data.reviewQuantile}) must not exceed quantile (${r.data.quantile})`);
+  }
+  return r.data;
+}

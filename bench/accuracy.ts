@@ -1,0 +1,90 @@
+/**
+ * `npm run bench:accuracy`: on each demo category (MVTec AD layout, defects rendered by code separate from the
+ * synthesis engine), train CL-Flow and FastFlow with the same seed and budget, score the test split and report
+ * image AUROC, pixel AUROC and AUPRO (prints a table on stderr, returns JSON).
+ * Targets: CL-Flow image AUROC ≥ 0.98 and pixel AUROC ≥ 0.95 on every category; CL-Flow ≥ FastFlow on the mean.
+ * Environment: FLOWSPECT_BENCH_EPOCHS, FLOWSPECT_BENCH_SIZE, FLOWSPECT_BENCH_CATEGORIES (comma list) override.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchOptions } from './index.js';
+import { DEMO_CATEGORIES, DEMO_SIZES, generateDemoDataset } from '../app/demo/generate.js';
+import { importDataset } from '../app/dataset/import.js';
+import { runInference } from '../app/infer/run.js';
+import { createProject } from '../app/store/project.js';
+import { trainModel } from '../app/train/trainer.js';
+
+interface Row {
+  category: string;
+  objective: 'clflow' | 'fastflow';
+  imageAuroc: number | null;
+  pixelAuroc: number | null;
+  aupro: number | null;
+  valImageAuroc: number | null;
+  steps: number;
+  trainSeconds: number;
+  executionProvider: string;
+}
+
+export async function run(options: BenchOptions): Promise<object> {
+  const env = process.env;
+  const size = Number(env.FLOWSPECT_BENCH_SIZE ?? (options.quick ? 128 : 256));
+  const epochs = Number(env.FLOWSPECT_BENCH_EPOCHS ?? (options.quick ? 3 : 8));
+  const categories = env.FLOWSPECT_BENCH_CATEGORIES?.split(',') ?? DEMO_CATEGORIES.map((c) => c.name);
+  const counts = options.quick ? DEMO_SIZES.quick : DEMO_SIZES.full;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-bench-accuracy-'));
+  const rows: Row[] = [];
+  try {
+    options.log(`generating the demo dataset (${categories.join(', ')}) at ${size}²`);
+    await generateDemoDataset({ outDir: path.join(dir, 'demo'), size: counts, resolution: size, categories });
+    const project = createProject(path.join(dir, 'project'), 'bench-accuracy');
+    await importDataset(project, { source: path.join(dir, 'demo'), format: 'mvtec' });
+    for (const category of categories) {
+      for (const objective of ['clflow', 'fastflow'] as const) {
+        options.log(`${category}: training ${objective} (${epochs} epochs)`);
+        const r = await trainModel(project, {
+          category,
+          objective,
+          settings: { imageSize: size, batchSize: 8, epochs, patience: epochs, seed: 7 },
+          log: (level, m) => level !== 'debug' && options.log(m),
+        });
+        const inf = await runInference(project, { modelId: r.modelId, category, split: 'test', maps: 'none', evaluate: true });
+        const row: Row = {
+          category,
+          objective,
+          imageAuroc: inf.metrics?.imageAuroc ?? null,
+          pixelAuroc: inf.metrics?.pixelAuroc ?? null,
+          aupro: inf.metrics?.aupro ?? null,
+          valImageAuroc: r.metrics.valImageAuroc,
+          steps: r.steps,
+          trainSeconds: r.trainingSeconds,
+          executionProvider: r.executionProvider,
+        };
+        rows.push(row);
+        options.log(JSON.stringify(row));
+      }
+    }
+    project.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const mean = (o: Row['objective'], k: 'imageAuroc' | 'pixelAuroc' | 'aupro') => {
+    const v = rows.filter((r) => r.objective === o).map((r) => r[k] ?? NaN);
+    return v.reduce((a, b) => a + b, 0) / v.length;
+  };
+  const summary = {
+    clflow: { imageAuroc: mean('clflow', 'imageAuroc'), pixelAuroc: mean('clflow', 'pixelAuroc'), aupro: mean('clflow', 'aupro') },
+    fastflow: { imageAuroc: mean('fastflow', 'imageAuroc'), pixelAuroc: mean('fastflow', 'pixelAuroc'), aupro: mean('fastflow', 'aupro') },
+  };
+  const targets = {
+    clflowImageAurocAtLeast098: rows.filter((r) => r.objective === 'clflow').every((r) => (r.imageAuroc ?? 0) >= 0.98),
+    clflowPixelAurocAtLeast095: rows.filter((r) => r.objective === 'clflow').every((r) => (r.pixelAuroc ?? 0) >= 0.95),
+    clflowMeanAtLeastFastflow: summary.clflow.imageAuroc >= summary.fastflow.imageAuroc,
+  };
+  options.log('category   objective  imageAUROC  pixelAUROC  AUPRO');
+  for (const r of rows) options.log(`${r.category.padEnd(10)} ${r.objective.padEnd(10)} ${fmt(r.imageAuroc)}      ${fmt(r.pixelAuroc)}      ${fmt(r.aupro)}`);
+  return { size, epochs, counts, rows, summary, targets };
+}
+
+const fmt = (v: number | null): string => (v === null ? '  -   ' : v.toFixed(4));

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Graph } from '../../app/graph/index.js';
+import { FlowConfig, ObjectiveWeights, type TapShape } from '../../app/model/flow/config.js';
+import { buildTapFlow, flowParamCount } from '../../app/model/flow/flow.js';
+import { buildTrainGraph, featureInput } from '../../app/model/flow/graphs.js';
+import { createSession, float32Tensor, toOrtFeeds } from '../../app/runtime/index.js';
+import { readCheckpoint, writeCheckpoint } from '../../app/train/checkpoint.js';
+import { downsampleMask } from '../../app/train/masks.js';
+import { parseTrainSettings } from '../../app/train/settings.js';
+import { chooseThresholds, quantile, verdictOf } from '../../app/train/thresholds.js';
+
+const taps: TapShape[] = [
+  { name: 'a', channels: 6, stride: 4, height: 8, width: 8 },
+  { name: 'b', channels: 8, stride: 8, height: 4, width: 4 },
+];
+
+describe('flow model', () => {
+  it('reports exactly the number of trainable values the graph holds, for both kernel layouts', () => {
+    for (const kernels of ['3', '3-1'] as const) {
+      const flow = FlowConfig.parse({ steps: 3, hiddenRatio: 1.5, kernels });
+      const g = new Graph();
+      taps.forEach((t, i) => buildTapFlow(g, g.input(`x${i}`, [2, t.channels, t.height, t.width]), i, t, flow, 3));
+      const actual = g.params.reduce((n, p) => n + p.size, 0);
+      expect(flowParamCount(flow, taps)).toBe(actual);
+    }
+  });
+
+  it('builds plain FastFlow (no synthesized inputs) for fastflow or all-zero weights, and every term for clflow', () => {
+    const spec = { taps, flow: FlowConfig.parse({ steps: 2 }), seed: 1, height: 32, width: 32 };
+    const zero = ObjectiveWeights.parse({ unmasked: 0, margin: 0, contrast: 0, pull: 0, ce: 0 });
+    const ff = buildTrainGraph(spec, { batch: 2, objective: 'fastflow', weights: ObjectiveWeights.parse({}), weightDecay: 0 });
+    const z = buildTrainGraph(spec, { batch: 2, objective: 'clflow', weights: zero, weightDecay: 0 });
+    const cl = buildTrainGraph(spec, { batch: 2, objective: 'clflow', weights: ObjectiveWeights.parse({}), weightDecay: 0 });
+    expect(ff.withTwins).toBe(false);
+    expect(z.withTwins).toBe(false);
+    expect(ff.terms).toEqual(['clean']);
+    expect(cl.withTwins).toBe(true);
+    expect(cl.terms).toEqual(['clean', 'unmasked', 'margin', 'contrast', 'pull', 'ce']);
+  });
+
+  it('a CL-Flow training step runs in ORT, stays finite and lowers the loss', async () => {
+    const spec = { taps, flow: FlowConfig.parse({ steps: 2 }), seed: 1, height: 32, width: 32 };
+    const g = buildTrainGraph(spec, { batch: 2, objective: 'clflow', weights: ObjectiveWeights.parse({}), weightDecay: 0 });
+    const s = await createSession(g.bytes, { intraOpThreads: 1 });
+    let carried = toOrtFeeds(g.initial);
+    const feeds: Record<string, ReturnType<typeof float32Tensor>> = { lr: float32Tensor([3e-3], []) };
+    let seed = 1;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    taps.forEach((t, i) => {
+      const n = 2 * t.channels * t.height * t.width;
+      const clean = Float32Array.from({ length: n }, rnd);
+      const synth = clean.map((v, j) => (j % (t.height * t.width) < t.width ? v + 3 : v)); // first row of each channel altered
+      const masked = Float32Array.from({ length: 2 * t.height * t.width }, (_, j) => (j % (t.height * t.width) < t.width ? 1 : 0));
+      feeds[featureInput('clean', i)] = float32Tensor(clean, [2, t.channels, t.height, t.width]);
+      feeds[featureInput('synth', i)] = float32Tensor(synth, [2, t.channels, t.height, t.width]);
+      feeds[featureInput('masked', i)] = float32Tensor(masked, [2, t.height, t.width]);
+      feeds[featureInput('keep', i)] = float32Tensor(masked.map((v) => 1 - v), [2, t.height, t.width]);
+    });
+    const losses: number[] = [];
+    for (let k = 0; k < 30; k++) {
+      const out = await s.run({ ...carried, ...feeds }, ['loss', ...Object.keys(g.feedback)]);
+      losses.push((out.loss.data as Float32Array)[0]);
+      const next = { ...carried };
+      for (const [o, i] of Object.entries(g.feedback)) next[i] = out[o];
+      carried = next;
+    }
+    await s.release();
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] - 0.5);
+  });
+});
+
+describe('training helpers', () => {
+  it('rejects bad settings naming the field', () => {
+    expect(() => parseTrainSettings({ batchSize: 0 })).toThrow(/batchSize/);
+    expect(() => parseTrainSettings({ weights: { margin: -1 } })).toThrow(/weights\.margin/);
+    expect(() => parseTrainSettings({ colour: 'red' })).toThrow(/colour/);
+    expect(() => parseTrainSettings({ quantile: 0.9, reviewQuantile: 0.95 })).toThrow(/reviewQuantile/);
+    expect(parseTrainSettings({}).objective).toBe('clflow');
+  });
+
+  it('downsamples masks to cell fractions and clean-cell weights', () => {
+    const m = new Float32Array(16);
+    m[0] = 1; // top-left pixel of a 4×4 mask
+    const { masked, keep } = downsampleMask(m, 1, 4, 4, 2);
+    expect(Array.from(masked)).toEqual([0.25, 0, 0, 0]);
+    expect(Array.from(keep)).toEqual([0, 1, 1, 1]);
+  });
+
+  it('chooses thresholds by clean quantile without labelled defects and by F1-max with them', () => {
+    const clean = Array.from({ length: 201 }, (_, i) => i / 200);
+    const q = chooseThresholds(clean, [], 0.995, 0.95);
+    expect(q.method).toBe('clean-quantile');
+    expect(q.reject).toBeCloseTo(quantile(clean, 0.995), 12);
+    expect(q.review).toBeCloseTo(0.95, 12);
+    const f = chooseThresholds(clean, [2, 3, 4], 0.995, 0.95);
+    expect(f.method).toBe('f1-max');
+    expect(f.reject).toBeGreaterThan(1);
+    expect(f.reject).toBeLessThanOrEqual(2);
+    expect(verdictOf(0.5, f)).toBe('accept');
+    expect(verdictOf(0.97, f)).toBe('review');
+    expect(verdictOf(5, f)).toBe('reject');
+  });
+
+  it('writes checkpoints atomically and reads them back exactly', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-ckpt-'));
+    const file = path.join(dir, 'last.ckpt');
+    const tensors = new Map([['w', { shape: [2, 2], data: Float32Array.from([1, -2, 3.5, NaN]) }]]);
+    writeCheckpoint(file, { step: 7 }, tensors);
+    writeCheckpoint(file, { step: 8 }, tensors);
+    expect(fs.readdirSync(dir)).toEqual(['last.ckpt']);
+    const back = readCheckpoint<{ step: number }>(file);
+    expect(back.state.step).toBe(8);
+    expect(Array.from(back.tensors.get('w')!.data).slice(0, 3)).toEqual([1, -2, 3.5]);
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 30));
+    expect(() => readCheckpoint(file)).toThrow(/truncated/);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
