@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { EventBus } from './api/event-bus.js';
 import { AppError } from './api/errors.js';
-import type { ProjectInfo } from './api/schemas.js';
+import type { Job, ProjectInfo } from './api/schemas.js';
 import { JobRunner } from './jobs/runner.js';
 import type { JobKindSpec } from './jobs/kinds.js';
 import { createLogger, type Logger } from './log.js';
 import { markOrphanedJobsInterrupted } from './store/jobs.js';
-import { createProject, openProject, type Project } from './store/project.js';
+import { getJob, listJobs } from './store/jobs.js';
+import { createProject, isProjectDir, openProject, type Project } from './store/project.js';
 import { readProjectInfo } from './store/projects.js';
 import { rememberRecent } from './store/recent.js';
 import { defaultUserDataDir } from './user-data.js';
@@ -56,6 +57,26 @@ export class AppContext {
     // A job still marked running belongs to a process that is gone: show it as interrupted (resumable if its kind is).
     markOrphanedJobsInterrupted(project.db);
     return this.adopt(project);
+  }
+
+  /**
+   * The demo project lives in the user-data folder. Opening it the first time creates it and starts the
+   * `demo.create` job (generate the images, import them, and the pipeline's later steps) with progress events;
+   * a demo whose build was interrupted is built again.
+   */
+  openDemo(quick = false): { project: ProjectInfo; job: Job | null } {
+    const workdir = path.join(this.userDataDir, quick ? 'demo-quick' : 'demo');
+    const dir = path.join(workdir, 'project');
+    const info = isProjectDir(dir) ? this.openProject(dir) : this.createProject(dir, 'Flowspect demo');
+    const db = this.project().db;
+    const builds = listJobs(db, { kind: 'demo.create', limit: 1 });
+    const last = builds[0];
+    if (!last && info.counts.images > 0) return { project: info, job: null }; // built by `flowspect demo`
+    if (last && (last.status === 'succeeded' || last.status === 'running' || last.status === 'queued')) {
+      return { project: info, job: last.status === 'succeeded' ? null : (getJob(db, last.id) ?? null) };
+    }
+    const job = this.jobs.start(this.project(), 'demo.create', { workdir, quick });
+    return { project: info, job };
   }
 
   closeProject(): void {

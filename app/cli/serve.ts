@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { AppContext } from '../context.js';
 import { startServer } from '../transport/http.js';
 import { readRecent } from '../store/recent.js';
-import { intFlag, parseCommandArgs, printResult, type CliCommand } from './types.js';
+import { CliUsageError, intFlag, parseCommandArgs, printResult, type CliCommand } from './types.js';
 
 export const RENDERER_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../renderer/dist');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -11,9 +11,14 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Serve the workstation over HTTP on 127.0.0.1 (the same API as the desktop app)',
-  usage: 'flowspect serve [--port N] [--host ADDR] [--project DIR] [--json]',
+  usage: 'flowspect serve [--port N] [--host ADDR] [--project DIR | --demo [--quick]] [--json]',
   async run(argv, io, globals) {
-    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, host: { type: 'string' }, project: { type: 'string' } }, false);
+    const { values } = parseCommandArgs(
+      argv,
+      { port: { type: 'string' }, host: { type: 'string' }, project: { type: 'string' }, demo: { type: 'boolean' }, quick: { type: 'boolean' } },
+      false,
+    );
+    if (values.demo && values.project) throw new CliUsageError('use either --project or --demo');
     const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) ?? 0;
     const host = values.host ?? '127.0.0.1';
     if (!LOOPBACK.has(host)) {
@@ -21,7 +26,10 @@ export const serveCommand: CliCommand = {
     }
     const app = new AppContext(undefined, { verbose: globals.verbose });
     if (values.project) app.openProject(path.resolve(values.project));
-    else {
+    else if (values.demo) {
+      const { project, job } = app.openDemo(values.quick ?? false);
+      io.err(job ? `building the demo project in ${project.dir} (job ${job.id}); the workstation shows its progress` : `opened the demo project ${project.dir}`);
+    } else {
       const last = readRecent(app.userDataDir).find((r) => r.exists);
       if (last) {
         try {

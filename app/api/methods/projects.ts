@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMethod, Empty } from '../define.js';
-import { AbsPath, ProjectInfo, RecentProject } from '../schemas.js';
+import { AbsPath, Job, ProjectInfo, RecentProject } from '../schemas.js';
 
 export const projectMethods = {
   'projects.create': defineMethod({
@@ -27,6 +27,12 @@ export const projectMethods = {
     summary: 'Recently opened projects, newest first.',
     request: Empty,
     response: z.array(RecentProject),
+  }),
+  'projects.openDemo': defineMethod({
+    summary:
+      'Open the demo project (in the user-data folder); when it does not exist yet, create it and start the job that generates and imports its images.',
+    request: z.object({ quick: z.boolean().default(false) }).strict(),
+    response: z.object({ project: ProjectInfo, job: Job.nullable() }),
   }),
   'projects.info': defineMethod({
     summary: 'Information about a project folder without opening it in the workstation.',
