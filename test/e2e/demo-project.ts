@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { dispatch } from '../../app/api/dispatch.js';
+import { isMethodName } from '../../app/api/contract.js';
+import type { AppContext } from '../../app/context.js';
+import { generateDemoDataset } from '../../app/demo/generate.js';
+
+/** Calls a contract method in-process (as the transports do) and throws the error body's message on failure. */
+export async function callApi<T = unknown>(app: AppContext, method: string, params: unknown): Promise<T> {
+  const r = await dispatch(method, params, { app, transport: 'http' });
+  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
+  return r.result as T;
+}
+
+/** Resolves when a job finishes; rejects if it did not succeed. */
+export function waitForJob(app: AppContext, jobId: number, timeoutMs = 240_000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (off(), reject(new Error(`job ${jobId} did not finish in ${timeoutMs} ms`))), timeoutMs);
+    const off = app.events.subscribe((e) => {
+      if (e.event !== 'job.finished' || e.payload.jobId !== jobId) return;
+      clearTimeout(timer);
+      off();
+      if (e.payload.status === 'succeeded') resolve(e.payload.result);
+      else reject(new Error(`job ${jobId} ${e.payload.status}: ${e.payload.error ?? ''}`));
+    });
+  });
+}
+
+/**
+ * The quick demo project (small: 30 train-good, 10 test-good, 10 defective per category) opened in `app`.
+ * Uses `projects.openDemo` when the contract has it; otherwise generates the demo images and imports them through
+ * the datasets API, exactly as a user would.
+ */
+export async function openQuickDemo(app: AppContext, workDir: string, categories: string[] = ['fabric']): Promise<{ dir: string }> {
+  if (isMethodName('projects.openDemo')) {
+    try {
+      const r = await callApi<{ project: { dir: string }; job: { id: number } | null }>(app, 'projects.openDemo', { quick: true });
+      if (r.job) await waitForJob(app, r.job.id);
+      return { dir: r.project.dir };
+    } catch (err) {
+      console.warn(`projects.openDemo failed (${(err as Error).message}); building the demo project through the datasets API`);
+    }
+  }
+  const src = path.join(workDir, 'demo-src');
+  await generateDemoDataset({ outDir: src, size: 'quick', categories });
+  const dir = path.join(workDir, 'demo-project');
+  await callApi(app, 'projects.create', { dir, name: 'Flowspect demo' });
+  const job = await callApi<{ id: number }>(app, 'datasets.import', { source: src, format: 'mvtec' });
+  await waitForJob(app, job.id);
+  return { dir };
+}
