@@ -33,6 +33,15 @@ function presetParams(name: string, projectDir: string | undefined): SynthesisPa
   throw new AppError('not_found', `unknown preset "${name}"; built-in presets: ${PRESET_NAMES.join(', ')}${projectDir ? '' : ' (add --project DIR for project presets)'}`);
 }
 
+/** Input files that cannot be read are the user's to fix: report them as invalid_file, not as internal errors. */
+async function readInput<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw new AppError('invalid_file', (err as Error).message);
+  }
+}
+
 export const synthCommand: CliCommand = {
   name: 'synth',
   summary: 'Synthesize defects into one image: writes image.png and mask.png',
@@ -75,12 +84,12 @@ export const synthCommand: CliCommand = {
     }
 
     const t0 = performance.now();
-    const image = await decodeImage(path.resolve(values.image));
-    const ignore = values.ignore ? await decodeMask(path.resolve(values.ignore), image.width, image.height) : undefined;
-    const foreground = values.foreground ? await decodeMask(path.resolve(values.foreground), image.width, image.height) : undefined;
+    const image = await readInput(() => decodeImage(path.resolve(values.image!)));
+    const ignore = values.ignore ? await readInput(() => decodeMask(path.resolve(values.ignore!), image.width, image.height)) : undefined;
+    const foreground = values.foreground ? await readInput(() => decodeMask(path.resolve(values.foreground!), image.width, image.height)) : undefined;
     if (foreground && params.placement.foreground !== 'supplied') params = { ...params, placement: { ...params.placement, foreground: 'supplied' } };
-    const donors = await Promise.all((values.donor ?? []).map((f) => decodeImage(path.resolve(f))));
-    const textures = await loadTexturesFor(params);
+    const donors = await Promise.all((values.donor ?? []).map((f) => readInput(() => decodeImage(path.resolve(f)))));
+    const textures = await readInput(() => loadTexturesFor(params));
     const result = synthesize(image, params, seed, { ignore, foreground, donors, textures });
     const outDir = path.resolve(values.out);
     fs.mkdirSync(outDir, { recursive: true });

@@ -33,7 +33,7 @@ const crackKind: DefectKind = {
 
 const stainKind: DefectKind = {
   weight: 1,
-  shape: { kind: 'perlin', area: [0.003, 0.04], aspect: [0.5, 2], angle: [-180, 180], scale: [1, 3], octaves: 3, roughness: 0.35 },
+  shape: { kind: 'perlin', area: [0.004, 0.05], aspect: [0.5, 2], angle: [-180, 180], scale: [1.5, 4], octaves: 3, roughness: 0.6 },
   content: { source: 'shift', intensity: [-0.28, 0.08], tint: 0.08, gain: [0.75, 1.05] },
   blend: { mode: 'normal', opacity: [0.55, 0.95], feather: [0.006, 0.02], poisson: false },
 };
@@ -47,7 +47,7 @@ const holeKind: DefectKind = {
 
 const particleKind: DefectKind = {
   weight: 1,
-  shape: { kind: 'perlin', area: [0.0004, 0.006], aspect: [0.4, 2.5], angle: [-180, 180], scale: [1, 4], octaves: 2, roughness: 0.5 },
+  shape: { kind: 'perlin', area: [0.0006, 0.008], aspect: [0.4, 2.5], angle: [-180, 180], scale: [1, 4], octaves: 2, roughness: 0.5 },
   content: { source: 'noise', base: [0.04, 0.9], saturation: 0.6, contrast: [0.05, 0.25], cell: [0.004, 0.03], octaves: 3 },
   blend: { mode: 'normal', opacity: [0.85, 1], feather: [0, 0.003], poisson: false },
 };
