@@ -40,6 +40,8 @@ export const TrainSettings = z
     maxNanSteps: z.number().int().min(1).max(100).default(5),
     threads: z.number().int().min(0).max(64).default(0),
     provider: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    /** ORT graph optimisation of the training session: 'disabled' starts fastest (small models, tests). */
+    sessionOptimization: z.enum(['disabled', 'basic', 'all']).default('basic'),
     /** Synthesis worker threads (0 = the training thread). */
     synthWorkers: z.number().int().min(0).max(8).default(1),
     /** Testing aid: feed NaN features at these global steps (checks the recovery path). */

@@ -210,7 +210,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     }
 
     const graph = buildTrainGraph(spec, { batch, objective: settings.objective, weights: settings.weights, weightDecay: settings.weightDecay, clipNorm: settings.clipNorm > 0 ? settings.clipNorm : undefined });
-    trainSession = await createSession(graph.bytes, { ...session, graphOptimization: 'basic' });
+    trainSession = await createSession(graph.bytes, { ...session, graphOptimization: settings.sessionOptimization });
     const provider = trainSession.provider;
     log('info', `training on ${provider} (${trainSession.reason})`);
     scorer = await FeatureScorer.create(spec, Math.min(8, Math.max(valGood.length, 1)), session);

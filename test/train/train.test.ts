@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportModel } from '../../app/infer/export.js';
+import { scoreInApp } from '../../app/infer/in-app.js';
+import { ModelRunner } from '../../app/infer/model-runner.js';
+import { runInference } from '../../app/infer/run.js';
+import { inferFolder } from '../../app/infer/standalone.js';
+import { getModel } from '../../app/store/models.js';
+import { listResults } from '../../app/store/results.js';
+import { listTrainingEvents } from '../../app/store/training-events.js';
+import { trainModel, type TrainResult } from '../../app/train/trainer.js';
+import { type Fixture, fabricFixture, listImages, TINY } from './fixture.js';
+
+let fx: Fixture;
+let clflow: TrainResult;
+
+beforeAll(async () => {
+  fx = await fabricFixture();
+}, 60_000);
+
+afterAll(() => {
+  fx?.project.close();
+  if (fx) fs.rmSync(fx.root, { recursive: true, force: true });
+});
+
+describe('CL-Flow training end to end', () => {
+  it('trains the tiny configuration and separates clean from defective test images (image AUROC ≥ 0.9)', async () => {
+    const progress: { step: number; losses?: Record<string, number>; executionProvider: string; etaSeconds?: number }[] = [];
+    clflow = await trainModel(fx.project, { objective: 'clflow', settings: TINY, progress: (_f, _m, d) => d && progress.push(d) });
+    expect(clflow.objective).toBe('clflow');
+    expect(clflow.steps).toBe(12); // 20 good images − 4 held out → 16 → 2 steps × 6 epochs
+    expect(clflow.paramCount).toBeGreaterThan(0);
+    const train = progress.filter((p) => p.losses);
+    expect(train.length).toBe(12);
+    expect(Object.keys(train[0].losses!)).toEqual(expect.arrayContaining(['total', 'clean', 'unmasked', 'margin', 'contrast', 'pull', 'ce']));
+    expect(train.every((p) => p.executionProvider === 'cpu' || p.executionProvider === 'cuda')).toBe(true);
+    expect(listTrainingEvents(fx.project.db, clflow.modelId, { kind: 'val' })).toHaveLength(6);
+
+    const model = getModel(fx.project.db, clflow.modelId)!;
+    expect(model.status).toBe('ready');
+    expect(model.thresholds).toMatchObject({ method: 'clean-quantile' });
+    expect((model.thresholds as { review: number }).review).toBeLessThanOrEqual((model.thresholds as { reject: number }).reject);
+
+    const inf = await runInference(fx.project, { modelId: clflow.modelId, split: 'test', evaluate: true, maps: 'png' });
+    expect(inf.images).toBe(20);
+    expect(inf.metrics!.imageAuroc).toBeGreaterThanOrEqual(0.9);
+    const page = listResults(fx.project.db, { modelId: clflow.modelId, sort: 'score_desc', limit: 5 });
+    expect(page.total).toBe(20);
+    expect(page.items[0].score).toBeGreaterThanOrEqual(page.items[4].score);
+    expect(fs.existsSync(fx.project.path(page.items[0].mapPath!))).toBe(true);
+  }, 120_000);
+
+  it('exports one ONNX file whose scores equal the in-app path (≤ 1e-5 relative) and runs standalone', async () => {
+    const out = path.join(fx.root, 'model.onnx');
+    const exported = exportModel(fx.project, clflow.modelId, out);
+    const files = listImages(fx.testDir).slice(0, 6);
+    const runner = await ModelRunner.open(out);
+    expect(runner.metadata.thresholds.reject).toBe(clflow.thresholds.reject);
+    expect(runner.metadata.input).toMatchObject({ height: 64, width: 64, range: [0, 255] });
+    const onnx = await runner.runFiles(files);
+    await runner.release();
+    const inApp = await scoreInApp(fx.project, clflow.modelId, files);
+    for (let i = 0; i < files.length; i++) {
+      expect(Math.abs(onnx.scores[i] - inApp.scores[i]) / Math.abs(inApp.scores[i])).toBeLessThanOrEqual(1e-5);
+    }
+    expect(exported.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const csv = path.join(fx.root, 'results.csv');
+    const summary = await inferFolder({ model: out, images: fx.testDir, out: csv, maps: path.join(fx.root, 'maps') });
+    expect(summary.images).toBe(20);
+    const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('path,score,verdict,map_file');
+    expect(lines).toHaveLength(21);
+    const row = lines.find((l) => l.startsWith(path.relative(fx.testDir, files[0])))!.split(',');
+    expect(Number(row[1])).toBeCloseTo(onnx.scores[0], 5);
+    expect(fs.existsSync(row[3])).toBe(true);
+  }, 60_000);
+
+  it('trains plain FastFlow, catches an injected NaN (step skipped, lr halved, reported) and still separates (AUROC ≥ 0.9)', async () => {
+    const warnings: string[] = [];
+    const r = await trainModel(fx.project, { objective: 'fastflow', settings: { ...TINY, injectNanAtSteps: [3] }, log: (l, m) => l === 'warn' && warnings.push(m) });
+    expect(r.objective).toBe('fastflow');
+    expect(r.nanSteps).toBe(1);
+    expect(warnings.some((w) => /step 4: non-finite loss.*lr halved 0\.002 → 0\.001/.test(w))).toBe(true);
+    const nan = listTrainingEvents(fx.project.db, r.modelId, { kind: 'nan' });
+    expect(nan).toHaveLength(1);
+    expect(nan[0].data).toMatchObject({ lrBefore: 0.002, lrAfter: 0.001 });
+    const inf = await runInference(fx.project, { modelId: r.modelId, split: 'test', evaluate: true, maps: 'none' });
+    expect(inf.metrics!.imageAuroc).toBeGreaterThanOrEqual(0.9);
+  }, 120_000);
+
+  it('stops with a clear message after repeated non-finite steps and marks the model failed', async () => {
+    await expect(
+      trainModel(fx.project, { objective: 'fastflow', settings: { ...TINY, epochs: 1, injectNanAtSteps: [0, 1], maxNanSteps: 2 } }),
+    ).rejects.toThrow(/2 steps in a row had a non-finite loss/);
+    const failed = getModelsByStatus('failed');
+    expect(failed).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('rejects bad settings and selections before creating a model', async () => {
+    await expect(trainModel(fx.project, { settings: { ...TINY, imageSize: 70 } })).rejects.toThrow(/multiple of 16/);
+    await expect(trainModel(fx.project, { settings: { ...TINY, presets: ['nope'] } })).rejects.toThrow(/unknown synthesis preset "nope"/);
+    await expect(trainModel(fx.project, { category: 'bottle', settings: TINY })).rejects.toThrow(/no good training images for category "bottle"/);
+  });
+});
+
+function getModelsByStatus(status: string): number {
+  return (fx.project.db.prepare('SELECT COUNT(*) AS n FROM models WHERE status = ?').get(status) as { n: number }).n;
+}
