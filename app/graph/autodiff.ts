@@ -7,7 +7,7 @@ import { GraphError, fmtShape } from './errors.js';
 import { Add } from './ops/elementwise.js';
 import { ReduceSum } from './ops/reduce.js';
 import { Expand, Reshape } from './ops/shape.js';
-import { gradRules } from './rules.js';
+import { broadcastSafeRules, gradRules } from './rules.js';
 import { sameShape } from './shape.js';
 import type { OpRecord, Tensor } from './tensor.js';
 
@@ -62,14 +62,19 @@ export function gradients(loss: Tensor, params: readonly Tensor[], seed?: Tensor
     }
   }
 
+  // Gradients may be kept smaller than their tensor (broadcastable to it) until a rule needs the exact shape.
   const grads = new Map<Tensor, Tensor>();
-  grads.set(loss, seed ?? Expand(g.scalar(1, loss.dtype), loss.shape));
+  grads.set(loss, seed ?? g.scalar(1, loss.dtype));
   for (let k = order.length - 1; k >= 0; k--) {
     const op = order[k];
-    const dOut = op.outputs.map((o) => grads.get(o) ?? null);
-    if (dOut.every((d) => d === null)) continue;
     const rule = gradRules.get(op.op);
     if (!rule) throw new GraphError(op.op, 'has no gradient rule');
+    const lazyOk = broadcastSafeRules.has(op.op);
+    const dOut = op.outputs.map((o) => {
+      const d = grads.get(o);
+      return !d ? null : lazyOk ? d : Expand(d, o.shape);
+    });
+    if (dOut.every((d) => d === null)) continue;
     const needs = op.inputs.map(leadsToParam);
     const res = rule({ g, op, dOut, needs });
     if (res.length !== op.inputs.length) {
@@ -83,21 +88,29 @@ export function gradients(loss: Tensor, params: readonly Tensor[], seed?: Tensor
       grads.set(x, prev ? Add(prev, dx) : dx);
     });
   }
-  return params.map((p) => grads.get(p) ?? Expand(g.scalar(0, p.dtype), p.shape));
+  return params.map((p) => Expand(grads.get(p) ?? g.scalar(0, p.dtype), p.shape));
 }
 
-/** Sums a gradient over the axes its input was broadcast along, so it gets the input's shape. */
+/**
+ * Sums a gradient over the axes its input was broadcast along. The result has the input's rank and, per axis,
+ * either the input's extent or 1 (a lazily broadcast gradient, expanded later only where needed).
+ */
 function unbroadcast(d: Tensor, x: Tensor, op: string): Tensor {
   if (d.dtype !== x.dtype) throw new Error(`gradient rule for ${op} gave ${d.dtype} for a ${x.dtype} input`);
   if (sameShape(d.shape, x.shape)) return d;
-  const lead = d.rank - x.rank;
+  const lead = Math.max(0, d.rank - x.rank);
   const axes: number[] = [];
+  const kept: number[] = [];
   for (let i = 0; i < d.rank; i++) {
-    const xd = i < lead ? 1 : x.shape[i - lead];
+    const xd = i < lead ? 1 : x.shape[i - lead + Math.max(0, x.rank - d.rank)];
     if (i < lead || (xd === 1 && d.shape[i] !== 1)) axes.push(i);
-    else if (xd !== d.shape[i]) {
+    else if (xd !== d.shape[i] && d.shape[i] !== 1) {
       throw new Error(`gradient rule for ${op} gave ${fmtShape(d.shape)}, not a broadcast of ${fmtShape(x.shape)}`);
     }
+    if (i >= lead) kept.push(axes.includes(i) ? 1 : d.shape[i]);
   }
-  return Reshape(axes.length ? ReduceSum(d, axes, true) : d, x.shape);
+  const summed = axes.length ? ReduceSum(d, axes, true) : d;
+  // Left-pad with 1s to the input's rank.
+  const shape = [...new Array<number>(x.rank - kept.length).fill(1), ...kept];
+  return Reshape(summed, shape);
 }

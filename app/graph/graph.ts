@@ -100,8 +100,10 @@ export class Graph {
   }
 
   private newTensor(name: string, shape: readonly number[], dtype: DType, kind: TensorKind, requiresGrad: boolean) {
+    // Empty constants exist only as shape vectors (the target shape of a reshape to a scalar).
+    const min = kind === 'constant' && dtype === 'int64' ? 0 : 1;
     for (const d of shape) {
-      if (!Number.isInteger(d) || d < 1) {
+      if (!Number.isInteger(d) || d < min) {
         throw new GraphError(kind, `"${name}" has invalid shape ${fmtShape(shape)}: dims must be positive integers`);
       }
     }

@@ -21,7 +21,15 @@ export type GradRule = (ctx: GradContext) => readonly (Tensor | null | undefined
 /** The rule table, filled by each op module right beside the op's forward. */
 export const gradRules = new Map<string, GradRule>();
 
-export function defineGrad(op: string, rule: GradRule): void {
+/**
+ * Rules that accept an output gradient of a smaller, broadcastable shape (elementwise rules). Gradients stay
+ * un-expanded through them — e.g. the (N, 1, 1, 1) gradient of a per-sample sum — and are expanded only before a
+ * rule that needs the exact output shape.
+ */
+export const broadcastSafeRules = new Set<string>();
+
+export function defineGrad(op: string, rule: GradRule, options: { broadcastSafe?: boolean } = {}): void {
   if (gradRules.has(op)) throw new Error(`gradient rule for ${op} defined twice`);
   gradRules.set(op, rule);
+  if (options.broadcastSafe) broadcastSafeRules.add(op);
 }

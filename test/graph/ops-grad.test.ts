@@ -157,6 +157,12 @@ const cases: Case[] = [
     const labels = g.constant([1, -1, 1, -1, 1, -1], [6], 'float64');
     return { y: hinge(s, { labels, margin: 0.5 }), params: [s] };
   }],
+  ['per-sample NLL-like sums (lazily broadcast gradients)', (g) => {
+    const x = rparam(g, 'x', [3, 2, 4], 1);
+    const s = Tanh(Mul(x, 0.5));
+    const perSample = Sub(Mul(ReduceSum(Mul(x, x), [1, 2], false), 0.5), ReduceSum(s, [1, 2], false));
+    return { y: Add(perSample, ReduceMean(Mul(s, s), undefined, false)), params: [x] };
+  }],
   ['Unsqueeze + broadcast unbroadcast chain', (g) => {
     const a = rparam(g, 'a', [3], 1);
     const b = rparam(g, 'b', [2, 1], 2);

@@ -58,23 +58,22 @@ function unary(op: string, x: Tensor, attrs: Record<string, Attr> = {}, extra: (
 // ---- binary arithmetic -------------------------------------------------------------------------------------
 
 export const Add = (a: Operand, b: Operand): Tensor => binary('Add', a, b);
-defineGrad('Add', ({ dOut: [d] }) => [d, d]);
+defineGrad('Add', ({ dOut: [d] }) => [d, d], { broadcastSafe: true });
 
 export const Sub = (a: Operand, b: Operand): Tensor => binary('Sub', a, b);
-defineGrad('Sub', ({ dOut: [d], needs }) => [d, needs[1] ? Neg(d!) : null]);
+defineGrad('Sub', ({ dOut: [d], needs }) => [d, needs[1] ? Neg(d!) : null], { broadcastSafe: true });
 
 export const Mul = (a: Operand, b: Operand): Tensor => binary('Mul', a, b);
-defineGrad('Mul', ({ op: { inputs: [a, b] }, dOut: [d], needs }) => [
-  needs[0] ? Mul(d!, b) : null,
-  needs[1] ? Mul(d!, a) : null,
-]);
+defineGrad('Mul', ({ op: { inputs: [a, b] }, dOut: [d], needs }) =>
+  // x·x: one pass (2·dY)·x instead of two products and a sum.
+  a === b ? [Mul(Mul(d!, 2), a), null] : [needs[0] ? Mul(d!, b) : null, needs[1] ? Mul(d!, a) : null], { broadcastSafe: true });
 
 export const Div = (a: Operand, b: Operand): Tensor => binary('Div', a, b);
 // d(a/b)/db = -a/b² = -y/b
 defineGrad('Div', ({ op: { inputs: [, b], outputs: [y] }, dOut: [d], needs }) => [
   needs[0] ? Div(d!, b) : null,
   needs[1] ? Neg(Div(Mul(d!, y), b)) : null,
-]);
+], { broadcastSafe: true });
 
 /** x ** exponent for a constant exponent. */
 export function Pow(x: Tensor, exponent: number): Tensor {
@@ -89,37 +88,37 @@ defineGrad('Pow', ({ op: { inputs: [x], attrs }, dOut: [d] }) => {
   if (c === 1) return [d];
   if (c === 2) return [Mul(d!, Mul(x, 2))];
   return [Mul(d!, Mul(Pow(x, c - 1), c))];
-});
+}, { broadcastSafe: true });
 
 // ---- unary -------------------------------------------------------------------------------------------------
 
 export const Relu = (x: Tensor): Tensor => unary('Relu', x);
-// Sign of the ReLU output is exactly the 0/1 mask.
-defineGrad('Relu', ({ op: { outputs: [y] }, dOut: [d] }) => [Mul(d!, Sign(y))]);
+// dY where the output is positive (a bool mask is cheaper to write than a float one).
+defineGrad('Relu', ({ op: { outputs: [y] }, dOut: [d] }) => [Where(Greater(y, 0), d!, 0)], { broadcastSafe: true });
 
 export const Neg = (x: Tensor): Tensor => unary('Neg', x);
-defineGrad('Neg', ({ dOut: [d] }) => [Neg(d!)]);
+defineGrad('Neg', ({ dOut: [d] }) => [Neg(d!)], { broadcastSafe: true });
 
 export const Abs = (x: Tensor): Tensor => unary('Abs', x);
-defineGrad('Abs', ({ op: { inputs: [x] }, dOut: [d] }) => [Mul(d!, Sign(x))]);
+defineGrad('Abs', ({ op: { inputs: [x] }, dOut: [d] }) => [Mul(d!, Sign(x))], { broadcastSafe: true });
 
 export const Sigmoid = (x: Tensor): Tensor => unary('Sigmoid', x);
-defineGrad('Sigmoid', ({ op: { outputs: [y] }, dOut: [d] }) => [Mul(d!, Mul(y, Sub(1, y)))]);
+defineGrad('Sigmoid', ({ op: { outputs: [y] }, dOut: [d] }) => [Mul(d!, Mul(y, Sub(1, y)))], { broadcastSafe: true });
 
 export const Tanh = (x: Tensor): Tensor => unary('Tanh', x);
-defineGrad('Tanh', ({ op: { outputs: [y] }, dOut: [d] }) => [Mul(d!, Sub(1, Mul(y, y)))]);
+defineGrad('Tanh', ({ op: { outputs: [y] }, dOut: [d] }) => [Mul(d!, Sub(1, Mul(y, y)))], { broadcastSafe: true });
 
 export const Exp = (x: Tensor): Tensor => unary('Exp', x);
-defineGrad('Exp', ({ op: { outputs: [y] }, dOut: [d] }) => [Mul(d!, y)]);
+defineGrad('Exp', ({ op: { outputs: [y] }, dOut: [d] }) => [Mul(d!, y)], { broadcastSafe: true });
 
 export const Log = (x: Tensor): Tensor => unary('Log', x);
-defineGrad('Log', ({ op: { inputs: [x] }, dOut: [d] }) => [Div(d!, x)]);
+defineGrad('Log', ({ op: { inputs: [x] }, dOut: [d] }) => [Div(d!, x)], { broadcastSafe: true });
 
 export const Sqrt = (x: Tensor): Tensor => unary('Sqrt', x);
-defineGrad('Sqrt', ({ op: { outputs: [y] }, dOut: [d] }) => [Div(Mul(d!, 0.5), y)]);
+defineGrad('Sqrt', ({ op: { outputs: [y] }, dOut: [d] }) => [Div(Mul(d!, 0.5), y)], { broadcastSafe: true });
 
 export const Identity = (x: Tensor): Tensor => unary('Identity', x);
-defineGrad('Identity', ({ dOut: [d] }) => [d]);
+defineGrad('Identity', ({ dOut: [d] }) => [d], { broadcastSafe: true });
 
 /** Clamps to [min, max] (either may be omitted); `Clip(x, 0, 6)` is ReLU6. */
 export function Clip(x: Tensor, min?: number, max?: number): Tensor {
@@ -138,7 +137,7 @@ defineGrad('Clip', ({ op: { inputs: [x], attrs }, dOut: [d] }) => {
   const inHi = max === undefined ? null : Less(x, max);
   const mask = inLo && inHi ? And(inLo, inHi) : (inLo ?? inHi);
   return [mask ? Where(mask, d!, 0) : d];
-});
+}, { broadcastSafe: true });
 
 // ---- non-differentiable helpers (outputs never carry gradients) --------------------------------------------
 
@@ -207,4 +206,4 @@ defineGrad('Where', ({ op: { inputs: [c] }, dOut: [d], needs }) => [
   null,
   needs[1] ? Where(c, d!, 0) : null,
   needs[2] ? Where(c, 0, d!) : null,
-]);
+], { broadcastSafe: true });

@@ -5,7 +5,7 @@ import { defineGrad } from '../rules.js';
 import { normAxes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Cast, Div, Equal, Mul } from './elementwise.js';
-import { Expand, Reshape } from './shape.js';
+import { Reshape } from './shape.js';
 
 interface ReduceAttrs {
   readonly axes: number[];
@@ -34,8 +34,9 @@ function keptShape(x: Tensor, axes: readonly number[]): number[] {
   return x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
+/** dY with the reduced axes put back as size 1: broadcast against x lazily (the driver expands when needed). */
 function spread(x: Tensor, attrs: ReduceAttrs, d: Tensor): Tensor {
-  return Expand(Reshape(d, keptShape(x, attrs.axes)), x.shape);
+  return Reshape(d, keptShape(x, attrs.axes));
 }
 
 export const ReduceSum = (x: Tensor, axes?: readonly number[], keepdims = true): Tensor => reduce('ReduceSum', x, axes, keepdims);
