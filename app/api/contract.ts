@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { appMethods } from './methods/app.js';
+import { backboneMethods } from './methods/backbones.js';
 import { datasetMethods } from './methods/datasets.js';
 import { jobMethods } from './methods/jobs.js';
 import { modelMethods } from './methods/models.js';
@@ -13,6 +14,7 @@ import { reviewMethods } from './methods/reviews.js';
  */
 export const methods = {
   ...appMethods,
+  ...backboneMethods,
   ...datasetMethods,
   ...projectMethods,
   ...synthesisMethods,

@@ -2,6 +2,7 @@ import type { HandlerContext } from '../../context.js';
 import type { Methods } from '../contract.js';
 import type { HandlerGroup } from '../define.js';
 import { appHandlers } from './app.js';
+import { backboneHandlers } from './backbones.js';
 import { datasetHandlers } from './datasets.js';
 import { jobHandlers } from './jobs.js';
 import { modelHandlers } from './models.js';
@@ -12,6 +13,7 @@ import { reviewHandlers } from './reviews.js';
 /** The one handler table; both transports (IPC and serve mode) dispatch into it. */
 export const handlers: HandlerGroup<Methods, HandlerContext> = {
   ...appHandlers,
+  ...backboneHandlers,
   ...datasetHandlers,
   ...projectHandlers,
   ...synthesisHandlers,

@@ -3,29 +3,14 @@
  * backbone, in batches, in a worker thread. Training then reads cached features instead of running the backbone
  * on every epoch.
  */
-import { z } from 'zod';
 import { AppError } from '../../api/errors.js';
 import type { JobContext } from '../../jobs/types.js';
 import { imageFilePath, queryImages } from '../../store/images.js';
 import { openProject } from '../../store/project.js';
 import { FeatureCache } from '../features/cache.js';
-import { DEFAULT_PREPROCESS } from '../features/preprocess.js';
+import { ExtractPayload } from './extract-payload.js';
 import { BackboneExtractor, extractFeatures } from './extractor.js';
 import { resolveBackbone } from './project-backbones.js';
-
-export const ExtractPayload = z.object({
-  backbone: z.string().min(1),
-  datasetId: z.number().int().positive(),
-  splits: z.array(z.enum(['train', 'val', 'test'])).default(['train']),
-  labels: z.array(z.enum(['good', 'defect', 'ignore'])).default(['good']),
-  width: z.number().int().min(16).max(4096).default(DEFAULT_PREPROCESS.width),
-  height: z.number().int().min(16).max(4096).default(DEFAULT_PREPROCESS.height),
-  fit: z.enum(['stretch', 'letterbox']).default(DEFAULT_PREPROCESS.fit),
-  batchSize: z.number().int().min(1).max(64).default(8),
-  threads: z.number().int().min(0).max(64).default(0),
-  cacheBytes: z.number().int().positive().optional(),
-});
-export type ExtractPayload = z.input<typeof ExtractPayload>;
 
 export interface ExtractResult {
   readonly images: number;
