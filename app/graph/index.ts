@@ -6,18 +6,19 @@
  * const g = new Graph();                                   // float32; `new Graph({ dtype: 'float64' })` for checks
  * const x = g.input('x', [8, 3, 32, 32]);                  // (N, C, H, W)
  * const target = g.input('target', [8, 16, 32, 32]);
- * const w = g.param('conv.w', [16, 3, 3, 3], heInit(...)); // initial value (array or number)
+ * const w = g.param('conv.w', [16, 3, 3, 3], initialValues); // initial value (array or one number)
  * const b = g.param('conv.b', [16], 0);
  * const y = Relu(Conv(x, w, b, { pad: 1 }));
  * const diff = Sub(y, target);
  * const loss = ReduceMean(Mul(diff, diff), undefined, false);
- * const step = adam([w, b], gradients(loss, [w, b]), { lr: 1e-3 }); // adds state inputs + new-value outputs
  * g.output('loss', loss);
+ * const step = adam([w, b], gradients(loss, [w, b]), { lr: 1e-3 }); // adds state inputs + new-value outputs
  * const bytes = serialize(g, { paramsAs: 'inputs', metadata: { kind: 'train' } });
  * // app/runtime: createSession(bytes) + TrainingLoop(step.feedback) run it step by step.
  * ```
  * Frozen backbones: `importOnnx(g, bytes, { prefix: 'bb/', inputs: { image: x }, outputs: ['feat'] })`.
  * Ops are free functions named like the ONNX ops; each op's gradient rule sits next to it (`defineGrad`).
+ * See docs/sections/graph.md for the op list and how to add an op with its gradient and its check.
  */
 export { GraphError, fmtShape } from './errors.js';
 export type { DType, FloatDType, TypedData } from './dtype.js';
