@@ -21,4 +21,5 @@ export const benchmarks: Record<string, Benchmark> = {
   graph: { summary: 'Graph compiler: FastFlow coupling block forward vs train step (1 and 2 threads)', run: (o) => import('./graph.js').then((m) => m.run(o)) },
   backbone: { summary: 'Built-in backbone images/s at 256², batch 1/8, 1/2 threads, with and without preprocessing', run: (o) => import('./backbone.js').then((m) => m.run(o)) },
   synth: { summary: 'Anomaly synthesis samples/s per preset at 256² and 1024², 256² preview latency', run: (o) => import('./synth.js').then((m) => m.run(o)) },
+  import: { summary: 'Import images/s (1,000 generated 1024² PNGs with thumbnails, 2 threads), curation query p95 at 100k images, demo generation time', run: (o) => import('./import.js').then((m) => m.run(o)) },
 };
