@@ -4,6 +4,7 @@
 // mode instead, printing the URL. Arguments after `npm start --` are passed to both (e.g. `-- --port 8080`).
 //
 // Environment: FLOWSPECT_SERVE=1 goes straight to serve mode; FLOWSPECT_SKIP_BUILD=1 reuses the existing build;
+// FLOWSPECT_ELECTRON=/path/to/electron uses that Electron (e.g. a system-wide one) instead of the npm package's;
 // ELECTRON_SKIP_BINARY_DOWNLOAD=1 never tries to download Electron.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,6 +33,8 @@ function build(args, label) {
  * missing, with no time limit.
  */
 function electronBinary() {
+  const chosen = process.env.FLOWSPECT_ELECTRON;
+  if (chosen) return fs.existsSync(chosen) ? { path: chosen } : { reason: `FLOWSPECT_ELECTRON points at ${chosen}, which does not exist` };
   if (!fs.existsSync(path.join(electronDir, 'package.json'))) return { reason: 'the electron package is not installed' };
   let relative;
   try {
@@ -101,7 +104,7 @@ if (truthy(process.env.FLOWSPECT_SERVE)) serveMode('FLOWSPECT_SERVE asks for ser
 else if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) serveMode('no display (DISPLAY and WAYLAND_DISPLAY are unset)');
 else {
   let bin = electronBinary();
-  if (!bin.path) {
+  if (!bin.path && !process.env.FLOWSPECT_ELECTRON) {
     const failure = obtainElectron();
     bin = electronBinary();
     if (!bin.path && failure) bin = { reason: `${bin.reason}; ${failure}` };
