@@ -6,6 +6,7 @@ import { jobMethods } from './methods/jobs.js';
 import { modelMethods } from './methods/models.js';
 import { projectMethods } from './methods/projects.js';
 import { synthesisMethods } from './methods/synthesis.js';
+import { reportMethods } from './methods/reports.js';
 import { reviewMethods } from './methods/reviews.js';
 
 /**
@@ -20,6 +21,7 @@ export const methods = {
   ...synthesisMethods,
   ...jobMethods,
   ...modelMethods,
+  ...reportMethods,
   ...reviewMethods,
 } as const;
 

@@ -6,9 +6,10 @@ import { trainCommand } from './train.js';
 import { importCommand } from './import.js';
 import { demoCommand } from './demo.js';
 import { projectCommand } from './project.js';
+import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { synthCommand } from './synth.js';
 import type { CliCommand } from './types.js';
 
 /** Every `flowspect` command. Register a command with one line. */
-export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, synthCommand, importCommand, demoCommand, trainCommand, exportCommand, inferCommand];
+export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, synthCommand, importCommand, demoCommand, trainCommand, exportCommand, inferCommand, reportCommand];

@@ -64,10 +64,19 @@ function fromRawFloat32(buf: Buffer, file: string): AnomalyMap {
 
 /** Greyscale PNG/TIFF map: values scaled to [0, 1] (8- or 16-bit). Only relative values survive such a file. */
 async function fromImage(file: string): Promise<AnomalyMap> {
-  const { data, info } = await sharp(file).extractChannel(0).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-  const u16 = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+  const sixteen = (await sharp(file).metadata()).depth === 'ushort';
+  // Without an explicit grey colourspace sharp converts to 8-bit sRGB and the 16-bit precision is lost.
+  const { data, info } = await sharp(file)
+    .toColourspace(sixteen ? 'grey16' : 'b-w')
+    .raw({ depth: sixteen ? 'ushort' : 'uchar' })
+    .toBuffer({ resolveWithObject: true });
   const out = new Float32Array(info.width * info.height);
-  for (let i = 0; i < out.length; i++) out[i] = u16[i]! / 65535;
+  if (sixteen) {
+    const u16 = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + out.length * 2));
+    for (let i = 0; i < out.length; i++) out[i] = u16[i]! / 65535;
+  } else {
+    for (let i = 0; i < out.length; i++) out[i] = data[i]! / 255;
+  }
   return { data: out, width: info.width, height: info.height };
 }
 

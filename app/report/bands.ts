@@ -49,10 +49,9 @@ export function bandsFromModel(thresholds: Record<string, unknown>): ResolvedBan
   const accept = num(bandsObj.accept) ?? num(bandsObj.low) ?? num(bandsObj.review);
   const reject = num(bandsObj.reject) ?? num(bandsObj.high);
   const single = num(thresholds.threshold) ?? num(thresholds.image);
-  const how = [thresholds.method, thresholds.source, thresholds.how, thresholds.description].find((v) => typeof v === 'string') as
-    | string
-    | undefined;
-  const method = how ? `stored with the model: ${how}` : 'stored with the model';
+  const how = [thresholds.method, thresholds.source, thresholds.how].find((v) => typeof v === 'string') as string | undefined;
+  const detail = [thresholds.detail, thresholds.description].find((v) => typeof v === 'string' && v) as string | undefined;
+  const method = ['stored with the model', how && `: ${how}`, detail && ` (${detail})`].filter(Boolean).join('');
   if (accept !== undefined && reject !== undefined && accept <= reject) return { bands: { accept, reject }, source: 'model', method };
   if (single !== undefined) return { bands: { accept: single, reject: single }, source: 'model', method: `${method} (one threshold, no review band)` };
   return undefined;

@@ -58,12 +58,12 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .band { display: inline-block; padding: 0 2mm; border-radius: 1mm; font-weight: 600; }
 .band.accept { background: #e8f5e9; } .band.review { background: #fff8e1; } .band.reject { background: #fdecea; }
 .page { break-before: page; }
-.gallery { display: grid; grid-template-columns: 1fr 1fr; gap: 3mm; }
-.part { border: 1px solid #d5dbe1; border-radius: 2mm; padding: 2mm; break-inside: avoid; }
+.gallery { display: grid; grid-template-columns: 1fr 1fr 1fr; gap: 2.5mm; }
+.part { border: 1px solid #d5dbe1; border-radius: 2mm; padding: 1.5mm; break-inside: avoid; overflow-wrap: anywhere; }
 .part .pics { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5mm; }
 .part img { width: 100%; height: auto; display: block; border-radius: 1mm; background: #eee; }
-.part .meta { font-size: 8.5pt; margin-top: 1.5mm; }
-.part .review { font-size: 8.5pt; margin-top: 1mm; padding: 1mm 1.5mm; background: #f3f0ff; border-radius: 1mm; }
+.part .meta { font-size: 7.5pt; margin-top: 1mm; line-height: 1.3; }
+.part .review { font-size: 7.5pt; margin-top: 1mm; padding: 1mm 1.5mm; background: #f3f0ff; border-radius: 1mm; }
 .missing { display: flex; align-items: center; justify-content: center; aspect-ratio: 1; background: #f0f0f0; color: #888; font-size: 8pt; text-align: center; }
 footer { margin-top: 8mm; color: #56606b; font-size: 8.5pt; border-top: 1px solid #e3e6ea; padding-top: 2mm; }
 `;

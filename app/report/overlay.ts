@@ -64,8 +64,10 @@ export async function composeOverlay(imageFile: string, map: AnomalyMap | null, 
   }
   const resized = await sharp(idx, { raw: { width: map.width, height: map.height, channels: 1 } })
     .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    .toColourspace('b-w') // one channel out; sharp would otherwise hand back three
     .raw()
     .toBuffer();
+  if (resized.length !== width * height) throw new ReportError('internal', `heatmap resize gave ${resized.length} values for ${width}x${height}`);
   const lut = colourLut(options.colourMap ?? 'inferno');
   const maxAlpha = options.maxAlpha ?? 0.7;
   const out = Buffer.alloc(width * height * 3);

@@ -30,34 +30,61 @@ export function chromiumPath(): string | null {
   return fs.existsSync(candidate) ? candidate : null;
 }
 
-/** Prints with system Chromium. The page may not fetch anything: every request other than data: is aborted. */
+type Browser = Awaited<ReturnType<typeof import('playwright-core').chromium.launch>>;
+
+async function launchChromium(executablePath: string): Promise<Browser> {
+  let chromium: typeof import('playwright-core').chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (err) {
+    throw new ReportError('unavailable', `PDF printing needs playwright-core, which is not installed (${(err as Error).message})`);
+  }
+  return chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS] });
+}
+
+async function printWith(browser: Browser, html: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
+  try {
+    const page = await context.newPage();
+    await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
+    await page.setContent(html, { waitUntil: 'load', timeout: 120_000 });
+    const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, format: 'A4' });
+    signal?.throwIfAborted();
+    return new Uint8Array(pdf);
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+/**
+ * Prints with system Chromium, one browser per document. The page may not fetch anything: JavaScript is off, the
+ * context is offline and every request other than data: is aborted.
+ */
 export function chromiumPdfPrinter(executablePath: string): PdfPrinter {
   return {
     name: `chromium (${executablePath})`,
     async print(html, options = {}) {
       options.signal?.throwIfAborted();
-      let chromium: typeof import('playwright-core').chromium;
-      try {
-        ({ chromium } = await import('playwright-core'));
-      } catch (err) {
-        throw new ReportError('unavailable', `PDF printing needs playwright-core, which is not installed (${(err as Error).message})`);
-      }
-      const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS] });
+      const browser = await launchChromium(executablePath);
       const abort = () => void browser.close().catch(() => {});
       options.signal?.addEventListener('abort', abort, { once: true });
       try {
-        const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
-        const page = await context.newPage();
-        await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
-        await page.setContent(html, { waitUntil: 'load', timeout: 120_000 });
-        const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, format: 'A4' });
-        options.signal?.throwIfAborted();
-        return new Uint8Array(pdf);
+        return await printWith(browser, html, options.signal);
       } finally {
         options.signal?.removeEventListener('abort', abort);
         await browser.close().catch(() => {});
       }
     },
+  };
+}
+
+/** A Chromium printer that keeps one browser for many documents (batch printing); call close() when done. */
+export async function openChromiumPdfPrinter(executablePath: string): Promise<PdfPrinter & { close(): Promise<void> }> {
+  const browser = await launchChromium(executablePath);
+  return {
+    name: `chromium (${executablePath}, shared)`,
+    print: (html, options = {}) => printWith(browser, html, options.signal),
+    close: () => browser.close(),
   };
 }
 

@@ -53,9 +53,10 @@ function frame(title: string, x: Axis, y: Axis, body: string, legend: Array<{ la
   const ph = H - M.top - M.bottom;
   const sx = (v: number) => M.left + ((v - x.min) / (x.max - x.min || 1)) * pw;
   const sy = (v: number) => M.top + ph - ((v - y.min) / (y.max - y.min || 1)) * ph;
+  const grid: string[] = [];
   const parts: string[] = [];
   for (const t of niceTicks(y.min, y.max)) {
-    parts.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" stroke="#e3e6ea"/>`);
+    grid.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" stroke="#e3e6ea"/>`);
     parts.push(`<text x="${M.left - 6}" y="${(sy(t) + 3.5).toFixed(1)}" text-anchor="end">${fmtTick(t)}</text>`);
   }
   for (const t of niceTicks(x.min, x.max)) {
@@ -78,6 +79,7 @@ function frame(title: string, x: Axis, y: Axis, body: string, legend: Array<{ la
   return (
     `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" class="chart" role="img" aria-label="${escapeXml(title)}">` +
     `<style>text{font:11px system-ui,sans-serif;fill:#333}.title{font-weight:600;font-size:12px}.axis{fill:#555}</style>` +
+    grid.join('') +
     `<g>${body}</g>` +
     parts.join('') +
     `</svg>`
@@ -159,12 +161,16 @@ export function histogramChart(options: {
   }
   const legend = options.series.map((s) => ({ label: s.label, colour: s.colour }));
   if (options.bands) {
-    for (const [v, label, colour] of [
-      [options.bands.accept, 'accept <', '#2e7d32'],
-      [options.bands.reject, 'reject ≥', '#c62828'],
-    ] as const) {
+    const lines: Array<readonly [number, string, string]> =
+      options.bands.accept === options.bands.reject
+        ? [[options.bands.reject, 'reject ≥', '#c62828']]
+        : [
+            [options.bands.accept, 'review ≥', '#b26a00'],
+            [options.bands.reject, 'reject ≥', '#c62828'],
+          ];
+    for (const [i, [v, label, colour]] of lines.entries()) {
       body.push(`<line x1="${sx(v).toFixed(1)}" x2="${sx(v).toFixed(1)}" y1="${M.top}" y2="${M.top + ph}" stroke="${colour}" stroke-width="1.5" stroke-dasharray="5 3"/>`);
-      body.push(`<text x="${(sx(v) + 3).toFixed(1)}" y="${M.top + 11}" fill="${colour}" style="fill:${colour}">${escapeXml(`${label} ${fmtTick(v)}`)}</text>`);
+      body.push(`<text x="${(sx(v) + 3).toFixed(1)}" y="${M.top + 11 + 12 * i}" fill="${colour}" style="fill:${colour}">${escapeXml(`${label} ${fmtTick(v)}`)}</text>`);
     }
   }
   return frame(options.title, x, y, body.join(''), legend);

@@ -8,6 +8,7 @@ import { jobHandlers } from './jobs.js';
 import { modelHandlers } from './models.js';
 import { projectHandlers } from './projects.js';
 import { synthesisHandlers } from './synthesis.js';
+import { reportHandlers } from './reports.js';
 import { reviewHandlers } from './reviews.js';
 
 /** The one handler table; both transports (IPC and serve mode) dispatch into it. */
@@ -19,5 +20,6 @@ export const handlers: HandlerGroup<Methods, HandlerContext> = {
   ...synthesisHandlers,
   ...jobHandlers,
   ...modelHandlers,
+  ...reportHandlers,
   ...reviewHandlers,
 };
