@@ -3,7 +3,8 @@
  * synthesis engine), train CL-Flow and FastFlow with the same seed and budget, score the test split and report
  * image AUROC, pixel AUROC and AUPRO (prints a table on stderr, returns JSON).
  * Targets: CL-Flow image AUROC ≥ 0.98 and pixel AUROC ≥ 0.95 on every category; CL-Flow ≥ FastFlow on the mean.
- * Environment: FLOWSPECT_BENCH_EPOCHS, FLOWSPECT_BENCH_SIZE, FLOWSPECT_BENCH_CATEGORIES (comma list) override.
+ * Environment: FLOWSPECT_BENCH_EPOCHS, FLOWSPECT_BENCH_SIZE, FLOWSPECT_BENCH_FLOW_STEPS, FLOWSPECT_BENCH_CATEGORIES
+ * (comma list) override the budget (the CPU-only CI machine cannot afford the full 256², K = 8 setting).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +32,7 @@ export async function run(options: BenchOptions): Promise<object> {
   const env = process.env;
   const size = Number(env.FLOWSPECT_BENCH_SIZE ?? (options.quick ? 128 : 256));
   const epochs = Number(env.FLOWSPECT_BENCH_EPOCHS ?? (options.quick ? 3 : 8));
+  const flowSteps = Number(env.FLOWSPECT_BENCH_FLOW_STEPS ?? 8);
   const categories = env.FLOWSPECT_BENCH_CATEGORIES?.split(',') ?? DEMO_CATEGORIES.map((c) => c.name);
   const counts = options.quick ? DEMO_SIZES.quick : DEMO_SIZES.full;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-bench-accuracy-'));
@@ -46,7 +48,7 @@ export async function run(options: BenchOptions): Promise<object> {
         const r = await trainModel(project, {
           category,
           objective,
-          settings: { imageSize: size, batchSize: 8, epochs, patience: epochs, seed: 7 },
+          settings: { imageSize: size, batchSize: 8, epochs, patience: epochs, seed: 7, flow: { steps: flowSteps } },
           log: (level, m) => level !== 'debug' && options.log(m),
         });
         const inf = await runInference(project, { modelId: r.modelId, category, split: 'test', maps: 'none', evaluate: true });
@@ -84,7 +86,7 @@ export async function run(options: BenchOptions): Promise<object> {
   };
   options.log('category   objective  imageAUROC  pixelAUROC  AUPRO');
   for (const r of rows) options.log(`${r.category.padEnd(10)} ${r.objective.padEnd(10)} ${fmt(r.imageAuroc)}      ${fmt(r.pixelAuroc)}      ${fmt(r.aupro)}`);
-  return { size, epochs, counts, rows, summary, targets };
+  return { size, epochs, flowSteps, counts, rows, summary, targets };
 }
 
 const fmt = (v: number | null): string => (v === null ? '  -   ' : v.toFixed(4));

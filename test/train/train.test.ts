@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../app/api/dispatch.js';
+import { AppContext } from '../../app/context.js';
 import { exportModel } from '../../app/infer/export.js';
 import { scoreInApp } from '../../app/infer/in-app.js';
 import { ModelRunner } from '../../app/infer/model-runner.js';
@@ -103,6 +105,46 @@ describe('CL-Flow training end to end', () => {
     await expect(trainModel(fx.project, { settings: { ...TINY, presets: ['nope'] } })).rejects.toThrow(/unknown synthesis preset "nope"/);
     await expect(trainModel(fx.project, { category: 'bottle', settings: TINY })).rejects.toThrow(/no good training images for category "bottle"/);
   });
+});
+
+describe('models API and jobs', () => {
+  it('trains in a worker job, reports history, sets thresholds (verdicts follow), infers and lists results', async () => {
+    const app = new AppContext(path.join(fx.root, 'user'), { logToFile: false });
+    app.openProject(fx.project.dir);
+    const call = async (method: string, params: unknown) => dispatch(method, params, { app, transport: 'ipc' });
+    try {
+      const bad = await call('models.train', { category: 'fabric', settings: { epochs: 0 } });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      expect((bad as { error: { message: string } }).error.message).toMatch(/epochs/);
+
+      const started = await call('models.train', { category: 'fabric', objective: 'fastflow', settings: { ...TINY, epochs: 1 } });
+      expect(started.ok).toBe(true);
+      const job = await app.jobs.wait(app.project(), (started as { result: { id: number } }).result.id);
+      expect(job.status, job.error ?? '').toBe('succeeded');
+      const modelId = (job.result as { modelId: number }).modelId;
+      const got = (await call('models.get', { id: modelId })) as { ok: true; result: { status: string; paramCount: number; executionProvider: string } };
+      expect(got.result).toMatchObject({ status: 'ready', executionProvider: 'cpu' });
+      const hist = (await call('models.history', { id: modelId, kind: 'train' })) as { ok: true; result: { data: { losses: Record<string, number> } }[] };
+      expect(hist.result).toHaveLength(2);
+      expect(hist.result[0].data.losses).toHaveProperty('clean');
+
+      const inferJob = (await call('models.infer', { id: modelId, split: 'test', maps: 'none' })) as { ok: true; result: { id: number } };
+      const done = await app.jobs.wait(app.project(), inferJob.result.id);
+      expect(done.status, done.error ?? '').toBe('succeeded');
+      expect(done.result).toMatchObject({ images: 20, executionProvider: 'cpu' });
+
+      const set = await call('models.setThresholds', { id: modelId, review: -1e9, reject: 1e9 });
+      expect(set.ok).toBe(true);
+      const page = (await call('results.list', { modelId, sort: 'score_asc', limit: 5, offset: 0 })) as { ok: true; result: { total: number; items: { score: number; verdict: string }[] } };
+      expect(page.result.total).toBe(20);
+      expect(page.result.items).toHaveLength(5);
+      expect(page.result.items.every((r) => r.verdict === 'review')).toBe(true);
+      expect(page.result.items[0].score).toBeLessThanOrEqual(page.result.items[4].score);
+      expect(await call('models.setThresholds', { id: modelId, review: 2, reject: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    } finally {
+      await app.dispose();
+    }
+  }, 120_000);
 });
 
 function getModelsByStatus(status: string): number {
