@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { decodeImage, decodeMask, encodeMaskPng, encodePng, loadTexturesFor, wantsDonors } from './io.js';
 import type { SynthesisParams } from './params.js';
 import { mixSeed } from './prng.js';
@@ -26,12 +27,37 @@ export interface PreviewItem {
 const dataUrl = (png: Buffer): string => `data:image/png;base64,${png.toString('base64')}`;
 
 /**
+ * Decoded preview images, most recent last. A slider drag sends many previews of the same few images: decoding them
+ * once keeps each answer at synthesis speed (and lets the foreground estimate be cached with the raster).
+ */
+const decoded = new Map<string, Promise<Raster>>();
+const DECODED_CAPACITY = 32;
+
+function decodeCached(file: string, maxSide: number): Promise<Raster> {
+  let stamp = '';
+  try {
+    const st = fs.statSync(file);
+    stamp = `${st.mtimeMs}:${st.size}`;
+  } catch {
+    // Let decodeImage report the unreadable file.
+  }
+  const key = `${maxSide}:${stamp}:${file}`;
+  let r = decoded.get(key);
+  if (r) decoded.delete(key);
+  else r = decodeImage(file, { maxSide });
+  decoded.set(key, r);
+  r.catch(() => decoded.delete(key));
+  while (decoded.size > DECODED_CAPACITY) decoded.delete(decoded.keys().next().value!);
+  return r;
+}
+
+/**
  * Live-preview samples: each image scaled to at most `maxSide` px, synthesized with seed mix(seed, id) (so one seed
  * shows different defects on different images, reproducibly), returned as PNG data URLs. The other images of the
  * request serve as CutPaste donors.
  */
 export async function renderPreviews(sources: readonly PreviewSource[], params: SynthesisParams, seed: number, maxSide: number): Promise<PreviewItem[]> {
-  const images = await Promise.all(sources.map((s) => decodeImage(s.file, { maxSide })));
+  const images = await Promise.all(sources.map((s) => decodeCached(s.file, maxSide)));
   const textures = await loadTexturesFor(params);
   const donorsWanted = wantsDonors(params);
   return Promise.all(

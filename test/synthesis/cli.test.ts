@@ -57,6 +57,34 @@ describe('flowspect synth', () => {
     for (let i = 0; i < 64 * 48; i++) if (mask.data[i]) expect(i % 64).toBeGreaterThanOrEqual(40);
   });
 
+  it('paints textures from a folder named in the params', async () => {
+    const folder = path.join(t.dir, 'textures');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(path.join(folder, 'a.png'), await encodePng(demoImage(32, 32, { seed: 9, channels: 1 })));
+    fs.writeFileSync(path.join(folder, 'notes.txt'), 'not an image');
+    const params = {
+      count: [2, 2],
+      defects: [
+        {
+          weight: 1,
+          shape: { kind: 'box', area: [0.02, 0.04], aspect: [1, 2], angle: [0, 90] },
+          content: { source: 'texture', folder, scale: [1, 2], rotate: [-180, 180] },
+          blend: { mode: 'multiply', opacity: [0.8, 1], feather: [0, 0.02], poisson: false },
+        },
+      ],
+      placement: { foreground: 'none', borderMargin: 0.05 },
+    };
+    const out = path.join(t.dir, 'tex');
+    const r = await cli(['synth', '--params', JSON.stringify(params), '--image', src, '--out', out, '--json']);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(JSON.parse(r.out.at(-1)!)).toMatchObject({ defects: 2 });
+    const empty = path.join(t.dir, 'empty');
+    fs.mkdirSync(empty);
+    const bad = await cli(['synth', '--params', JSON.stringify({ ...params, defects: [{ ...params.defects[0], content: { ...params.defects[0].content, folder: empty } }] }), '--image', src, '--out', out]);
+    expect(bad.code).toBe(1);
+    expect(bad.err[0]).toContain('contains no images');
+  });
+
   it('fails with a clear message and a non-zero exit on bad input', async () => {
     const bad = await cli(['synth', '--preset', 'crack', '--params', '{"count":[1,99]}', '--image', src, '--out', t.dir, '--json']);
     expect(bad.code).toBe(1);

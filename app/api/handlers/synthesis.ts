@@ -1,6 +1,6 @@
-import path from 'node:path';
 import { z } from 'zod';
 import type { HandlerContext } from '../../context.js';
+import { imageFilePath } from '../../store/images.js';
 import type { Project } from '../../store/project.js';
 import type { PresetRecord } from '../../store/presets.js';
 import { createPreset, deletePreset, getPresetByName, listPresets, readSynthesisSources, updatePreset } from '../../store/presets.js';
@@ -31,9 +31,6 @@ function resolveParams(project: Project, preset: string | object): Params {
   }
 }
 
-/** Stored image path → absolute file: copies live in the project, references point outside it. */
-const fileOf = (project: Project, p: string, storage: string): string => (storage === 'reference' && path.isAbsolute(p) ? p : project.path(p));
-
 export const synthesisHandlers: HandlerGroup<typeof synthesisMethods, HandlerContext> = {
   'synthesis.listPresets': (_req, { app }) => listPresets(app.project().db).map(toPreset),
   'synthesis.createPreset': (req, { app }) => toPreset(createPreset(app.project().db, req.name, req.params)),
@@ -52,8 +49,8 @@ export const synthesisHandlers: HandlerGroup<typeof synthesisMethods, HandlerCon
     if (missing.length > 0) throw new AppError('not_found', `image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found`);
     const sources = rows.map((r) => ({
       id: r.id,
-      file: fileOf(project, r.path, r.storage),
-      ignoreFiles: [r.ignoreMaskPath, r.datasetIgnoreMaskPath].filter((p): p is string => p !== null).map((p) => fileOf(project, p, 'copy')),
+      file: imageFilePath(project, r),
+      ignoreFiles: [r.ignoreMaskPath, r.datasetIgnoreMaskPath].filter((p): p is string => p !== null).map((p) => project.path(p)),
     }));
     try {
       const items = await renderPreviews(sources, params, req.seed, req.maxSide);
