@@ -188,11 +188,12 @@ function whereOf(f: ImageFilter, params: unknown[]): string {
     params.push(f.defectType);
   }
   for (const tag of f.tags ?? []) {
-    clauses.push('EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.tag = ?)');
+    // IN (subquery) lets SQLite start from the tag index instead of probing every image.
+    clauses.push('i.id IN (SELECT t.image_id FROM image_tags t WHERE t.tag = ?)');
     params.push(tag);
   }
   if (f.hasMask !== undefined) {
-    clauses.push(`${f.hasMask ? '' : 'NOT '}EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'defect')`);
+    clauses.push(`i.id ${f.hasMask ? '' : 'NOT '}IN (SELECT m.image_id FROM masks m WHERE m.kind = 'defect')`);
   }
   if (f.search) {
     clauses.push("i.path LIKE ? ESCAPE '\\'");
@@ -232,7 +233,11 @@ const SORT_COLUMNS: Record<ImageSort, string> = {
   score: 'r.score',
 };
 
-/** One page of images matching a filter, with the total count; sorted with id as the tie-breaker. */
+/**
+ * One page of images matching a filter, with the total count; sorted with id as the tie-breaker. The page's ids are
+ * found first and only those rows are then read with their tags and mask flag, so the cost does not grow with the
+ * number of matching rows (SQLite would otherwise compute every row's extras before sorting).
+ */
 export function queryImages(db: Database.Database, q: ImageQuery): { total: number; items: ImageListItem[] } {
   const scoreModelId = q.scoreModelId ?? q.score?.modelId;
   const sort = q.sort ?? 'id';
@@ -243,17 +248,24 @@ export function queryImages(db: Database.Database, q: ImageQuery): { total: numb
   const total = (db.prepare(`SELECT COUNT(*) FROM images i ${join} ${where}`).pluck().get(...params) as number) ?? 0;
   const dir = q.order === 'desc' ? 'DESC' : 'ASC';
   const orderBy = sort === 'id' ? `i.id ${dir}` : `${SORT_COLUMNS[sort]} ${dir}, i.id ${dir}`;
+  const page = db
+    .prepare(`SELECT i.id AS id, ${scoreModelId !== undefined ? 'r.score' : 'NULL'} AS score FROM images i ${join} ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
+    .all(...params, q.limit ?? 100, q.offset ?? 0) as { id: number; score: number | null }[];
+  if (page.length === 0) return { total, items: [] };
   const rows = db
     .prepare(
-      `SELECT i.*, ${scoreModelId !== undefined ? 'r.score' : 'NULL'} AS score,
-         EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'defect') AS has_mask,
+      `SELECT i.*, EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'defect') AS has_mask,
          (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM image_tags t WHERE t.image_id = i.id ORDER BY tag)) AS tag_list
-       FROM images i ${join} ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+       FROM images i WHERE i.id IN (${page.map(() => '?').join(',')})`,
     )
-    .all(...params, q.limit ?? 100, q.offset ?? 0) as (Row & { score: number | null; has_mask: number; tag_list: string | null })[];
+    .all(...page.map((p) => p.id)) as (Row & { has_mask: number; tag_list: string | null })[];
+  const byId = new Map(rows.map((r) => [r.id, r]));
   return {
     total,
-    items: rows.map((r) => ({ ...toImage(r), score: r.score, hasMask: r.has_mask === 1, tags: r.tag_list ? r.tag_list.split('\u001f') : [] })),
+    items: page.map((p) => {
+      const r = byId.get(p.id)!;
+      return { ...toImage(r), score: p.score, hasMask: r.has_mask === 1, tags: r.tag_list ? r.tag_list.split('\u001f') : [] };
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { initial } from './001-initial.js';
+import { datasetIndexes } from './002-datasets.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Append new ones; never edit a landed one. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, datasetIndexes];
