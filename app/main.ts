@@ -6,6 +6,7 @@ import { AppContext } from './context.js';
 import { guardNavigation } from './electron/navigation.js';
 import { menuActions } from './electron/menu-actions.js';
 import { menuTemplate } from './electron/menu.js';
+import { blockOutsideRequests } from './electron/network.js';
 import { APP_ROOT, PRELOAD_FILE, RENDERER_DIR } from './electron/paths.js';
 import { denyAllPermissions } from './electron/permissions.js';
 import { appPageResponse, projectFileResponse } from './electron/protocol-handlers.js';
@@ -43,6 +44,7 @@ async function start(): Promise<void> {
   }
   const ctx = new AppContext(electronApp.getPath('userData'));
   denyAllPermissions(session.defaultSession, (permission) => ctx.log.warn(`denied the renderer's ${permission} permission request`));
+  blockOutsideRequests(session.defaultSession, (url) => ctx.log.warn(`blocked a request to ${url}`));
   protocol.handle(APP_SCHEME, (request) => appPageResponse(request, RENDERER_DIR));
   protocol.handle(FILE_SCHEME, (request) => projectFileResponse(request, ctx.currentProject()?.dir ?? null));
   registerIpc(ipcMain, ctx, {

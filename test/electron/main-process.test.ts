@@ -18,6 +18,7 @@ const electron = vi.hoisted(() => {
     windows: [] as Array<{ options: Record<string, unknown>; loaded: string[] }>,
     template: [] as MenuItemConstructorOptions[],
     permissionRequest: null as null | ((...a: unknown[]) => void),
+    beforeRequest: null as null | ((...a: unknown[]) => void),
     exposed: new Map<string, unknown>(),
     rendererCalls: [] as unknown[][],
   };
@@ -82,6 +83,12 @@ vi.mock('electron', () => {
         setPermissionRequestHandler: (h: (...a: unknown[]) => void) => void (s.permissionRequest = h),
         setPermissionCheckHandler: () => {},
         setDevicePermissionHandler: () => {},
+        webRequest: {
+          onBeforeRequest: (filter: { urls: string[] }, listener: (...a: unknown[]) => void) => {
+            s.calls.push(`onBeforeRequest ${filter.urls.join(' ')}`);
+            s.beforeRequest = listener;
+          },
+        },
       },
     },
     contextBridge: { exposeInMainWorld: (key: string, api: unknown) => void s.exposed.set(key, api) },
@@ -123,12 +130,16 @@ describe('main process', () => {
     expect(electron.template.map((m) => m.label ?? m.role)).toEqual(expect.arrayContaining(['&File', '&View', '&Help']));
   });
 
-  it('serves the renderer with the CSP header and denies permission requests', async () => {
+  it('serves the renderer with the CSP header, denies permission requests and cancels requests leaving the app', async () => {
     const page = await electron.handlers.get('app')!(request('app://flowspect/index.html'));
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     const answer = vi.fn();
     electron.permissionRequest!({}, 'media', answer, {});
     expect(answer).toHaveBeenCalledWith(false);
+    expect(electron.calls).toContain('onBeforeRequest http://*/* https://*/* ws://*/* wss://*/* ftp://*/* file:///*');
+    const decide = vi.fn();
+    electron.beforeRequest!({ url: 'https://evil.example/x.js' }, decide);
+    expect(decide).toHaveBeenCalledWith({ cancel: true });
   });
 
   it('answers the contract over IPC only for the app’s own frames, and serves the open project’s files', async () => {
