@@ -24,10 +24,14 @@ export async function decodeImage(
   let pipeline = sharp(input).rotate();
   if (options.size) pipeline = pipeline.resize(options.size.width, options.size.height, { fit: 'fill' });
   else if (options.maxSide) pipeline = pipeline.resize(options.maxSide, options.maxSide, { fit: 'inside', withoutEnlargement: true });
-  pipeline = pipeline.toColourspace(grey ? (sixteen ? 'grey16' : 'b-w') : sixteen ? 'rgb16' : 'srgb');
-  const { data, info } = await pipeline.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  // libvips' 8-bit 'b-w' output drops alpha, so grey + alpha is read as 16-bit and scaled back down (exact: ×257).
+  const greyAlpha8 = grey && !sixteen && meta.hasAlpha === true;
+  const wide = sixteen || greyAlpha8;
+  pipeline = pipeline.toColourspace(grey ? (wide ? 'grey16' : 'b-w') : sixteen ? 'rgb16' : 'srgb');
+  const { data, info } = await pipeline.raw({ depth: wide ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   const channels = info.channels as Raster['channels'];
-  const pixels = sixteen ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) : new Uint8Array(data);
+  let pixels: Uint8Array | Uint16Array = wide ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) : new Uint8Array(data);
+  if (greyAlpha8) pixels = Uint8Array.from(pixels, (v) => Math.round(v / 257));
   return { width: info.width, height: info.height, channels, bitDepth: sixteen ? 16 : 8, data: pixels };
 }
 

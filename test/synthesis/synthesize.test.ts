@@ -123,6 +123,18 @@ describe('synthesize: every preset at every size', () => {
 });
 
 describe('synthesize: bit depths and channel layouts', () => {
+  it('round-trips every channel layout and bit depth through PNG, alpha included', async () => {
+    for (const channels of [1, 2, 3, 4] as const) {
+      for (const bitDepth of [8, 16] as const) {
+        const img = demoImage(24, 16, { channels, bitDepth });
+        if (channels === 2 || channels === 4) for (let i = channels - 1; i < img.data.length; i += channels) img.data[i] = (i * 37) % (bitDepth === 16 ? 65536 : 256);
+        const back = await decodeImage(await encodePng(img));
+        expect([back.channels, back.bitDepth], `${channels}ch ${bitDepth}-bit`).toEqual([channels, bitDepth]);
+        expect(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength).equals(Buffer.from(img.data.buffer)), `${channels}ch ${bitDepth}-bit`).toBe(true);
+      }
+    }
+  });
+
   it('keeps 16-bit grey precision through PNG and clamps instead of wrapping', async () => {
     const img = demoImage(96, 96, { channels: 1, bitDepth: 16 });
     const decoded = await decodeImage(await encodePng(img));
