@@ -186,7 +186,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
 
     if (url.pathname.startsWith('/api/')) {
-      const method = decodeURIComponent(url.pathname.slice(5));
+      let method: string;
+      try {
+        method = decodeURIComponent(url.pathname.slice(5));
+      } catch {
+        return sendError(res, { code: 'invalid_request', message: 'malformed percent-encoding in the method name' });
+      }
       if (method === 'events') return openEventStream(req, res);
       if (req.method !== 'POST') return sendError(res, { code: 'invalid_request', message: 'API calls use POST' });
       const type = req.headers['content-type'] ?? '';

@@ -124,6 +124,7 @@ describe('serve mode refuses hostile requests and changes nothing', () => {
     expect(JSON.parse(malformed.body)).toMatchObject({ error: { code: 'invalid_request', message: expect.stringContaining('malformed JSON') } });
     expect((await raw('POST', '/api/projects.create', { 'content-type': 'text/plain', ...auth() }, createBody())).status).toBe(400);
     expect((await raw('GET', '/api/projects.close', auth())).status).toBe(400);
+    expect((await raw('POST', '/api/projects.%e0%a4%a', { ...json, ...auth() }, '{}')).status).toBe(400);
   });
 
   it.each([
