@@ -77,6 +77,16 @@ describe('CL-Flow training end to end', () => {
     const row = lines.find((l) => l.startsWith(path.relative(fx.testDir, files[0])))!.split(',');
     expect(Number(row[1])).toBeCloseTo(onnx.scores[0], 5);
     expect(fs.existsSync(row[3])).toBe(true);
+
+    // A broken file is reported and skipped; the rest are scored.
+    const mixed = path.join(fx.root, 'mixed');
+    fs.mkdirSync(mixed);
+    fs.copyFileSync(files[0], path.join(mixed, 'a.png'));
+    fs.writeFileSync(path.join(mixed, 'b.png'), Buffer.from('not an image'));
+    const partial = await inferFolder({ model: out, images: mixed, out: path.join(fx.root, 'mixed.csv') });
+    expect(partial.images).toBe(1);
+    expect(partial.failed.map((f) => path.basename(f.file))).toEqual(['b.png']);
+    await expect(inferFolder({ model: path.join(fx.root, 'results.csv'), images: mixed, out: path.join(fx.root, 'x.csv') })).rejects.toThrow(/not (an ONNX|a Flowspect) model/);
   }, 60_000);
 
   it('trains plain FastFlow, catches an injected NaN (step skipped, lr halved, reported) and still separates (AUROC ≥ 0.9)', async () => {
