@@ -2,6 +2,7 @@
  * Job kind `train` (resumable): payload { category?, datasetId?, objective?, settings?, name? }. On resume the
  * model row of this job continues from its last checkpoint.
  */
+import { AppError } from '../api/errors.js';
 import type { JobContext } from '../jobs/types.js';
 import { getModelByJob } from '../store/models.js';
 import { openProject } from '../store/project.js';
@@ -20,8 +21,11 @@ export async function run(ctx: JobContext<TrainPayload>): Promise<TrainResult> {
   try {
     const p = ctx.payload ?? {};
     const previous = ctx.resumed ? getModelByJob(project.db, ctx.jobId) : undefined;
+    if (previous?.status === 'ready') {
+      throw new AppError('conflict', `job ${ctx.jobId} already produced model ${previous.id} (ready); start a new training instead of resuming`);
+    }
     return await trainModel(project, {
-      ...(previous && previous.status !== 'ready'
+      ...(previous
         ? { resumeModelId: previous.id }
         : { category: p.category, datasetId: p.datasetId, objective: p.objective, settings: p.settings, name: p.name }),
       jobId: ctx.jobId,
