@@ -134,6 +134,8 @@ describe('synthesis.preview', () => {
 
     const badParams = await call('synthesis.preview', { preset: { ...params, count: [0, 3] }, imageIds, seed: 1 });
     expect(!badParams.ok && badParams.error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('params.count[0] must be an integer in [1, 16]') });
+    const supplied = await call('synthesis.preview', { preset: { ...params, placement: { foreground: 'supplied', borderMargin: 0 } }, imageIds, seed: 1 });
+    expect(!supplied.ok && supplied.error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining("'supplied' needs a foreground mask") });
     expect(await call('synthesis.preview', { preset: 'nope', imageIds, seed: 1 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await call('synthesis.preview', { preset: 'hole', imageIds: [999], seed: 1 })).toMatchObject({
       ok: false,

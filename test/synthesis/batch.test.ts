@@ -79,7 +79,7 @@ describe('synthesisBatches', () => {
     await expect(collect(synthesisBatches({ ...base, sources: files, epoch: 0, presets: ['sparkle'] }))).rejects.toThrow(/unknown preset 'sparkle'/);
     await expect(collect(synthesisBatches({ ...base, sources: [path.join(dir, 'missing.png')], epoch: 0, workers: 1 }))).rejects.toThrow(/missing\.png/);
     const ac = new AbortController();
-    const gen = synthesisBatches({ ...base, sources: files, epoch: 0, workers: 1, signal: ac.signal });
+    const gen = synthesisBatches({ ...base, sources: files, epoch: 0, workers: 0, signal: ac.signal });
     await gen.next();
     ac.abort(new Error('stop now'));
     await expect(gen.next()).rejects.toThrow(/stop now/);

@@ -44,6 +44,9 @@ export const synthesisHandlers: HandlerGroup<typeof synthesisMethods, HandlerCon
     const t0 = performance.now();
     const project = app.project();
     const params = resolveParams(project, req.preset);
+    if (params.placement.foreground === 'supplied') {
+      throw new AppError('invalid_request', "params.placement.foreground 'supplied' needs a foreground mask per image, which projects do not store: use 'auto' or 'none' here");
+    }
     const rows = readSynthesisSources(project.db, req.imageIds);
     const missing = req.imageIds.filter((id) => !rows.some((r) => r.id === id));
     if (missing.length > 0) throw new AppError('not_found', `image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found`);
