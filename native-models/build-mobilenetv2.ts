@@ -9,6 +9,7 @@
  * The app calls `ensureBuiltinBackbone()` lazily as well, so a failed postinstall only delays the build.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import onnxProto from 'onnx-proto';
@@ -72,8 +73,13 @@ export function convertBuiltin(manifest = readManifest(), options: { anySource?:
 function writeAtomic(file: string, bytes: Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 export interface EnsureResult {
@@ -84,25 +90,43 @@ export interface EnsureResult {
 
 /** Files already hashed in this process, by path, with the stat they had then (a changed file is rehashed). */
 const verified = new Map<string, string>();
-const statKey = (file: string) => {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  return st ? `${st.size}:${st.mtimeMs}:${st.ino}` : '';
+const statKey = (file: string): string => {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return ''; // missing, or a path through a file (ENOTDIR): not there
+  }
 };
 
+/** Where a read-only install (a packaged app) builds instead: FLOWSPECT_BACKBONE_DIR, else a per-user cache. */
+export function fallbackBackboneDir(): string {
+  return process.env.FLOWSPECT_BACKBONE_DIR || path.join(os.homedir(), '.cache', 'flowspect', 'backbones');
+}
+
+function validFile(file: string, sha256: string): boolean {
+  const key = statKey(file);
+  if (!key) return false;
+  if (verified.get(file) === `${key}|${sha256}`) return true;
+  if (sha256Hex(fs.readFileSync(file)) !== sha256) return false;
+  verified.set(file, `${key}|${sha256}`);
+  return true;
+}
+
 /**
- * Returns the built-in backbone file, building it when missing or when its hash differs from the manifest.
- * `outDir` lets a packaged app build into a writable folder; default `native-models/generated`.
+ * Returns the built-in backbone file, building it (≈1 s) when missing or when its hash differs from the manifest.
+ * Location: `outDir` when given, else `native-models/generated`; when that folder is not writable (a packaged
+ * app), `fallbackDir` (default `fallbackBackboneDir()`).
  */
-export function ensureBuiltinBackbone(options: { outDir?: string; force?: boolean } = {}): EnsureResult {
+export function ensureBuiltinBackbone(options: { outDir?: string; fallbackDir?: string; force?: boolean } = {}): EnsureResult {
   const manifest = readManifest();
-  const file = options.outDir ? path.join(options.outDir, path.basename(manifest.output.path)) : path.join(NATIVE_MODELS_DIR, manifest.output.path);
+  const name = path.basename(manifest.output.path);
+  const candidates = [
+    options.outDir ? path.join(options.outDir, name) : path.join(NATIVE_MODELS_DIR, manifest.output.path),
+    path.join(options.fallbackDir ?? fallbackBackboneDir(), name),
+  ];
   if (!options.force) {
-    const key = statKey(file);
-    if (key && verified.get(file) === `${key}|${manifest.output.sha256}`) return { path: file, sha256: manifest.output.sha256, rebuilt: false };
-    if (key && sha256Hex(fs.readFileSync(file)) === manifest.output.sha256) {
-      verified.set(file, `${key}|${manifest.output.sha256}`);
-      return { path: file, sha256: manifest.output.sha256, rebuilt: false };
-    }
+    for (const file of candidates) if (validFile(file, manifest.output.sha256)) return { path: file, sha256: manifest.output.sha256, rebuilt: false };
   }
   const built = convertBuiltin(manifest);
   if (built.sha256 !== manifest.output.sha256) {
@@ -111,9 +135,17 @@ export function ensureBuiltinBackbone(options: { outDir?: string; force?: boolea
         'the converter or the graph serializer changed — check the numerical test, then run `npx tsx native-models/build-mobilenetv2.ts --update-manifest`',
     );
   }
-  writeAtomic(file, built.bytes);
-  verified.set(file, `${statKey(file)}|${built.sha256}`);
-  return { path: file, sha256: built.sha256, rebuilt: true };
+  let lastError: unknown;
+  for (const file of candidates) {
+    try {
+      writeAtomic(file, built.bytes);
+      verified.set(file, `${statKey(file)}|${built.sha256}`);
+      return { path: file, sha256: built.sha256, rebuilt: true };
+    } catch (err) {
+      lastError = err; // read-only install: try the next location
+    }
+  }
+  throw new Error(`mobilenetv2: cannot write the built-in backbone to ${candidates.join(' or ')}: ${(lastError as Error).message}`);
 }
 
 /** Rebuilds, writes the file and records the source and output hashes in the manifest. */

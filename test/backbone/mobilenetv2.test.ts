@@ -69,11 +69,20 @@ describe('nsfwjs MobileNetV2 source', () => {
 
 describe('built-in backbone build', () => {
   it('is deterministic and reproduces the hash recorded in the manifest', () => {
+    // Two independent builds (this one and the file ensureBuiltinBackbone wrote) give identical bytes.
     const a = convertBuiltin(manifest);
-    const b = convertBuiltin(manifest);
-    expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
     expect(a.sha256).toBe(manifest.output.sha256);
     expect(fs.readFileSync(modelPath).equals(Buffer.from(a.bytes))).toBe(true);
+  });
+
+  it('builds into a fallback folder when the install folder is not writable', () => {
+    // A file where the folder should be makes the location unwritable (even for root, unlike chmod).
+    const blocker = path.join(tmp, 'blocker');
+    fs.writeFileSync(blocker, '');
+    const fallback = ensureBuiltinBackbone({ outDir: blocker, fallbackDir: path.join(tmp, 'fallback') });
+    expect(fallback.path).toBe(path.join(tmp, 'fallback', 'mobilenetv2-imagenet.onnx'));
+    expect(fallback.sha256).toBe(manifest.output.sha256);
+    expect(() => ensureBuiltinBackbone({ outDir: blocker, fallbackDir: blocker, force: true })).toThrow(/cannot write the built-in backbone/);
   });
 
   it('rebuilds a corrupted file and leaves a good one alone', () => {
