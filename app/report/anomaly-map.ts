@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { readMapF16 } from '../infer/maps.js';
 import { ReportError } from './errors.js';
 
 /** One anomaly map `(H, W)`, row-major, higher = more anomalous. */
@@ -80,7 +81,10 @@ async function fromImage(file: string): Promise<AnomalyMap> {
   return { data: out, width: info.width, height: info.height };
 }
 
-/** Reads a stored anomaly map (.npy, raw .f32/.bin, or a greyscale .png/.tif), naming the file in any error. */
+/**
+ * Reads a stored anomaly map — the inference job's exact `.f16` files or its 8-bit display `.png`, and `.npy` or raw
+ * `.f32` written by other tools — naming the file in any error.
+ */
 export async function readAnomalyMap(file: string): Promise<AnomalyMap> {
   let buf: Buffer;
   try {
@@ -89,10 +93,18 @@ export async function readAnomalyMap(file: string): Promise<AnomalyMap> {
     throw new ReportError('not_found', `anomaly map ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const ext = path.extname(file).toLowerCase();
+  if (ext === '.f16') {
+    try {
+      const m = readMapF16(file);
+      return { data: m.map, width: m.width, height: m.height };
+    } catch (err) {
+      throw new ReportError('invalid_file', `anomaly map ${(err as Error).message}`);
+    }
+  }
   if (ext === '.npy') return fromNpy(buf, file);
   if (ext === '.f32' || ext === '.bin' || ext === '.raw') return fromRawFloat32(buf, file);
   if (ext === '.png' || ext === '.tif' || ext === '.tiff') return fromImage(file);
-  throw new ReportError('invalid_file', `anomaly map ${file}: unknown format "${ext}" (expected .npy, .f32, .png)`);
+  throw new ReportError('invalid_file', `anomaly map ${file}: unknown format "${ext}" (expected .f16, .png, .npy or .f32)`);
 }
 
 /** Writes a map as a float32 .npy (tests and fixtures). */

@@ -4,20 +4,16 @@ import sharp from 'sharp';
 import { averagePrecision, f1Max, imageAuroc, PixelMetricAccumulator, prCurve, rocCurve, statsAtThreshold, type ThresholdStats } from '../eval/index.js';
 import type { Project } from '../store/project.js';
 import { readProjectInfo } from '../store/projects.js';
-import {
-  readDatasetSummary,
-  readModelForReport,
-  readResultsForReport,
-  readTrainingEventsForReport,
-  type ReportBands,
-  type ReportResultRow,
-  type TrainingEventRow,
-} from '../store/reports.js';
+import { rasterisePolygons, type Polygon } from '../dataset/mask-input.js';
+import { imageFilePath } from '../store/images.js';
+import { getModel } from '../store/models.js';
+import { readDatasetSummary, readResultsForReport, type ReportBands, type ReportResultRow } from '../store/reports.js';
+import { listTrainingEvents, type TrainingEvent } from '../store/training-events.js';
 import { APP_VERSION } from '../version.js';
 import { readAnomalyMap, type AnomalyMap } from './anomaly-map.js';
 import { bandsFromModel, computeBands, validateBands, verdictAt, type ResolvedBands, type Verdict } from './bands.js';
 import { ReportError } from './errors.js';
-import { modelCardFromRow, type ModelCard } from './model-card.js';
+import { modelCardFromRecord, type ModelCard } from './model-card.js';
 import { composeOverlay } from './overlay.js';
 
 export interface ReportOptions {
@@ -92,7 +88,7 @@ export interface ReportContent {
     readonly pr: ReadonlyArray<readonly [number, number]>;
   };
   readonly scores: { readonly good: number[]; readonly defect: number[]; readonly unlabelled: number[] };
-  readonly training: readonly TrainingEventRow[];
+  readonly training: readonly TrainingEvent[];
   readonly gallery: {
     readonly items: readonly GalleryItem[];
     readonly flagged: number;
@@ -113,21 +109,17 @@ export function contentHash(imageHashes: readonly string[]): string {
 }
 
 /** Absolute path of a stored image: copies live in the project, references point outside it. */
-export function imageFile(project: Project, row: Pick<ReportResultRow, 'imagePath'>): string {
-  return path.isAbsolute(row.imagePath) ? row.imagePath : project.path(row.imagePath);
+export function imageFile(project: Project, row: Pick<ReportResultRow, 'imagePath' | 'imageStorage'>): string {
+  return imageFilePath(project, { path: row.imagePath, storage: row.imageStorage });
 }
 
-const parseJson = (text: string, what: string): Record<string, unknown> => {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    throw new ReportError('invalid_file', `${what} is not valid JSON`);
-  }
-};
-
-async function readMask(file: string, width: number, height: number): Promise<Uint8Array> {
-  const { data } = await sharp(file).extractChannel(0).resize(width, height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
+/** The defect mask of a result at the map's size (nearest neighbour), from its PNG or its polygons. */
+async function readMask(project: Project, r: ReportResultRow, width: number, height: number): Promise<Uint8Array | null> {
+  let source: string | Buffer;
+  if (r.maskPath) source = project.path(r.maskPath);
+  else if (r.maskPolygonsJson) source = (await rasterisePolygons(JSON.parse(r.maskPolygonsJson) as Polygon[], r.width, r.height)).png;
+  else return null;
+  const { data } = await sharp(source).toColourspace('b-w').resize(width, height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
   return data;
 }
 
@@ -154,9 +146,9 @@ export async function buildReportContent(project: Project, options: ReportOption
   }
 
   const db = project.db;
-  const modelRow = readModelForReport(db, options.modelId);
+  const modelRow = getModel(db, options.modelId);
   if (!modelRow) throw new ReportError('not_found', `model ${options.modelId} does not exist in this project`);
-  const datasetId = options.datasetId === undefined ? modelRow.dataset_id : options.datasetId;
+  const datasetId = options.datasetId === undefined ? modelRow.datasetId : options.datasetId;
   const dsSummary = datasetId === null ? undefined : readDatasetSummary(db, datasetId);
   if (datasetId !== null && !dsSummary) throw new ReportError('not_found', `dataset ${datasetId} does not exist in this project`);
   const rows = readResultsForReport(db, options.modelId, datasetId);
@@ -166,7 +158,7 @@ export async function buildReportContent(project: Project, options: ReportOption
       `model ${options.modelId} has no results${dsSummary ? ` on dataset "${dsSummary.name}"` : ''}: run inference on the images first`,
     );
   }
-  const model = modelCardFromRow(modelRow, dsSummary ? { id: dsSummary.id, name: dsSummary.name } : null);
+  const model = modelCardFromRecord(modelRow, dsSummary ? { id: dsSummary.id, name: dsSummary.name } : null);
   progress(0.05, `read ${rows.length} results`);
 
   // Evaluation set: labelled test images when there are any (the held-out set), else every labelled image.
@@ -180,7 +172,7 @@ export async function buildReportContent(project: Project, options: ReportOption
 
   const resolved: ResolvedBands = options.bands
     ? { bands: validateBands(options.bands, 'bands'), source: 'report', method: 'set for this report by the person who generated it' }
-    : (bandsFromModel(parseJson(modelRow.thresholds_json, `model ${modelRow.id} thresholds`)) ??
+    : (bandsFromModel(modelRow.thresholds) ??
       computeBands(evalRows.length > 0 ? scores : rows.map((r) => r.score), evalRows.length > 0 ? labels : rows.map(() => false)));
   const bands = resolved.bands;
   const results: ReportResult[] = rows.map((r) => ({ ...r, verdict: verdictAt(r.score, bands) }));
@@ -209,19 +201,19 @@ export async function buildReportContent(project: Project, options: ReportOption
   }
 
   // Pixel metrics from the stored maps and defect masks of the evaluation set, streamed one image at a time.
-  const modelMetrics = parseJson(modelRow.metrics_json, `model ${modelRow.id} metrics`);
+  const modelMetrics = modelRow.metrics;
   let pixelAurocV: number | null = null;
   let auproV: number | null = null;
   let pixelSource = 'not available';
   const withMaps = evalRows.filter((r) => r.mapPath);
-  const defectsWithMasks = withMaps.filter((r) => r.label === 'defect' && r.maskPath);
+  const defectsWithMasks = withMaps.filter((r) => r.label === 'defect' && (r.maskPath || r.maskPolygonsJson));
   if (bothClasses && withMaps.length === evalRows.length && defectsWithMasks.length === evalRows.filter((r) => r.label === 'defect').length) {
     const acc = new PixelMetricAccumulator();
     for (let i = 0; i < withMaps.length; i++) {
       signal?.throwIfAborted();
       const r = withMaps[i]!;
       const map = await readAnomalyMap(project.path(r.mapPath!));
-      const mask = r.label === 'defect' ? await readMask(project.path(r.maskPath!), map.width, map.height) : null;
+      const mask = r.label === 'defect' ? await readMask(project, r, map.width, map.height) : null;
       acc.add({ map: map.data, width: map.width, height: map.height, mask });
       if (i % 8 === 0) progress(0.05 + (0.3 * i) / withMaps.length, `pixel metrics: ${i} of ${withMaps.length} maps`);
     }
@@ -307,7 +299,7 @@ export async function buildReportContent(project: Project, options: ReportOption
       defect: evalRows.filter((r) => r.label === 'defect').map((r) => r.score),
       unlabelled: evalRows.length > 0 ? [] : rows.map((r) => r.score),
     },
-    training: readTrainingEventsForReport(db, options.modelId),
+    training: listTrainingEvents(db, options.modelId),
     gallery: { items, flagged: flagged.length, limit: galleryLimit, pageSize },
     results,
   };

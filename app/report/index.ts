@@ -16,6 +16,6 @@ export {
   type PdfPrinter,
   type PrintableWindow,
 } from './pdf.js';
-export { modelCardFromRow, withOnnx, writeModelCard, modelCardPathFor, type ModelCard } from './model-card.js';
+export { modelCardFromRecord, withOnnx, writeModelCard, modelCardPathFor, type ModelCard } from './model-card.js';
 export { writeTritonRepository, tritonConfigFor, renderTritonConfig, tritonName, type TritonConfig } from './triton.js';
 export { describeOnnx, type OnnxDescription, type OnnxTensorInfo } from './onnx-io.js';

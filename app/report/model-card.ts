@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelRowForReport } from '../store/reports.js';
+import type { ModelRecord } from '../store/models.js';
 import { APP_VERSION } from '../version.js';
-import { ReportError } from './errors.js';
 import { describeOnnx, type OnnxTensorInfo } from './onnx-io.js';
 
 /**
@@ -42,34 +41,24 @@ export interface ModelCard {
   };
 }
 
-function json(text: string, what: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    throw new ReportError('invalid_file', `${what} is not valid JSON`);
-  }
-}
-
-export function modelCardFromRow(row: ModelRowForReport, dataset: { id: number; name: string } | null): ModelCard {
-  const what = `model ${row.id}`;
+export function modelCardFromRecord(m: ModelRecord, dataset: { id: number; name: string } | null): ModelCard {
   return {
     format: 'flowspect.model-card/1',
-    id: row.id,
-    name: row.name,
-    status: row.status,
-    objective: row.objective,
-    backbone: row.backbone,
-    parameters: row.param_count,
-    trainingSettings: json(row.config_json, `${what} config`),
-    trainingSeconds: row.training_seconds,
-    executionProvider: row.execution_provider,
-    trainDataHash: row.train_data_hash,
+    id: m.id,
+    name: m.name,
+    status: m.status,
+    objective: m.objective,
+    backbone: m.backbone,
+    parameters: m.paramCount,
+    trainingSettings: m.config,
+    trainingSeconds: m.trainingSeconds,
+    executionProvider: m.executionProvider,
+    trainDataHash: m.trainDataHash,
     dataset,
-    thresholds: json(row.thresholds_json, `${what} thresholds`),
-    scoreNormalisation: json(row.score_norm_json, `${what} score normalisation`),
-    metrics: json(row.metrics_json, `${what} metrics`),
-    createdAt: row.created_at,
+    thresholds: m.thresholds,
+    scoreNormalisation: m.scoreNorm,
+    metrics: m.metrics,
+    createdAt: m.createdAt,
     appVersion: APP_VERSION,
   };
 }

@@ -1,4 +1,4 @@
-import type { TrainingEventRow } from '../store/reports.js';
+import type { TrainingEvent } from '../store/training-events.js';
 
 /** The training curve's points, read from training events whatever names the trainer used for its terms. */
 export interface TrainingCurve {
@@ -10,7 +10,7 @@ export interface TrainingCurve {
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 
-export function trainingCurve(events: readonly TrainingEventRow[]): TrainingCurve {
+export function trainingCurve(events: readonly TrainingEvent[]): TrainingCurve {
   const loss: Array<[number, number]> = [];
   const valAuroc: Array<[number, number]> = [];
   let nanEvents = 0;

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 
 /**
  * Reports repository: the `reports` table (one row per generated report, its files relative to the project), and
- * the read model a report is built from (results of one model joined with their images and reviews).
+ * the read model a report is built from (results of one model joined with their images, masks and reviews; the
+ * dataset's counts and image hashes).
  */
 
 export interface ReportBands {
@@ -82,31 +83,6 @@ export function listReports(db: Database.Database, filter: { modelId?: number; l
   return rows.map(toRecord);
 }
 
-/** The raw model row a report's model card is built from (JSON columns parsed by app/report). */
-export interface ModelRowForReport {
-  id: number;
-  name: string;
-  dataset_id: number | null;
-  status: string;
-  objective: string;
-  backbone: string;
-  config_json: string;
-  param_count: number | null;
-  metrics_json: string;
-  onnx_path: string | null;
-  thresholds_json: string;
-  score_norm_json: string;
-  train_data_hash: string | null;
-  training_seconds: number | null;
-  execution_provider: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export function readModelForReport(db: Database.Database, modelId: number): ModelRowForReport | undefined {
-  return db.prepare('SELECT * FROM models WHERE id = ?').get(modelId) as ModelRowForReport | undefined;
-}
-
 export interface DatasetSummary {
   readonly id: number;
   readonly name: string;
@@ -159,7 +135,9 @@ export interface ReportResultRow {
   readonly mapPath: string | null;
   readonly storedVerdict: 'accept' | 'review' | 'reject' | null;
   readonly executionProvider: string | null;
+  /** The image's defect mask: a PNG (maskPath) or polygons in image pixels (maskPolygonsJson). */
   readonly maskPath: string | null;
+  readonly maskPolygonsJson: string | null;
   readonly reviewDecision: 'defect' | 'false_alarm' | 'skip' | null;
   readonly reviewNote: string | null;
   readonly reviewedAt: string | null;
@@ -176,27 +154,13 @@ export function readResultsForReport(
       `SELECT r.id AS resultId, i.id AS imageId, i.dataset_id AS datasetId, i.path AS imagePath,
          i.storage AS imageStorage, i.width, i.height, i.label, i.split, i.defect_type AS defectType,
          r.score, r.map_path AS mapPath, r.verdict AS storedVerdict, r.execution_provider AS executionProvider,
-         m.path AS maskPath, v.decision AS reviewDecision, v.note AS reviewNote, v.decided_at AS reviewedAt
+         m.path AS maskPath, m.polygons_json AS maskPolygonsJson, v.decision AS reviewDecision, v.note AS reviewNote, v.decided_at AS reviewedAt
        FROM results r
        JOIN images i ON i.id = r.image_id
-       LEFT JOIN masks m ON m.image_id = i.id AND m.kind = 'defect' AND m.format = 'png'
+       LEFT JOIN masks m ON m.image_id = i.id AND m.kind = 'defect'
        LEFT JOIN reviews v ON v.result_id = r.id
        WHERE r.model_id = @model AND (@dataset IS NULL OR i.dataset_id = @dataset)
        ORDER BY r.score DESC, i.id ASC`,
     )
     .all({ model: modelId, dataset: datasetId }) as ReportResultRow[];
-}
-
-export interface TrainingEventRow {
-  readonly step: number;
-  readonly epoch: number;
-  readonly kind: 'train' | 'val' | 'nan' | 'checkpoint';
-  readonly data: Record<string, unknown>;
-}
-
-export function readTrainingEventsForReport(db: Database.Database, modelId: number): TrainingEventRow[] {
-  const rows = db
-    .prepare('SELECT step, epoch, kind, data_json FROM training_events WHERE model_id = ? ORDER BY step, id')
-    .all(modelId) as Array<{ step: number; epoch: number; kind: TrainingEventRow['kind']; data_json: string }>;
-  return rows.map((r) => ({ step: r.step, epoch: r.epoch, kind: r.kind, data: JSON.parse(r.data_json) as Record<string, unknown> }));
 }

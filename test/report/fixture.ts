@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
-import { encodeNpyFloat32 } from '../../app/report/anomaly-map.js';
+import { readMapF16, writeMapF16 } from '../../app/infer/maps.js';
 import { createProject, type Project } from '../../app/store/project.js';
 
 /**
@@ -122,11 +120,12 @@ export async function createFixtureProject(dir: string, options: FixtureOptions 
       for (let x = 0; x < mapSize; x++) {
         map[y * mapSize + x] = -1 + 0.08 * rand() + amp * Math.exp(-((x - fx) ** 2 + (y - fy) ** 2) / (2 * (r * s) ** 2));
       }
+    // The inference job's exact map format (float16 with a small header), so the score is what the map's max reads back as.
+    const mapRel = `maps/model-${modelId}/${imageId}.f16`;
+    writeMapF16(project.path(mapRel), map, mapSize, mapSize);
+    const half = readMapF16(project.path(mapRel)).map;
     let score = -Infinity;
-    for (const v of map) score = Math.max(score, v);
-    const mapRel = `maps/${modelId}/part-${k}.npy`;
-    fs.mkdirSync(path.dirname(project.path(mapRel)), { recursive: true });
-    fs.writeFileSync(project.path(mapRel), encodeNpyFloat32({ data: map, width: mapSize, height: mapSize }));
+    for (const v of half) score = Math.max(score, v);
     const resultId = Number(insResult.run(imageId, modelId, score, mapRel, null, 'cpu', now).lastInsertRowid);
     rows.push({ id: imageId, resultId, score, label: isDefect ? 'defect' : 'good' });
   }

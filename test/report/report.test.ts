@@ -5,6 +5,7 @@ import { f1Max, imageAuroc } from '../../app/eval/index.js';
 import { generateReport } from '../../app/report/generate.js';
 import { chromiumPath, openChromiumPdfPrinter } from '../../app/report/pdf.js';
 import { parseResultsCsv, type ResultsJson } from '../../app/report/results-table.js';
+import { updateModel } from '../../app/store/models.js';
 import { getReport, listReports } from '../../app/store/reports.js';
 import { tempDir } from '../helpers.js';
 import { createFixtureProject, type Fixture } from './fixture.js';
@@ -106,6 +107,21 @@ describe('report generation', () => {
       expect(row.review?.note ?? null).toBe(s.note);
     }
     expect(r.bandsMethod).toMatch(/set for this report/);
+  }, 60_000);
+
+  it('uses the bands stored with the model and says how they were chosen', async () => {
+    updateModel(fx.project.db, fx.modelId, { thresholds: { review: -0.75, reject: -0.45, method: 'quantile', detail: '99.5% of clean validation scores' } });
+    try {
+      const r = await generateReport(fx.project, { modelId: fx.modelId, galleryLimit: 0 });
+      expect(r.bands).toEqual({ accept: -0.75, reject: -0.45 });
+      expect(r.bandsMethod).toBe('stored with the model: quantile (99.5% of clean validation scores)');
+      const html = fs.readFileSync(fx.project.path(r.files.html!), 'utf8');
+      expect(html).toContain('stored with the model: quantile (99.5% of clean validation scores)');
+      const stored = storedRows();
+      expect(r.summary.verdicts.review).toBe(stored.filter((x) => x.score >= -0.75 && x.score < -0.45).length);
+    } finally {
+      updateModel(fx.project.db, fx.modelId, { thresholds: {} });
+    }
   }, 60_000);
 
   it('refuses bad requests with clear errors and leaves nothing half-written', async () => {
