@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { importDataset } from '../dataset/import.js';
 import { createProject, isProjectDir, openProject, type Project } from '../store/project.js';
-import { generateDemoDataset } from './generate.js';
-import { trainDemoStep } from '../train/demo-step.js';
+import { generateDemoDataset, type DemoCounts } from './generate.js';
 
 /**
  * The `flowspect demo` pipeline: an ordered list of steps sharing one context. Each step returns a JSON-able
@@ -15,6 +14,8 @@ export interface DemoContext {
   readonly dataDir: string;
   readonly project: Project;
   readonly quick: boolean;
+  /** Explicit image counts (tests); overrides quick / full. */
+  readonly counts?: DemoCounts;
   readonly signal?: AbortSignal;
   /** Summaries of the steps run so far, by step name. */
   readonly results: Record<string, unknown>;
@@ -31,7 +32,7 @@ const generateStep: DemoStep = {
   async run(ctx) {
     const s = await generateDemoDataset({
       outDir: ctx.dataDir,
-      size: ctx.quick ? 'quick' : 'full',
+      size: ctx.counts ?? (ctx.quick ? 'quick' : 'full'),
       signal: ctx.signal,
       progress: (f, m) => {
         if (Math.round(f * 100) % 10 === 0) ctx.log(`generate: ${m}`);
@@ -61,18 +62,26 @@ const importStep: DemoStep = {
 const round = (x: number) => Math.round(x * 100) / 100;
 
 /** Steps in order. Append later steps here (one line each). */
-export const demoSteps: DemoStep[] = [generateStep, importStep, trainDemoStep];
+export const demoSteps: DemoStep[] = [generateStep, importStep];
 
 /** Creates (or reopens) the demo project under `workdir` and runs every step; returns the step summaries. */
-export async function runDemo(options: { workdir: string; quick: boolean; signal?: AbortSignal; log?: (m: string) => void }) {
+export async function runDemo(options: {
+  workdir: string;
+  quick: boolean;
+  counts?: DemoCounts;
+  /** Run only the steps with these names (tests of one owner's steps). */
+  only?: readonly string[];
+  signal?: AbortSignal;
+  log?: (m: string) => void;
+}) {
   const workdir = path.resolve(options.workdir);
   const projectDir = path.join(workdir, 'project');
   const project = isProjectDir(projectDir) ? openProject(projectDir) : createProject(projectDir, 'Flowspect demo');
   const results: Record<string, unknown> = {};
-  const ctx: DemoContext = { workdir, dataDir: path.join(workdir, 'data'), project, quick: options.quick, signal: options.signal, results, log: options.log ?? (() => {}) };
+  const ctx: DemoContext = { workdir, dataDir: path.join(workdir, 'data'), project, quick: options.quick, counts: options.counts, signal: options.signal, results, log: options.log ?? (() => {}) };
   const started = performance.now();
   try {
-    for (const step of demoSteps) {
+    for (const step of demoSteps.filter((s) => !options.only || options.only.includes(s.name))) {
       ctx.log(`step ${step.name}`);
       results[step.name] = await step.run(ctx);
     }
