@@ -10,7 +10,7 @@ export class EventBus {
   }
 
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
-    this.emitter.emit('event', { event, payload } satisfies AppEvent<E>);
+    this.emitter.emit('event', { event, payload });
   }
 
   /** Subscribes to all events; returns the unsubscribe function. */

@@ -28,7 +28,7 @@ export const eventSchemas = {
 
 export type EventName = keyof typeof eventSchemas;
 export type EventPayload<E extends EventName> = z.infer<(typeof eventSchemas)[E]>;
-export interface AppEvent<E extends EventName = EventName> {
-  readonly event: E;
-  readonly payload: EventPayload<E>;
-}
+/** A discriminated union over event names: checking `e.event` narrows `e.payload`. */
+export type AppEvent<E extends EventName = EventName> = E extends EventName
+  ? { readonly event: E; readonly payload: EventPayload<E> }
+  : never;
