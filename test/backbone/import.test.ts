@@ -89,7 +89,7 @@ describe('importing an ONNX backbone', () => {
     await expect(prepareImportedBackbone(file, { taps: ['layer1', 'nope'], dryRunSize: 128 })).rejects.toThrow(/tap nope is not a 4-D float tensor/);
     await expect(prepareImportedBackbone(file, { taps: ['logits'], dryRunSize: 128 })).rejects.toThrow(/tap logits/);
     const fixed = write('fixed.onnx', resnetLike({ fixedReshape: true }).bytes);
-    await expect(prepareImportedBackbone(fixed, { dryRunSize: 128 })).rejects.toThrow(/does not run on a 1×3×128×128 image/);
+    await expect(prepareImportedBackbone(fixed, { dryRunSize: 128 })).rejects.toThrow(/does not run on a 2×3×128×128 batch/);
 
     const nhwc = onnx.ModelProto.decode(resnet.bytes);
     nhwc.graph!.input![0].type!.tensorType!.shape!.dim = [1, 64, 64, 3].map((d) => ({ dimValue: d }));

@@ -115,7 +115,7 @@ async function discoverShapes(file: string, model: ModelProto, size: readonly [n
   return shapes;
 }
 
-async function dryRun(file: string, bytes: Uint8Array, size: readonly [number, number]): Promise<Record<string, ort.Tensor>> {
+async function dryRun(file: string, bytes: Uint8Array, size: readonly [number, number], batch = 1): Promise<Record<string, ort.Tensor>> {
   let session: Awaited<ReturnType<typeof createSession>>;
   try {
     session = await createSession(bytes, { provider: 'cpu', intraOpThreads: 1 });
@@ -124,11 +124,11 @@ async function dryRun(file: string, bytes: Uint8Array, size: readonly [number, n
   }
   const [h, w] = size;
   try {
-    return await session.run({ [BACKBONE_INPUT_NAME]: float32Tensor(new Float32Array(3 * h * w).fill(127), [1, 3, h, w]) });
+    return await session.run({ [BACKBONE_INPUT_NAME]: float32Tensor(new Float32Array(batch * 3 * h * w).fill(127), [batch, 3, h, w]) });
   } catch (err) {
     throw new BackboneFileError(
       file,
-      `the model does not run on a 1×3×${h}×${w} image (a shape fixed at export that cannot be made dynamic, e.g. a Reshape to a fixed size, or an unsupported op): ${(err as Error).message}`,
+      `the model does not run on a ${batch}×3×${h}×${w} batch (a shape fixed at export that cannot be made dynamic, e.g. a Reshape to a fixed size, or an unsupported op): ${(err as Error).message}`,
     );
   } finally {
     await session.release();
@@ -231,11 +231,12 @@ export async function prepareImportedBackbone(file: string, options: ImportOptio
   normalizeOpset(file, model);
   model.producerName = `${model.producerName ?? ''} + flowspect backbone import`.trim();
   const out = onnx.ModelProto.encode(model).finish();
-  const check = await dryRun(file, out, [size, size]);
+  // Batch 2 as well: a batch size fixed at export (a Reshape to N = 1) must fail here, not in training.
+  const check = await dryRun(file, out, [size, size], 2);
   for (const t of taps) {
     const v = check[t.name];
-    if (!v || v.dims[1] !== t.channels || Number(v.dims[2]) * t.stride !== size || Number(v.dims[3]) * t.stride !== size) {
-      throw new BackboneFileError(file, `tap ${t.name} is (${v?.dims}) at ${size}×${size}, expected (1, ${t.channels}, ${size / t.stride}, ${size / t.stride})`);
+    if (!v || v.dims[0] !== 2 || v.dims[1] !== t.channels || Number(v.dims[2]) * t.stride !== size || Number(v.dims[3]) * t.stride !== size) {
+      throw new BackboneFileError(file, `tap ${t.name} is (${v?.dims}) for a 2×3×${size}×${size} batch, expected (2, ${t.channels}, ${size / t.stride}, ${size / t.stride})`);
     }
     const data = v.data as Float32Array;
     for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new BackboneFileError(file, `tap ${t.name} produces non-finite values on a grey image`);
