@@ -26,6 +26,22 @@ export function waitForJob(app: AppContext, jobId: number, timeoutMs = 240_000):
 }
 
 /**
+ * Prepares the quick demo project where `projects.openDemo({ quick: true })` looks for it (the user-data folder),
+ * built from one category only so the browser journey stays short: generated images imported through the
+ * datasets API. openDemo then finds a populated project and opens it without starting the (longer) demo job.
+ */
+export async function prepareQuickDemoFolder(app: AppContext, categories: string[] = ['fabric']): Promise<{ dir: string }> {
+  const workdir = path.join(app.userDataDir, 'demo-quick');
+  const dir = path.join(workdir, 'project');
+  await generateDemoDataset({ outDir: path.join(workdir, 'data'), size: 'quick', categories });
+  await callApi(app, 'projects.create', { dir, name: 'Flowspect demo' });
+  const job = await callApi<{ id: number }>(app, 'datasets.import', { source: path.join(workdir, 'data'), format: 'mvtec' });
+  await waitForJob(app, job.id);
+  await callApi(app, 'projects.close', {});
+  return { dir };
+}
+
+/**
  * The quick demo project (small: 30 train-good, 10 test-good, 10 defective per category) opened in `app`.
  * Uses `projects.openDemo` when the contract has it; otherwise generates the demo images and imports them through
  * the datasets API, exactly as a user would.
