@@ -5,6 +5,7 @@ import { inferCommand } from './infer.js';
 import { trainCommand } from './train.js';
 import { importCommand } from './import.js';
 import { demoCommand } from './demo.js';
+import { evalCommand } from './eval.js';
 import { projectCommand } from './project.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
@@ -12,4 +13,4 @@ import { synthCommand } from './synth.js';
 import type { CliCommand } from './types.js';
 
 /** Every `flowspect` command. Register a command with one line. */
-export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, synthCommand, importCommand, demoCommand, trainCommand, exportCommand, inferCommand, reportCommand];
+export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, synthCommand, importCommand, demoCommand, trainCommand, exportCommand, inferCommand, reportCommand, evalCommand];
