@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { SynthesisParams } from './params.js';
@@ -82,12 +82,29 @@ export async function loadTextures(folder: string, limit = 64): Promise<Raster[]
   return Promise.all(files.map((f) => decodeImage(path.join(folder, f))));
 }
 
-/** Loads the texture folders named by a parameter set's texture contents, keyed by folder. */
+/** Recently loaded texture folders (previews reload the same folder on every slider move). */
+const textureCache = new Map<string, Promise<Raster[]>>();
+
+/**
+ * Loads the texture folders named by a parameter set's texture contents, keyed by folder. Folders are cached until
+ * their listing changes (the folder's mtime).
+ */
 export async function loadTexturesFor(params: SynthesisParams): Promise<Record<string, Raster[]>> {
   const folders = new Set<string>();
   for (const d of params.defects) if (d.content.source === 'texture') folders.add(d.content.folder);
   const out: Record<string, Raster[]> = {};
-  for (const f of folders) out[f] = await loadTextures(f);
+  for (const f of folders) {
+    const mtime = await stat(f).then((s) => s.mtimeMs, () => -1);
+    const key = `${mtime}:${f}`;
+    let p = textureCache.get(key);
+    if (!p) {
+      p = loadTextures(f);
+      textureCache.set(key, p);
+      p.catch(() => textureCache.delete(key));
+      while (textureCache.size > 8) textureCache.delete(textureCache.keys().next().value!);
+    }
+    out[f] = await p;
+  }
   return out;
 }
 

@@ -21,10 +21,9 @@ export interface SampleTensors {
   readonly mask: Float32Array;
 }
 
-/** Decoded images and textures a worker keeps between samples (a small LRU: no dataset-sized memory). */
+/** Decoded images a worker keeps between samples (a small LRU: no dataset-sized memory). */
 export class SampleCache {
   private readonly images = new Map<string, Promise<Raster>>();
-  private readonly textures = new Map<string, Promise<Record<string, Raster[]>>>();
 
   constructor(private readonly capacity = 16) {}
 
@@ -41,20 +40,13 @@ export class SampleCache {
     this.images.set(key, r);
     return r;
   }
-
-  texturesFor(params: SynthesisParams): Promise<Record<string, Raster[]>> {
-    const key = JSON.stringify(params.defects.flatMap((d) => (d.content.source === 'texture' ? [d.content.folder] : [])));
-    let r = this.textures.get(key);
-    if (!r) this.textures.set(key, (r = loadTexturesFor(params)));
-    return r;
-  }
 }
 
 /** Decodes, synthesizes and converts one sample to float tensors (grey is replicated to RGB, alpha dropped). */
 export async function renderSample(task: SampleTask, cache: SampleCache): Promise<SampleTensors> {
   const img = await cache.image(task.source, task.size);
   const donors = task.donor !== undefined && wantsDonors(task.params) ? [await cache.image(task.donor, task.size)] : [];
-  const textures = await cache.texturesFor(task.params);
+  const textures = await loadTexturesFor(task.params);
   const out = synthesize(img, task.params, task.seed, { donors, textures });
   return { clean: toTensor(img), image: toTensor(out.image), mask: Float32Array.from(out.mask.data, (v) => (v ? 1 : 0)) };
 }
