@@ -67,14 +67,12 @@ export function gradients(loss: Tensor, params: readonly Tensor[], seed?: Tensor
   grads.set(loss, seed ?? g.scalar(1, loss.dtype));
   for (let k = order.length - 1; k >= 0; k--) {
     const op = order[k];
+    const raw = op.outputs.map((o) => grads.get(o) ?? null);
+    if (raw.every((d) => d === null)) continue;
     const rule = gradRules.get(op.op);
     if (!rule) throw new GraphError(op.op, 'has no gradient rule');
     const lazyOk = broadcastSafeRules.has(op.op);
-    const dOut = op.outputs.map((o) => {
-      const d = grads.get(o);
-      return !d ? null : lazyOk ? d : Expand(d, o.shape);
-    });
-    if (dOut.every((d) => d === null)) continue;
+    const dOut = raw.map((d, i) => (d && !lazyOk ? Expand(d, op.outputs[i].shape) : d));
     const needs = op.inputs.map(leadsToParam);
     const res = rule({ g, op, dOut, needs });
     if (res.length !== op.inputs.length) {

@@ -96,7 +96,13 @@ export async function createSession(model: Uint8Array | string, config: SessionC
     }
   }
   if (choice === 'cuda') throw new Error(`createSession: CUDA requested but ${reason}`);
-  const session = await ort.InferenceSession.create(model as Uint8Array, { ...base, executionProviders: ['cpu'] });
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model as Uint8Array, { ...base, executionProviders: ['cpu'] });
+  } catch (err) {
+    const what = typeof model === 'string' ? `"${model}"` : `model (${model.byteLength} bytes)`;
+    throw new Error(`createSession: ONNX Runtime cannot load ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   return wrap(session, 'cpu', reason);
 }
 

@@ -28,7 +28,8 @@ describe('createSession', () => {
     const bytes = serialize(counterGraph());
     await expect(createSession(bytes, { intraOpThreads: -1 })).rejects.toThrow(/intraOpThreads/);
     await expect(createSession(bytes, { provider: 'tpu' as 'cpu' })).rejects.toThrow(/unknown provider "tpu"/);
-    await expect(createSession(new Uint8Array([1, 2, 3]), { provider: 'cpu' })).rejects.toThrow();
+    await expect(createSession(new Uint8Array([1, 2, 3]), { provider: 'cpu' })).rejects.toThrow(/cannot load model \(3 bytes\)/);
+    await expect(createSession('/nonexistent/model.onnx', { provider: 'cpu' })).rejects.toThrow(/cannot load "\/nonexistent\/model.onnx"/);
   });
 });
 
