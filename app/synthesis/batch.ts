@@ -11,6 +11,8 @@ import { renderSample, SampleCache } from './sample.js';
 export interface BatchOptions {
   /** Clean training images: file paths or encoded image buffers (PNG/JPEG/TIFF…, any channels, 8/16-bit). */
   readonly sources: readonly (string | Uint8Array)[];
+  /** Per source (same order), an ignore-region mask image (white = never a defect) or null. Any size. */
+  readonly ignoreMasks?: readonly (string | Uint8Array | null)[];
   /** Each sample uses one of these, chosen by the seed: built-in preset names or parameter objects. */
   readonly presets: readonly (string | SynthesisParams)[];
   readonly batchSize: number;
@@ -112,6 +114,9 @@ export async function* synthesisBatches(opts: BatchOptions): AsyncGenerator<Synt
     throw new Error(`size must be integers ≥ 8 (got ${size.width}×${size.height})`);
   }
   const params = resolvePresets(opts.presets);
+  if (opts.ignoreMasks && opts.ignoreMasks.length !== sources.length) {
+    throw new Error(`ignoreMasks: ${opts.ignoreMasks.length} entries for ${sources.length} sources (give one per source, null for none)`);
+  }
   const rng = createRng(mixSeed(seed, epoch));
   const order = sources.map((_, i) => i);
   if (opts.shuffle ?? true) {
@@ -128,6 +133,7 @@ export async function* synthesisBatches(opts: BatchOptions): AsyncGenerator<Synt
     return {
       source: sources[src],
       donor: donorIndex === undefined ? undefined : sources[donorIndex],
+      ignore: opts.ignoreMasks?.[src] ?? undefined,
       params: params[srng.int(0, params.length - 1)],
       seed: srng.fork(),
       size,

@@ -13,6 +13,7 @@
  *     presets: (PresetName | SynthesisParams)[], // each sample picks one (seeded)
  *     batchSize: number, seed: number, epoch: number,
  *     size: { width, height },               // every image is resized to the model input
+ *     ignoreMasks?: (string | Uint8Array | null)[], // per source: ignore-region mask image (white = no defects)
  *     workers?: number (default CPUs−1, ≤ 4; 0 = this thread), shuffle?: boolean (true), dropLast?: boolean (false),
  *     prefetch?: number (2 batches), signal?: AbortSignal,
  *   }): AsyncGenerator<SynthesisBatch>

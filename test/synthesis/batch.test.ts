@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SynthesisBatch } from '../../app/synthesis/batch.js';
 import { synthesisBatches } from '../../app/synthesis/batch.js';
 import { demoImage } from '../../app/synthesis/demo-image.js';
-import { encodePng } from '../../app/synthesis/io.js';
+import { encodeMaskPng, encodePng } from '../../app/synthesis/io.js';
 
 let dir: string;
 let files: string[];
@@ -73,6 +73,30 @@ describe('synthesisBatches', () => {
     const masks0 = Buffer.concat(e0.slice(0, 2).map((b) => Buffer.from(b.masks.buffer)));
     const masks1 = Buffer.concat(e1.map((b) => Buffer.from(b.masks.buffer)));
     expect(masks0.equals(masks1)).toBe(false);
+  });
+
+  it('keeps defects out of per-source ignore masks (scaled to the batch size)', async () => {
+    const ignorePng = path.join(dir, 'ignore.png');
+    const m = new Uint8Array(72 * 60).fill(255);
+    for (let y = 15; y < 45; y++) for (let x = 18; x < 54; x++) m[y * 72 + x] = 0;
+    writeFileSync(ignorePng, await encodeMaskPng({ width: 72, height: 60, data: m }));
+    const batches = await collect(
+      synthesisBatches({ ...base, sources: files, ignoreMasks: files.map(() => ignorePng), epoch: 3, workers: 0, presets: ['mixed'] }),
+    );
+    let inside = 0;
+    let outside = 0;
+    for (const b of batches) {
+      for (let i = 0; i < b.masks.length; i++) {
+        if (!b.masks[i]) continue;
+        const x = i % 48;
+        const y = Math.floor(i / 48) % 40;
+        if (x >= 11 && x < 37 && y >= 9 && y < 31) inside++;
+        else outside++;
+      }
+    }
+    expect(inside).toBeGreaterThan(0);
+    expect(outside).toBe(0);
+    await expect(collect(synthesisBatches({ ...base, sources: files, ignoreMasks: [ignorePng], epoch: 0, workers: 0 }))).rejects.toThrow(/1 entries for 5 sources/);
   });
 
   it('reports bad inputs and stops on abort', async () => {
