@@ -18,15 +18,22 @@ function duration(seconds: number | null): string {
   return `${(seconds / 3600).toFixed(2)} h`;
 }
 
+const clip = (s: string, n = 90): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
 function flatten(obj: Readonly<Record<string, unknown>>, prefix = ''): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v as Record<string, unknown>, key));
-    else out.push([key, Array.isArray(v) ? v.join(', ') : String(v)]);
+    else if (Array.isArray(v)) out.push([key, clip(v.every((x) => typeof x !== 'object' || x === null) ? v.join(', ') : JSON.stringify(v))]);
+    else out.push([key, clip(String(v))]);
   }
   return out;
 }
+
+/** Many short settings as a compact three-column grid (a model has dozens). */
+const settingsGrid = (rows: ReadonlyArray<readonly [string, string]>): string =>
+  `<div class="settings">${rows.map(([k, v]) => `<div><span>${esc(k.replace(/^settings\./, ''))}</span><b>${esc(v)}</b></div>`).join('')}</div>`;
 
 const kvTable = (rows: ReadonlyArray<readonly [string, string]>, cls = 'kv'): string =>
   `<table class="${cls}">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
@@ -46,7 +53,10 @@ h3 { font-size: 11pt; margin: 4mm 0 2mm; }
 .tile b { display: block; font-size: 16pt; }
 .tile span { color: #56606b; font-size: 9pt; }
 table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; font-size: 9.5pt; }
-th, td { text-align: left; padding: 1mm 2mm; border-bottom: 1px solid #e3e6ea; vertical-align: top; }
+th, td { text-align: left; padding: 1mm 2mm; border-bottom: 1px solid #e3e6ea; vertical-align: top; overflow-wrap: anywhere; }
+.settings { display: grid; grid-template-columns: repeat(3, 1fr); column-gap: 4mm; font-size: 8.5pt; }
+.settings div { display: flex; justify-content: space-between; gap: 2mm; border-bottom: 1px solid #eef0f2; padding: 0.6mm 0; break-inside: avoid; }
+.settings span { color: #56606b; } .settings b { font-weight: 500; text-align: right; overflow-wrap: anywhere; }
 table.kv th { width: 38%; color: #56606b; font-weight: 500; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .two { display: grid; grid-template-columns: 1fr 1fr; gap: 4mm; }
@@ -115,9 +125,8 @@ function modelSection(c: ReportContent): string {
   ];
   const settings = flatten(m.trainingSettings);
   return (
-    `<h2>Model card</h2><div class="two"><div>${kvTable(rows)}</div><div>` +
-    (settings.length ? `<h3>Training settings</h3>${kvTable(settings)}` : '<p class="note">No training settings stored.</p>') +
-    `</div></div>`
+    `<h2>Model card</h2>${kvTable(rows)}` +
+    (settings.length ? `<h3>Training settings</h3>${settingsGrid(settings)}` : '<p class="note">No training settings stored.</p>')
   );
 }
 
@@ -185,9 +194,15 @@ function chartsSection(c: ReportContent): string {
       }),
     );
   }
-  const all = [...c.scores.good, ...c.scores.defect, ...c.scores.unlabelled];
-  if (all.length) {
-    const b = c.bands.bands;
+  const raw = [...c.scores.good, ...c.scores.defect, ...c.scores.unlabelled];
+  if (raw.length) {
+    // Defects can score orders of magnitude above good parts (likelihoods): a log axis keeps both visible.
+    const rb = c.bands.bands;
+    const positive = Math.min(...raw, rb.accept) > 0;
+    const log = positive && Math.max(...raw, rb.reject) / Math.min(...raw, rb.accept) > 30;
+    const tf = (v: number) => (log ? Math.log10(v) : v);
+    const all = raw.map(tf);
+    const b = { accept: tf(rb.accept), reject: tf(rb.reject) };
     let lo = Math.min(...all, b.accept);
     let hi = Math.max(...all, b.reject);
     const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
@@ -195,11 +210,21 @@ function chartsSection(c: ReportContent): string {
     hi += pad;
     const bins = Math.min(50, Math.max(10, Math.round(Math.sqrt(all.length) * 2)));
     const series = [
-      { label: 'good', colour: '#4caf50', counts: binCounts(c.scores.good, lo, hi, bins) },
-      { label: 'defect', colour: '#e53935', counts: binCounts(c.scores.defect, lo, hi, bins) },
+      { label: 'good', colour: '#4caf50', counts: binCounts(c.scores.good.map(tf), lo, hi, bins) },
+      { label: 'defect', colour: '#e53935', counts: binCounts(c.scores.defect.map(tf), lo, hi, bins) },
     ];
-    if (c.scores.unlabelled.length) series.push({ label: 'unlabelled', colour: '#607d8b', counts: binCounts(c.scores.unlabelled, lo, hi, bins) });
-    charts.push(histogramChart({ title: 'Score histogram with the bands', xLabel: 'image score', min: lo, max: hi, series, bands: b }));
+    if (c.scores.unlabelled.length) series.push({ label: 'unlabelled', colour: '#607d8b', counts: binCounts(c.scores.unlabelled.map(tf), lo, hi, bins) });
+    charts.push(
+      histogramChart({
+        title: 'Score histogram with the bands',
+        xLabel: log ? 'image score (log scale)' : 'image score',
+        min: lo,
+        max: hi,
+        series,
+        bands: b,
+        xTick: log ? (v) => 10 ** v : undefined,
+      }),
+    );
   }
   const t = trainingCurve(c.training);
   if (t.loss.length) {
@@ -223,7 +248,7 @@ function chartsSection(c: ReportContent): string {
       lineChart({
         title: 'Validation image AUROC',
         x: { label: 'step', min: Math.min(...xs), max: Math.max(...xs, Math.min(...xs) + 1) },
-        y: { label: 'image AUROC', min: Math.min(0.5, ...ys), max: 1 },
+        y: { label: 'image AUROC', min: Math.min(0.5, ...ys), max: 1.02 },
         series: [{ label: 'validation', colour: '#2e7d32', points: t.valAuroc }],
       }),
     );

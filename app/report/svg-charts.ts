@@ -48,7 +48,14 @@ const fmtTick = (v: number): string => {
   return String(Number(v.toPrecision(4)));
 };
 
-function frame(title: string, x: Axis, y: Axis, body: string, legend: Array<{ label: string; colour: string; dashed?: boolean }>): string {
+function frame(
+  title: string,
+  x: Axis,
+  y: Axis,
+  body: string,
+  legend: Array<{ label: string; colour: string; dashed?: boolean }>,
+  xTick: (v: number) => number = (v) => v,
+): string {
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const sx = (v: number) => M.left + ((v - x.min) / (x.max - x.min || 1)) * pw;
@@ -61,7 +68,7 @@ function frame(title: string, x: Axis, y: Axis, body: string, legend: Array<{ la
   }
   for (const t of niceTicks(x.min, x.max)) {
     parts.push(`<line x1="${sx(t).toFixed(1)}" x2="${sx(t).toFixed(1)}" y1="${M.top + ph}" y2="${M.top + ph + 4}" stroke="#888"/>`);
-    parts.push(`<text x="${sx(t).toFixed(1)}" y="${M.top + ph + 16}" text-anchor="middle">${fmtTick(t)}</text>`);
+    parts.push(`<text x="${sx(t).toFixed(1)}" y="${M.top + ph + 16}" text-anchor="middle">${fmtTick(xTick(t))}</text>`);
   }
   parts.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
   parts.push(`<text x="${M.left + pw / 2}" y="${H - 8}" text-anchor="middle" class="axis">${escapeXml(x.label)}</text>`);
@@ -128,7 +135,10 @@ export function histogramChart(options: {
   max: number;
   series: readonly HistogramSeries[];
   bands?: { accept: number; reject: number };
+  /** Maps an axis position to the value its tick shows (log axes). */
+  xTick?: (v: number) => number;
 }): string {
+  const xTick = options.xTick ?? ((v: number) => v);
   const bins = options.series[0]?.counts.length ?? 0;
   const totals = Array.from({ length: bins }, (_, b) => options.series.reduce((s, ser) => s + (ser.counts[b] ?? 0), 0));
   const yMax = Math.max(1, ...totals);
@@ -170,10 +180,10 @@ export function histogramChart(options: {
           ];
     for (const [i, [v, label, colour]] of lines.entries()) {
       body.push(`<line x1="${sx(v).toFixed(1)}" x2="${sx(v).toFixed(1)}" y1="${M.top}" y2="${M.top + ph}" stroke="${colour}" stroke-width="1.5" stroke-dasharray="5 3"/>`);
-      body.push(`<text x="${(sx(v) + 3).toFixed(1)}" y="${M.top + 11 + 12 * i}" fill="${colour}" style="fill:${colour}">${escapeXml(`${label} ${fmtTick(v)}`)}</text>`);
+      body.push(`<text x="${(sx(v) + 3).toFixed(1)}" y="${M.top + 11 + 12 * i}" fill="${colour}" style="fill:${colour}">${escapeXml(`${label} ${fmtTick(xTick(v))}`)}</text>`);
     }
   }
-  return frame(options.title, x, y, body.join(''), legend);
+  return frame(options.title, x, y, body.join(''), legend, xTick);
 }
 
 /** Equal-width bin counts of `values` over [min, max] (values outside land in the end bins). */
