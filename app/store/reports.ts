@@ -164,3 +164,8 @@ export function readResultsForReport(
     )
     .all({ model: modelId, dataset: datasetId }) as ReportResultRow[];
 }
+
+/** Whether a model has any stored result (a report needs at least one). */
+export function modelHasResults(db: Database.Database, modelId: number): boolean {
+  return db.prepare('SELECT EXISTS (SELECT 1 FROM results WHERE model_id = ?)').pluck().get(modelId) === 1;
+}
