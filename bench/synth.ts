@@ -3,6 +3,7 @@ import { demoImage } from '../app/synthesis/demo-image.js';
 import { encodeMaskPng, encodePng } from '../app/synthesis/io.js';
 import { builtinPreset, PRESET_NAMES } from '../app/synthesis/presets.js';
 import { synthesize } from '../app/synthesis/synthesize.js';
+import { synthesisBatches } from '../app/synthesis/batch.js';
 
 /**
  * Synthesis speed on one core (the calling thread): samples/s per preset at 256² and 1024² RGB, and the 256²
@@ -42,6 +43,7 @@ export async function run(options: BenchOptions): Promise<object> {
     previewTimes.push(performance.now() - t0);
   }
   previewTimes.sort((a, b) => a - b);
+  const batches = await batchThroughput(options);
   return {
     benchmark: 'synth',
     threads: 1,
@@ -52,7 +54,31 @@ export async function run(options: BenchOptions): Promise<object> {
       mixedWithPngMedianMs: round(previewTimes[previewTimes.length >> 1]),
       meetsTarget: worstP95Preview < 30,
     },
+    trainingBatches256: batches,
   };
+}
+
+/**
+ * Training-batch throughput (decode + resize + synthesis + tensor conversion) with 0 (this thread) and 2 worker
+ * threads; the first batch (worker start-up) is left out of the rate.
+ */
+async function batchThroughput(options: BenchOptions): Promise<Record<string, number>> {
+  const sources = await Promise.all(Array.from({ length: 8 }, (_, i) => encodePng(demoImage(320, 320, { seed: i + 1 }))));
+  const total = options.quick ? 32 : 96;
+  const out: Record<string, number> = {};
+  for (const workers of [0, 2]) {
+    let t0 = 0;
+    let n = 0;
+    for (let epoch = 0; n < total; epoch++) {
+      for await (const b of synthesisBatches({ sources, presets: ['mixed'], batchSize: 8, seed: 1, epoch, size: { width: 256, height: 256 }, workers })) {
+        if (t0 === 0) t0 = performance.now();
+        else n += b.sourceIndices.length;
+      }
+    }
+    out[`workers${workers}SamplesPerSecond`] = round((n / (performance.now() - t0)) * 1000);
+    options.log(`batches, ${workers} workers: ${out[`workers${workers}SamplesPerSecond`]} samples/s`);
+  }
+  return out;
 }
 
 const round = (v: number): number => Math.round(v * 100) / 100;

@@ -66,9 +66,10 @@ class WorkerPool {
   private readonly pending = new Map<number, { resolve: (t: SampleTensors) => void; reject: (e: Error) => void }>();
   private next = 0;
   private nextId = 0;
+  broken = false;
 
-  constructor(count: number) {
-    for (let i = 0; i < count; i++) {
+  constructor(readonly size: number) {
+    for (let i = 0; i < size; i++) {
       const w = new Worker(BOOT, { workerData: { entry: WORKER } });
       w.on('message', (r: BatchReply) => {
         const p = this.pending.get(r.id);
@@ -77,9 +78,16 @@ class WorkerPool {
         if ('error' in r) p.reject(new Error(r.error));
         else p.resolve({ clean: r.clean, image: r.image, mask: r.mask });
       });
-      w.on('error', (err) => this.failAll(err));
+      w.on('error', (err) => {
+        this.broken = true;
+        this.failAll(err);
+      });
       this.workers.push(w);
     }
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0;
   }
 
   render(task: SampleTask): Promise<SampleTensors> {
@@ -91,6 +99,11 @@ class WorkerPool {
     });
   }
 
+  /** Idle workers must not keep the process alive; busy ones must. */
+  hold(held: boolean): void {
+    for (const w of this.workers) if (held) w.ref(); else w.unref();
+  }
+
   private failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
@@ -100,6 +113,36 @@ class WorkerPool {
     this.failAll(new Error('synthesis workers closed'));
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * Pools kept for the next epoch: starting a worker (loading sharp and the engine) costs seconds, an epoch may take
+ * less. An idle pool is closed after POOL_IDLE_MS.
+ */
+const idlePools = new Map<number, { pool: WorkerPool; timer: NodeJS.Timeout }>();
+const POOL_IDLE_MS = 20_000;
+
+function acquirePool(size: number): WorkerPool {
+  const idle = idlePools.get(size);
+  if (idle) {
+    clearTimeout(idle.timer);
+    idlePools.delete(size);
+    idle.pool.hold(true);
+    return idle.pool;
+  }
+  return new WorkerPool(size);
+}
+
+async function releasePool(pool: WorkerPool): Promise<void> {
+  // A pool still working (the consumer stopped early) or broken is not worth keeping.
+  if (pool.broken || pool.busy || idlePools.has(pool.size)) return pool.close();
+  pool.hold(false);
+  const timer = setTimeout(() => {
+    idlePools.delete(pool.size);
+    void pool.close();
+  }, POOL_IDLE_MS);
+  timer.unref();
+  idlePools.set(pool.size, { pool, timer });
 }
 
 /**
@@ -140,7 +183,7 @@ export async function* synthesisBatches(opts: BatchOptions): AsyncGenerator<Synt
     };
   };
   const workerCount = opts.workers ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
-  const pool = workerCount > 0 ? new WorkerPool(workerCount) : undefined;
+  const pool = workerCount > 0 ? acquirePool(workerCount) : undefined;
   const cache = pool ? undefined : new SampleCache();
   const render = (pos: number): Promise<SampleTensors> => (pool ? pool.render(taskAt(pos)) : renderSample(taskAt(pos), cache!));
   const inFlight = new Map<number, Promise<SampleTensors>>();
@@ -173,6 +216,6 @@ export async function* synthesisBatches(opts: BatchOptions): AsyncGenerator<Synt
       yield { epoch, index: b, sourceIndices: order.slice(start, end), size, clean, images, masks };
     }
   } finally {
-    await pool?.close();
+    if (pool) await releasePool(pool);
   }
 }
