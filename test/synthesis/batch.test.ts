@@ -60,6 +60,10 @@ describe('synthesisBatches', () => {
       expect(Buffer.from(t.masks.buffer).equals(Buffer.from(b.masks.buffer))).toBe(true);
       expect(Buffer.from(t.clean.buffer).equals(Buffer.from(b.clean.buffer))).toBe(true);
     }
+    // The next epoch reuses the idle worker pool and still matches the inline rendering.
+    const next = await collect(synthesisBatches({ ...base, sources: files, epoch: 1, workers: 2 }));
+    const nextInline = await collect(synthesisBatches({ ...base, sources: files, epoch: 1, workers: 0 }));
+    expect(Buffer.concat(next.map((b) => Buffer.from(b.images.buffer))).equals(Buffer.concat(nextInline.map((b) => Buffer.from(b.images.buffer))))).toBe(true);
   });
 
   it('draws new defects and a new order in another epoch, and accepts encoded buffers', async () => {
