@@ -100,7 +100,7 @@ describe.skipIf(!chromium.path)('the workstation journey (serve mode, Chromium)'
     await page.getByRole('button', { name: 'Start training' }).click();
     const progress = page.getByTestId('job-progress');
     await progress.waitFor();
-    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 200_000, intervals: [1000] }).toMatch(/succeeded|failed|cancelled/);
+    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 200_000, interval: 1000 }).toMatch(/succeeded|failed|cancelled/);
     expect(await progress.getAttribute('data-status'), (await progress.textContent()) ?? '').toBe('succeeded');
     expect(await page.getByTestId('job-percent').textContent()).toBe('100%');
     expect(await page.getByTestId('provider').textContent()).toMatch(/cpu|cuda/i);

@@ -65,3 +65,21 @@ describe('threshold bands and confusion matrix', () => {
     expect(h.counts[3]).toBeGreaterThanOrEqual(1); // the maximum lands in the last bin
   });
 });
+
+describe('training curves', () => {
+  it('builds one column per loss term (total first), AUROC only at validation steps, no optimiser diagnostics', async () => {
+    const { buildCurves } = await import('../../renderer/src/lib/training-curves');
+    const c = buildCurves([
+      { step: 2, losses: { total: 1.5, margin: 0.5, 'optim.grad_norm': 9 } },
+      { step: 1, losses: { total: 2, margin: 0.7, 'optim.grad_norm': 8 } },
+      { step: 2, valAuroc: 0.9 },
+    ]);
+    expect(c.terms).toEqual(['total', 'margin']);
+    expect(c.data).toEqual([
+      [1, 2, 2],
+      [2, 1.5, null],
+      [0.7, 0.5, null],
+      [null, null, 0.9],
+    ]);
+  });
+});

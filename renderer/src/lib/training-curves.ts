@@ -15,7 +15,8 @@ export interface Curves {
 
 export function buildCurves(points: readonly CurvePoint[]): Curves {
   const terms: string[] = [];
-  for (const p of points) for (const k of Object.keys(p.losses ?? {})) if (!terms.includes(k)) terms.push(k);
+  // Optimiser diagnostics (e.g. optim.grad_norm) travel with the losses but are not loss terms.
+  for (const p of points) for (const k of Object.keys(p.losses ?? {})) if (!k.startsWith('optim.') && !terms.includes(k)) terms.push(k);
   // 'total' first: the headline curve.
   terms.sort((a, b) => (a === 'total' ? -1 : b === 'total' ? 1 : a.localeCompare(b)));
   const sorted = [...points].sort((a, b) => a.step - b.step);
