@@ -26,12 +26,16 @@ export function isFloat(d: DType): d is FloatDType {
 
 /** Copies `values` into a fresh typed array of `dtype`. */
 export function toTypedData(values: ArrayLike<number> | ArrayLike<bigint>, dtype: DType): TypedData {
+  if (values.length > 0 && typeof values[0] === 'bigint' && (dtype === 'float32' || dtype === 'float64')) {
+    return toTypedData(Array.from(values as ArrayLike<bigint>, Number), dtype);
+  }
   const n = values.length;
   switch (dtype) {
+    // No map callback: the typed-array constructors copy (and convert) at native speed.
     case 'float32':
-      return Float32Array.from(values as ArrayLike<number>, Number);
+      return new Float32Array(values as ArrayLike<number>);
     case 'float64':
-      return Float64Array.from(values as ArrayLike<number>, Number);
+      return new Float64Array(values as ArrayLike<number>);
     case 'int64': {
       const out = new BigInt64Array(n);
       for (let i = 0; i < n; i++) out[i] = BigInt(values[i] as number | bigint);
@@ -42,5 +46,19 @@ export function toTypedData(values: ArrayLike<number> | ArrayLike<bigint>, dtype
       for (let i = 0; i < n; i++) out[i] = values[i] ? 1 : 0;
       return out;
     }
+  }
+}
+
+/** A typed array of `size` elements, all `value`. */
+export function filledData(dtype: DType, size: number, value: number): TypedData {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size).fill(value);
+    case 'float64':
+      return new Float64Array(size).fill(value);
+    case 'int64':
+      return new BigInt64Array(size).fill(BigInt(value));
+    case 'bool':
+      return new Uint8Array(size).fill(value ? 1 : 0);
   }
 }

@@ -1,5 +1,5 @@
 import type onnxProto from 'onnx-proto';
-import { type DType, type FloatDType, type TypedData, isFloat, toTypedData } from './dtype.js';
+import { type DType, type FloatDType, type TypedData, filledData, isFloat, toTypedData } from './dtype.js';
 import { GraphError, fmtShape } from './errors.js';
 import { type OpRecord, Tensor, type TensorKind } from './tensor.js';
 
@@ -262,7 +262,10 @@ export class Graph {
 }
 
 function fillData(init: ArrayLike<number> | number, size: number, dtype: DType, what: string): TypedData {
-  if (typeof init === 'number') return toTypedData(new Array<number>(size).fill(init), dtype);
+  if (typeof init === 'number') {
+    if (!Number.isFinite(init)) throw new GraphError(what, `initial value ${init} is not finite`);
+    return filledData(dtype, size, init);
+  }
   if (init.length !== size) throw new GraphError(what, `initial value has ${init.length} elements, shape needs ${size}`);
   for (let i = 0; i < init.length; i++) {
     if (!Number.isFinite(init[i])) throw new GraphError(what, `initial value [${i}] is not finite (${init[i]})`);

@@ -33,6 +33,8 @@ describe('bad graphs', () => {
     expect(() => g.input('a', [3])).toThrow('input: the name "a" is already used in this graph');
     expect(() => g.input('z', [0, 2])).toThrow(/invalid shape \(0, 2\)/);
     expect(() => serialize(g)).toThrow(/has no outputs/);
+    expect(() => g.param('w', [2], [1, Number.NaN])).toThrow('param "w": initial value [1] is not finite (NaN)');
+    expect(() => g.param('v', [3], [1, 2])).toThrow('param "v": initial value has 2 elements, shape needs 3');
   });
 
   test('dtype mixes', () => {
