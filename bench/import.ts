@@ -43,7 +43,7 @@ async function writeImages(dir: string, count: number, side: number): Promise<vo
 }
 
 /** Inserts `count` image rows directly (no files): the shape of a big project for query timing. */
-function fillProject(dir: string, count: number) {
+export function fillProject(dir: string, count: number) {
   const project = createProject(dir, 'bench-100k');
   const ds = ensureDataset(project.db, { name: 'big', category: 'big', sourceFormat: 'folder', sourcePath: null });
   const labels = ['good', 'good', 'good', 'defect', 'ignore'] as const;

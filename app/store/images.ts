@@ -233,6 +233,11 @@ const SORT_COLUMNS: Record<ImageSort, string> = {
   score: 'r.score',
 };
 
+/** True when the filter only constrains the score, so counting can read the results index alone. */
+const scoreOnly = (f: ImageFilter) =>
+  f.score !== undefined && f.datasetId === undefined && !f.labels?.length && !f.splits?.length && f.category === undefined &&
+  f.defectType === undefined && !f.tags?.length && f.hasMask === undefined && !f.search;
+
 /**
  * One page of images matching a filter, with the total count; sorted with id as the tie-breaker. The page's ids are
  * found first and only those rows are then read with their tags and mask flag, so the cost does not grow with the
@@ -245,7 +250,12 @@ export function queryImages(db: Database.Database, q: ImageQuery): { total: numb
   const params: unknown[] = [];
   const join = joinOf(q, scoreModelId, params);
   const where = whereOf(q, params);
-  const total = (db.prepare(`SELECT COUNT(*) FROM images i ${join} ${where}`).pluck().get(...params) as number) ?? 0;
+  const total = scoreOnly(q)
+    ? (db
+        .prepare('SELECT COUNT(*) FROM results r WHERE r.model_id = ? AND r.score >= ? AND r.score <= ?')
+        .pluck()
+        .get(q.score!.modelId, q.score!.min ?? -Infinity, q.score!.max ?? Infinity) as number)
+    : ((db.prepare(`SELECT COUNT(*) FROM images i ${join} ${where}`).pluck().get(...params) as number) ?? 0);
   const dir = q.order === 'desc' ? 'DESC' : 'ASC';
   const orderBy = sort === 'id' ? `i.id ${dir}` : `${SORT_COLUMNS[sort]} ${dir}, i.id ${dir}`;
   const page = db

@@ -1,6 +1,7 @@
 import { initial } from './001-initial.js';
 import { datasetIndexes } from './002-datasets.js';
+import { scoreIndex } from './003-score-index.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Append new ones; never edit a landed one. */
-export const migrations: readonly Migration[] = [initial, datasetIndexes];
+export const migrations: readonly Migration[] = [initial, datasetIndexes, scoreIndex];
