@@ -120,3 +120,25 @@ describe('training helpers', () => {
     fs.rmSync(dir, { recursive: true });
   });
 });
+
+describe('exported inference graph', () => {
+  it('takes any batch size for both image-score options (symbolic batch dim)', async () => {
+    const { builtinBackbone } = await import('../../app/model/backbone/builtin.js');
+    const { buildInferenceGraph, initialParams } = await import('../../app/model/flow/graphs.js');
+    const { tapShapes } = await import('../../app/train/trainer.js');
+    const backbone = builtinBackbone();
+    for (const score of ['smoothed-max', 'topk-mean'] as const) {
+      const spec = { taps: tapShapes(backbone, 32, 32), flow: FlowConfig.parse({ steps: 1, score }), seed: 2, height: 32, width: 32 };
+      const bytes = buildInferenceGraph(spec, { backbone, params: initialParams(spec), metadata: {} });
+      const s = await createSession(bytes, { intraOpThreads: 1 });
+      for (const n of [1, 3]) {
+        const img = Float32Array.from({ length: n * 3 * 32 * 32 }, (_, i) => (i * 37) % 256);
+        const out = await s.run({ image: float32Tensor(img, [n, 3, 32, 32]) });
+        expect(out.score.dims).toEqual([n]);
+        expect(out.anomaly_map.dims).toEqual([n, 1, 32, 32]);
+        expect(Array.from(out.score.data as Float32Array).every(Number.isFinite)).toBe(true);
+      }
+      await s.release();
+    }
+  });
+});
