@@ -24,6 +24,7 @@
  *   Example: for await (const b of synthesisBatches({ sources, presets: ['mixed'], batchSize: 8, seed: 1, epoch,
  *            size: { width: 256, height: 256 } })) { ... }
  *   Same (sources, presets, seed, epoch, size) → same bytes whatever the worker count; another epoch → new defects.
+ *   The worker pool survives 20 s after an epoch ends, so the next epoch does not pay the worker start-up again.
  */
 export { synthesize } from './synthesize.js';
 export type { SynthesisResources, SynthesisResult, DefectInfo } from './synthesize.js';
