@@ -86,6 +86,15 @@ describe('curation methods', () => {
     expect(await call('datasets.undo')).toEqual({ undone: null, restored: 0 });
   });
 
+  it('refuses an import request with a relative or missing source before any job starts', async () => {
+    await expect(call('datasets.import', { source: 'data/mvtec' })).rejects.toThrow(/must be an absolute path/);
+    await expect(call('datasets.import', { source: '/data', format: 'kitti' })).rejects.toMatchObject({ code: 'invalid_request' });
+    // A missing folder is a job that fails with the reason.
+    const job = await call('datasets.import', { source: path.join(t.dir, 'nowhere') });
+    const done = await app.jobs.wait(app.project(), job.id);
+    expect(done).toMatchObject({ status: 'failed', error: expect.stringMatching(/is not a readable folder/) });
+  });
+
   it('refuses bad updates without changing anything', async () => {
     const before = await call('datasets.images', { datasetId });
     await expect(call('datasets.update', { ids: [before.items[0].id, 99999], set: { label: 'ignore' } })).rejects.toMatchObject({ code: 'not_found' });
