@@ -119,6 +119,11 @@ describe.skipIf(!chromium.path)('the workstation journey (serve mode, Chromium)'
     const total = before + Number(await page.getByTestId('count-review').textContent()) + Number(await page.getByTestId('count-reject').textContent());
     expect(total).toBe(await page.locator('ol.results li').count());
     expect(total).toBeGreaterThan(0);
+    // The README's picture: the model's own bands, before anything is dragged, with the map drawn.
+    await page.getByTestId('heatmap').and(page.locator('[data-loaded="true"]')).waitFor();
+    const file = await s.screenshot('view-review');
+    fs.mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
+    fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, 'review.png'));
     // Drag the review threshold all the way left: nothing is accepted any more.
     const reject = page.getByTestId('count-reject');
     const rejectBefore = Number(await reject.textContent());
@@ -153,9 +158,7 @@ describe.skipIf(!chromium.path)('the workstation journey (serve mode, Chromium)'
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Save thresholds' }).click();
     await page.getByText(/Thresholds saved/).waitFor();
-    const file = await s.screenshot('view-review');
-    fs.mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
-    fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, 'review.png'));
+    await s.screenshot('view-review-after-drag');
   });
 
   it('previews and exports a report', async () => {
