@@ -93,6 +93,14 @@ async function measure(config: Config, threads: number, reps: number, log: (m: s
   const fwdTimes: number[] = [];
   const fwdInTimes: number[] = [];
   const trainTimes: number[] = [];
+  // CPU time of this process (ORT threads included): unlike wall time it barely moves when other processes
+  // compete for the cores, so its ratio is the steadier number on a shared machine.
+  const fwdCpu: number[] = [];
+  const trainCpu: number[] = [];
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const t2 = performance.now();
   await loop.step({ x }, ['nll']);
   const firstTrainMs = performance.now() - t2;
@@ -105,14 +113,18 @@ async function measure(config: Config, threads: number, reps: number, log: (m: s
   // Interleave so background load affects both alike.
   for (let r = 0; r < reps; r++) {
     let s = performance.now();
+    let c0 = cpuMs();
     await fwdSession.run({ x }, ['nll']);
     fwdTimes.push(performance.now() - s);
+    fwdCpu.push(cpuMs() - c0);
     s = performance.now();
     await fwdInSession.run(fwdInFeeds, ['nll']);
     fwdInTimes.push(performance.now() - s);
     s = performance.now();
+    c0 = cpuMs();
     await loop.step({ x }, ['nll']);
     trainTimes.push(performance.now() - s);
+    trainCpu.push(cpuMs() - c0);
   }
   await fwdSession.release();
   await fwdInSession.release();
@@ -122,7 +134,7 @@ async function measure(config: Config, threads: number, reps: number, log: (m: s
   const trainMs = median(trainTimes);
   log(
     `N=${n} C=${c} ${size}² threads=${threads}: forward ${round(forwardMs)} ms (params as inputs ${round(forwardInMs)} ms), ` +
-      `train ${round(trainMs)} ms (×${round(trainMs / forwardMs)})`,
+      `train ${round(trainMs)} ms (×${round(trainMs / forwardMs)}; CPU time ×${round(median(trainCpu) / median(fwdCpu))})`,
   );
   return {
     n, c, h: size, w: size, threads,
@@ -131,6 +143,9 @@ async function measure(config: Config, threads: number, reps: number, log: (m: s
     ratio: round(trainMs / forwardMs),
     forward_params_as_inputs_ms: round(forwardInMs),
     ratio_vs_forward_params_as_inputs: round(trainMs / forwardInMs),
+    forward_cpu_ms: round(median(fwdCpu)),
+    train_cpu_ms: round(median(trainCpu)),
+    ratio_cpu: round(median(trainCpu) / median(fwdCpu)),
     // Best-of-reps: less sensitive to other processes on a shared machine than the medians.
     forward_min_ms: round(Math.min(...fwdTimes)),
     train_min_ms: round(Math.min(...trainTimes)),

@@ -1,5 +1,5 @@
 /** Reductions over axes: ReduceSum, ReduceMean, ReduceMax (keepdims by default, as in ONNX). */
-import { GraphError, fmtShape } from '../errors.js';
+import { GraphError } from '../errors.js';
 import { int, ints } from '../graph.js';
 import { defineGrad } from '../rules.js';
 import { normAxes } from '../shape.js';
@@ -58,7 +58,3 @@ defineGrad('ReduceMax', ({ op: { inputs: [x], outputs: [y], attrs }, dOut: [d] }
   const ties = ReduceSum(mask, a.axes, true);
   return [Mul(mask, Div(Reshape(d!, kept), ties))];
 });
-
-export function assertScalarLike(op: string, t: Tensor): void {
-  if (t.size !== 1) throw new GraphError(op, `"${t.name}" must hold one value, got ${fmtShape(t.shape)}`);
-}
