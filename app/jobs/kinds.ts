@@ -12,7 +12,6 @@ export interface JobKindSpec {
 const here = (rel: string): string => new URL(rel, import.meta.url).href;
 
 export const jobKinds: Record<string, JobKindSpec> = {
-  demo: { module: here('../demo/demo-job.ts'), resumable: false, summary: 'Generate the demo dataset in the project and import it' },
   import: { module: here('../dataset/import-job.ts'), resumable: false, summary: 'Import a dataset folder (MVTec AD, BTAD, VisA, generic)' },
   train: { module: here('../train/job.ts'), resumable: true, summary: 'Train a CL-Flow / FastFlow model (resumes from its last checkpoint)' },
   infer: { module: here('../infer/job.ts'), resumable: false, summary: 'Score a dataset split with a trained model' },

@@ -17,7 +17,8 @@ export function randoms(n: number, seed: number, scale = 1): number[] {
   return out;
 }
 
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+export { sizeOf } from '../../app/graph/shape.js';
+import { sizeOf } from '../../app/graph/shape.js';
 
 /** Serializes `g` (params as inputs) and runs it with the initial values plus `feeds`; returns all outputs. */
 export async function runGraph(g: Graph, feeds: Record<string, ort.Tensor> = {}, overrides: Record<string, ort.Tensor> = {}) {
