@@ -58,8 +58,6 @@ export const datasetHandlers: HandlerGroup<typeof datasetMethods, HandlerContext
 
   'datasets.import': (req, { app }) => app.jobs.start(app.project(), 'import', req),
 
-  'datasets.demo': (req, { app }) => app.jobs.start(app.project(), 'demo', req),
-
   'datasets.images': (req, { app }) => {
     if (req.sort === 'score' && req.scoreModelId === undefined && req.score === undefined) {
       throw new AppError('invalid_request', 'sorting by score needs scoreModelId (or a score filter)');

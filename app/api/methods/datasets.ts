@@ -93,11 +93,6 @@ export const datasetMethods = {
     request: ImportPayload,
     response: Job,
   }),
-  'datasets.demo': defineMethod({
-    summary: 'Start a job that generates the demo dataset (fabric, metal, pcb) inside the open project and imports it.',
-    request: z.object({ quick: z.boolean().default(false) }).strict(),
-    response: Job,
-  }),
   'datasets.images': defineMethod({
     summary: 'One page of images matching a filter, sorted, with the total count.',
     request: ImageFilter.extend({
