@@ -64,7 +64,7 @@ export class AppContext {
    * `demo.create` job (generate the images, import them, and the pipeline's later steps) with progress events;
    * a demo whose build was interrupted is built again.
    */
-  openDemo(quick = false): { project: ProjectInfo; job: Job | null } {
+  openDemo(quick = false, train = true): { project: ProjectInfo; job: Job | null } {
     const workdir = path.join(this.userDataDir, quick ? 'demo-quick' : 'demo');
     const dir = path.join(workdir, 'project');
     const info = isProjectDir(dir) ? this.openProject(dir) : this.createProject(dir, 'Flowspect demo');
@@ -75,7 +75,7 @@ export class AppContext {
     if (last && (last.status === 'succeeded' || last.status === 'running' || last.status === 'queued')) {
       return { project: info, job: last.status === 'succeeded' ? null : (getJob(db, last.id) ?? null) };
     }
-    const job = this.jobs.start(this.project(), 'demo.create', { workdir, quick });
+    const job = this.jobs.start(this.project(), 'demo.create', { workdir, quick, ...(train ? {} : { only: ['generate', 'import'] }) });
     return { project: info, job };
   }
 

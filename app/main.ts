@@ -6,7 +6,8 @@ import { AppContext } from './context.js';
 import { guardNavigation } from './electron/navigation.js';
 import { menuActions } from './electron/menu-actions.js';
 import { menuTemplate } from './electron/menu.js';
-import { blockOutsideRequests } from './electron/network.js';
+import { blockOutsideRequests, OUTSIDE_URL_PATTERNS } from './electron/network.js';
+import { electronPdfPrinter, setMainPdfPrinter } from './report/pdf.js';
 import { APP_ROOT, PRELOAD_FILE, RENDERER_DIR } from './electron/paths.js';
 import { denyAllPermissions } from './electron/permissions.js';
 import { appPageResponse, projectFileResponse } from './electron/protocol-handlers.js';
@@ -34,6 +35,20 @@ function reopenLastProject(ctx: AppContext): void {
   }
 }
 
+/**
+ * Reports print through a hidden window of their own session: it may read the temporary report file the printer
+ * writes (the main window's session refuses file://), but still nothing from the network, and runs no script.
+ */
+function usePrintToPdf(): void {
+  const printSession = session.fromPartition('flowspect-print');
+  printSession.webRequest.onBeforeRequest({ urls: OUTSIDE_URL_PATTERNS.filter((p) => !p.startsWith('file:')) }, (_details, callback) =>
+    callback({ cancel: true }),
+  );
+  setMainPdfPrinter(
+    electronPdfPrinter(() => new BrowserWindow({ show: false, webPreferences: { sandbox: true, javascript: false, session: printSession } })),
+  );
+}
+
 async function start(): Promise<void> {
   for (const [what, file] of [['renderer', RENDERER_DIR], ['preload', PRELOAD_FILE]] as const) {
     if (!fs.existsSync(file)) {
@@ -52,6 +67,7 @@ async function start(): Promise<void> {
     sinks: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
   });
   reopenLastProject(ctx);
+  usePrintToPdf();
 
   const devTools = !electronApp.isPackaged;
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(menuActions(ctx, () => mainWindow, APP_ROOT), { platform: process.platform, devTools })));

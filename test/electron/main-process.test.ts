@@ -79,6 +79,11 @@ vi.mock('electron', () => {
       handle: (scheme: string, handler: (typeof s.handlers extends Map<string, infer H> ? H : never)) => void s.handlers.set(scheme, handler),
     },
     session: {
+      fromPartition: (name: string) => ({
+        webRequest: {
+          onBeforeRequest: (filter: { urls: string[] }) => void s.calls.push(`partition ${name} onBeforeRequest ${filter.urls.join(' ')}`),
+        },
+      }),
       defaultSession: {
         setPermissionRequestHandler: (h: (...a: unknown[]) => void) => void (s.permissionRequest = h),
         setPermissionCheckHandler: () => {},
@@ -137,6 +142,8 @@ describe('main process', () => {
     electron.permissionRequest!({}, 'media', answer, {});
     expect(answer).toHaveBeenCalledWith(false);
     expect(electron.calls).toContain('onBeforeRequest http://*/* https://*/* ws://*/* wss://*/* ftp://*/* file:///*');
+    // Reports print in a session of their own that may read the temporary report file but not the network.
+    expect(electron.calls).toContain('partition flowspect-print onBeforeRequest http://*/* https://*/* ws://*/* wss://*/* ftp://*/*');
     const decide = vi.fn();
     electron.beforeRequest!({ url: 'https://evil.example/x.js' }, decide);
     expect(decide).toHaveBeenCalledWith({ cancel: true });

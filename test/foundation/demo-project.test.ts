@@ -13,7 +13,7 @@ afterAll(async () => {
 
 describe('the demo project', () => {
   it('is created in the user-data folder by a job on first open, and simply reopened afterwards', async () => {
-    const first = await dispatch('projects.openDemo', { quick: true }, { app, transport: 'http' });
+    const first = await dispatch('projects.openDemo', { quick: true, train: false }, { app, transport: 'http' });
     expect(first.ok).toBe(true);
     const { project, job } = (first as { result: { project: { dir: string; name: string }; job: { id: number } | null } }).result;
     expect(project.dir).toBe(path.join(t.dir, 'user', 'demo-quick', 'project'));

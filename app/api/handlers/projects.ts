@@ -17,7 +17,7 @@ export const projectHandlers: HandlerGroup<typeof projectMethods, HandlerContext
     return { ok: true as const };
   },
   'projects.recent': (_req, { app }) => readRecent(app.userDataDir),
-  'projects.openDemo': (req, { app }) => app.openDemo(req.quick),
+  'projects.openDemo': (req, { app }) => app.openDemo(req.quick, req.train),
   'projects.info': (req) => {
     const p = openProject(req.dir, { readonly: true });
     try {

@@ -31,7 +31,13 @@ export const projectMethods = {
   'projects.openDemo': defineMethod({
     summary:
       'Open the demo project (in the user-data folder); when it does not exist yet, create it and start the job that generates and imports its images.',
-    request: z.object({ quick: z.boolean().default(false) }).strict(),
+    request: z
+      .object({
+        quick: z.boolean().default(false),
+        /** false: only generate and import the images (no model is trained, no report written). */
+        train: z.boolean().default(true),
+      })
+      .strict(),
     response: z.object({ project: ProjectInfo, job: Job.nullable() }),
   }),
   'projects.info': defineMethod({
