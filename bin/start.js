@@ -3,7 +3,7 @@
 // obtained or started (offline install, headless machine, missing system libraries), say why and start serve
 // mode instead, printing the URL. Arguments after `npm start --` are passed to both (e.g. `-- --port 8080`).
 //
-// Environment: FLOWSPECT_SERVE=1 goes straight to serve mode; FLOWSPECT_SKIP_BUILD=1 reuses the existing build;
+// Environment: FLOWSPECT_SERVE=1 goes straight to serve mode; FLOWSPECT_NO_DEMO=1 skips opening the demo project; FLOWSPECT_SKIP_BUILD=1 reuses the existing build;
 // FLOWSPECT_ELECTRON=/path/to/electron uses that Electron (e.g. a system-wide one) instead of the npm package's;
 // ELECTRON_SKIP_BINARY_DOWNLOAD=1 never tries to download Electron.
 import { spawn, spawnSync } from 'node:child_process';
@@ -65,7 +65,9 @@ function obtainElectron() {
 function serveMode(reason) {
   say(`cannot start the desktop window: ${reason}.`);
   say('starting serve mode instead — open the URL below in a browser.');
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'flowspect.js'), 'serve', ...passThrough], { cwd: root, stdio: 'inherit' });
+  // A newcomer lands in the demo project (built in the background on first start, with progress in the UI).
+  const demo = passThrough.includes('--project') || truthy(process.env.FLOWSPECT_NO_DEMO) ? [] : ['--demo'];
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'flowspect.js'), 'serve', ...demo, ...passThrough], { cwd: root, stdio: 'inherit' });
   forwardSignals(child);
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }

@@ -24,7 +24,7 @@ function startUntil(env: Record<string, string>, until = /Open: (http:\/\/127\.0
   for (const k of ['DISPLAY', 'WAYLAND_DISPLAY', 'FLOWSPECT_SERVE', 'FLOWSPECT_ELECTRON', 'ELECTRON_OVERRIDE_DIST_PATH']) delete base[k];
   const child = spawn(process.execPath, [path.join(root, 'bin', 'start.js'), '--port', '0'], {
     cwd: root,
-    env: { ...base, FLOWSPECT_SKIP_BUILD: '1', FLOWSPECT_USER_DATA: path.join(t.dir, `user-${children.length}`), ...env },
+    env: { ...base, FLOWSPECT_SKIP_BUILD: '1', FLOWSPECT_NO_DEMO: '1', FLOWSPECT_USER_DATA: path.join(t.dir, `user-${children.length}`), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
