@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { latestSchemaVersion } from '../../app/store/migrate.js';
 import { tempDir } from '../helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/flowspect.js', import.meta.url));
@@ -22,7 +23,7 @@ describe('flowspect CLI', () => {
     expect(created.lastJson()).toMatchObject({ dir, name: 'Housings' });
     const info = flowspect('project', 'info', dir, '--json');
     expect(info.code).toBe(0);
-    expect(info.lastJson()).toMatchObject({ dir, name: 'Housings', schemaVersion: 1, counts: { images: 0 } });
+    expect(info.lastJson()).toMatchObject({ dir, name: 'Housings', schemaVersion: latestSchemaVersion(), counts: { images: 0 } });
   });
 
   it('lists its commands with --help and rejects bad usage on stderr with a non-zero code', () => {
