@@ -92,7 +92,7 @@ export async function openChromiumPdfPrinter(executablePath: string): Promise<Pd
 export interface PrintableWindow {
   loadFile(file: string): Promise<void>;
   readonly webContents: {
-    printToPDF(options: { printBackground?: boolean; preferCSSPageSize?: boolean; pageSize?: string }): Promise<Uint8Array>;
+    printToPDF(options: { printBackground?: boolean; preferCSSPageSize?: boolean; pageSize?: 'A4' }): Promise<Uint8Array>;
   };
   destroy(): void;
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../api/errors.js';
+import { updateImages } from './images.js';
 
 /** A reviewer's decision on one inference result (one image under one model). */
 export type ReviewDecision = 'defect' | 'false_alarm' | 'skip';
@@ -86,13 +87,13 @@ export function addFalseAlarmsToTraining(db: Database.Database, modelId: number)
       )
       .all(modelId) as { id: number; label: string; split: string }[];
     const changed = rows.filter((r) => r.label !== 'good' || r.split !== 'train');
-    const update = db.prepare("UPDATE images SET label = 'good', split = 'train' WHERE id = ?");
-    for (const r of changed) update.run(r.id);
+    // The same bulk edit as the Dataset view's, so `datasets.undo` reverts it like any other.
     if (changed.length) {
-      db.prepare('INSERT INTO undo_log (description, changes_json, created_at) VALUES (?, ?, ?)').run(
+      updateImages(
+        db,
+        changed.map((r) => r.id),
+        { label: 'good', split: 'train' },
         `add ${changed.length} reviewed false alarm(s) to the training set`,
-        JSON.stringify({ kind: 'images', before: changed.map((r) => ({ id: r.id, label: r.label, split: r.split })) }),
-        new Date().toISOString(),
       );
     }
     return { imageIds: rows.map((r) => r.id), changed: changed.length };

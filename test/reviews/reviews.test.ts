@@ -75,15 +75,19 @@ describe('review decisions', () => {
       { id: ids.images[2], label: 'good', split: 'train' },
       { id: ids.images[3], label: 'good', split: 'train' },
     ]);
-    const undo = db.prepare('SELECT description, changes_json FROM undo_log ORDER BY id DESC LIMIT 1').get() as { description: string; changes_json: string };
+    const undo = db.prepare('SELECT description FROM undo_log ORDER BY id DESC LIMIT 1').get() as { description: string };
     expect(undo.description).toContain('2 reviewed false alarm');
-    expect(JSON.parse(undo.changes_json).before).toEqual([
-      { id: ids.images[2], label: 'defect', split: 'test' },
-      { id: ids.images[3], label: 'good', split: 'test' },
-    ]);
     // Idempotent: running it again changes nothing and logs nothing.
     expect(await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model })).toMatchObject({ ok: true, result: { changed: 0 } });
     expect(await call('reviews.addFalseAlarmsToTraining', { modelId: 4242 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // The Dataset view's undo reverts it like any bulk edit.
+    expect(await call('datasets.undo', {})).toMatchObject({ ok: true });
+    expect(db.prepare('SELECT id, label, split FROM images ORDER BY id').all()).toEqual([
+      { id: ids.images[0], label: 'defect', split: 'test' },
+      { id: ids.images[1], label: 'good', split: 'test' },
+      { id: ids.images[2], label: 'defect', split: 'test' },
+      { id: ids.images[3], label: 'good', split: 'test' },
+    ]);
   });
 
   it('clears a decision', async () => {
