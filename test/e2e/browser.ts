@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AppContext } from '../../app/context.js';
+import { CHROMIUM_FLAGS } from '../../app/report/pdf.js';
 import { startServer, type RunningServer } from '../../app/transport/http.js';
 import { tempDir } from '../helpers.js';
 
@@ -16,17 +17,6 @@ export function findChromium(): { path?: string; reason?: string } {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) return { reason: 'the renderer is not built: run `npm run build:renderer`' };
   return { path: candidate };
 }
-
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export interface Session {
   readonly app: AppContext;
@@ -44,7 +34,7 @@ export async function openSession(executablePath: string): Promise<Session> {
   const app = new AppContext(path.join(t.dir, 'user-data'), { logToFile: false });
   const server = await startServer({ app, port: 0, staticDir: DIST });
   // playwright-core gives every launch a fresh, empty profile folder of its own.
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
+  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS] });
   const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
