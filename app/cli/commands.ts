@@ -1,16 +1,16 @@
 import { backboneCommand } from './backbone.js';
 import { benchCommand } from './bench.js';
-import { exportCommand } from './export.js';
-import { inferCommand } from './infer.js';
-import { trainCommand } from './train.js';
-import { importCommand } from './import.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { importCommand } from './import.js';
+import { exportCommand } from './export.js';
+import { inferCommand } from './infer.js';
 import { projectCommand } from './project.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { synthCommand } from './synth.js';
+import { trainCommand } from './train.js';
 import type { CliCommand } from './types.js';
 
 /** Every `flowspect` command. Register a command with one line. */
-export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, synthCommand, importCommand, demoCommand, trainCommand, exportCommand, inferCommand, reportCommand, evalCommand];
+export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, trainCommand, exportCommand, inferCommand, reportCommand, synthCommand, importCommand, demoCommand, evalCommand];

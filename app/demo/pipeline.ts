@@ -3,6 +3,7 @@ import { importDataset } from '../dataset/import.js';
 import { createProject, isProjectDir, openProject, type Project } from '../store/project.js';
 import { generateDemoDataset, type DemoCounts } from './generate.js';
 import { reportDemoStep } from '../report/demo-step.js';
+import { trainDemoStep } from '../train/demo-step.js';
 
 /**
  * The `flowspect demo` pipeline: an ordered list of steps sharing one context. Each step returns a JSON-able
@@ -63,7 +64,7 @@ const importStep: DemoStep = {
 const round = (x: number) => Math.round(x * 100) / 100;
 
 /** Steps in order. Append later steps here (one line each). */
-export const demoSteps: DemoStep[] = [generateStep, importStep, reportDemoStep];
+export const demoSteps: DemoStep[] = [generateStep, importStep, trainDemoStep, reportDemoStep];
 
 /** Creates (or reopens) the demo project under `workdir` and runs every step; returns the step summaries. */
 export async function runDemo(options: {
