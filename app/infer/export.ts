@@ -10,7 +10,7 @@ import onnxProto from 'onnx-proto';
 import { AppError } from '../api/errors.js';
 import { getModel, type ModelRecord } from '../store/models.js';
 import type { Project } from '../store/project.js';
-import { writeFileAtomic } from '../train/trainer.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { type ModelMetadata, readMetadata, withMetadata } from './metadata.js';
 
 export interface ExportedModel {

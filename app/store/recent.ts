@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RecentProject } from '../api/schemas.js';
-import { writeFileAtomic } from '../user-data.js';
+import { writeFileAtomic } from '../atomic-write.js';
 
 const RecentFile = z.array(z.object({ dir: z.string(), name: z.string(), openedAt: z.string() }));
 const MAX_RECENT = 20;

@@ -3,7 +3,7 @@
  * each tensor as little-endian float32. Written to a unique temp file, fsynced, and renamed over the target, so a
  * crash (SIGKILL, power loss) leaves either the previous checkpoint or the new one, never a torn file.
  */
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../atomic-write.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -25,22 +25,8 @@ export function writeCheckpoint<S>(file: string, state: S, tensors: ReadonlyMap<
   const header = Buffer.from(JSON.stringify({ state, tensors: table }), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, MAGIC);
-    fs.writeSync(fd, len);
-    fs.writeSync(fd, header);
-    for (const t of tensors.values()) fs.writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    fs.fsyncSync(fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  const data = [...tensors.values()].map((t) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  writeFileAtomic(file, [MAGIC, len, header, ...data]);
 }
 
 export function readCheckpoint<S>(file: string): Checkpoint<S> {

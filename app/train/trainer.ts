@@ -10,6 +10,7 @@
  * are written atomically every `checkpointEvery` steps and at each epoch end; a killed run resumes from the last
  * one and replays the same schedule (synthesis batches are a pure function of seed and epoch).
  */
+import { writeFileAtomic } from '../atomic-write.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type ort from 'onnxruntime-node';
@@ -463,17 +464,4 @@ export function modelMetadata(m: {
     backbone: { name: m.backbone.name, sha256: m.backbone.sha256, taps: m.backbone.taps.map((t) => ({ ...t })) },
     training: { flow: m.spec.flow, seed: m.spec.seed, paramCount: m.paramCount, metrics: m.metrics, dataHash: m.dataHash, settings: m.settings, trainedAt: new Date().toISOString() },
   };
-}
-
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }

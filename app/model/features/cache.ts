@@ -9,7 +9,8 @@
  * - Bounded: when the total exceeds `maxBytes`, least recently used entries (file mtime, touched on every hit)
  *   are deleted until it is under 90 % of the bound.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../../atomic-write.js';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeFloat16, encodeFloat16 } from './float16.js';
@@ -133,19 +134,9 @@ export class FeatureCache {
     const hash = featureKeyHash(key);
     const buf = encodeEntry(hash, taps);
     const file = this.fileOf(hash);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        fs.writeSync(fd, buf);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, file);
+      writeFileAtomic(file, buf);
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
       throw new Error(`feature cache: cannot write ${file}: ${(err as Error).message}`);
     }
     this.forget(hash);
