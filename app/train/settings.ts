@@ -23,7 +23,7 @@ export const TrainSettings = z
     clipNorm: z.number().min(0).max(1e6).default(5),
     weights: ObjectiveWeights.default(ObjectiveWeights.parse({})),
     flow: FlowConfig.default(FlowConfig.parse({})),
-    /** Synthesis presets used for the twins (built-in names). */
+    /** Synthesis presets used for the twins: built-in names or the project's own presets. */
     presets: z.array(z.string().min(1)).min(1).default(['mixed']),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
     /** Early stopping: epochs without a better validation image AUROC. */

@@ -27,7 +27,8 @@ import { createSession, float32Tensor, toOrtFeeds } from '../runtime/index.js';
 import { getModel, insertModel, type ModelRecord, updateModel } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import { deleteTrainingEventsAfter, insertTrainingEvent } from '../store/training-events.js';
-import { isPresetName, synthesisBatches } from '../synthesis/index.js';
+import { getPresetByName } from '../store/presets.js';
+import { synthesisBatches } from '../synthesis/index.js';
 import { type CheckpointTensor, cleanCheckpointTemps, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { type TrainingData, imageFile, selectTrainingData } from './data.js';
 import { FeatureSource, stackTap } from './features.js';
@@ -140,7 +141,12 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     selection = { ...(options.category !== undefined ? { category: options.category } : {}), ...(options.datasetId !== undefined ? { datasetId: options.datasetId } : {}) };
     model = undefined as unknown as ModelRecord;
   }
-  for (const p of settings.presets) if (!isPresetName(p)) throw new AppError('invalid_request', `invalid training settings: presets: unknown synthesis preset "${p}"`);
+  // Presets by name: the built-ins and the project's own (tuned in the Synthesis view).
+  const presetParams = settings.presets.map((name) => {
+    const preset = getPresetByName(project.db, name);
+    if (!preset) throw new AppError('invalid_request', `invalid training settings: presets: unknown synthesis preset "${name}"`);
+    return preset.params;
+  });
   const height = settings.imageSize;
   const width = settings.imageWidth ?? settings.imageSize;
   const m = backbone.input.multipleOf;
@@ -198,7 +204,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     const valSynth: TapFeatures[][] = [];
     for await (const b of synthesisBatches({
       sources: valGoodImgs.map((i) => i.file),
-      presets: settings.presets,
+      presets: presetParams,
       batchSize: 8,
       seed: settings.seed + 7777,
       epoch: 0,
@@ -271,7 +277,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
       const skip = state.step - epoch * stepsPerEpoch; // batches of this epoch a killed run already consumed
       for await (const b of synthesisBatches({
         sources: trainImgs.map((i) => i.file),
-        presets: settings.presets,
+        presets: presetParams,
         batchSize: batch,
         seed: settings.seed,
         epoch,

@@ -9,6 +9,7 @@ import { ModelRunner } from '../../app/infer/model-runner.js';
 import { runInference } from '../../app/infer/run.js';
 import { inferFolder } from '../../app/infer/standalone.js';
 import { getModel } from '../../app/store/models.js';
+import { createPreset, getPresetByName } from '../../app/store/presets.js';
 import { listResults } from '../../app/store/results.js';
 import { listTrainingEvents } from '../../app/store/training-events.js';
 import { trainModel, type TrainResult } from '../../app/train/trainer.js';
@@ -115,6 +116,12 @@ describe('CL-Flow training end to end', () => {
     await expect(trainModel(fx.project, { settings: { ...TINY, presets: ['nope'] } })).rejects.toThrow(/unknown synthesis preset "nope"/);
     await expect(trainModel(fx.project, { category: 'bottle', settings: TINY })).rejects.toThrow(/no good training images for category "bottle"/);
   });
+
+  it("trains on the project's own synthesis preset, not only the built-ins", async () => {
+    createPreset(fx.project.db, 'line-3 scratches', getPresetByName(fx.project.db, 'scratch')!.params);
+    const r = await trainModel(fx.project, { objective: 'fastflow', settings: { ...TINY, epochs: 1, presets: ['line-3 scratches'] } });
+    expect(getModel(fx.project.db, r.modelId)!.config).toMatchObject({ settings: { presets: ['line-3 scratches'] } });
+  }, 60_000);
 });
 
 describe('models API and jobs', () => {
