@@ -18,7 +18,7 @@
  * ```
  * Frozen backbones: `importOnnx(g, bytes, { prefix: 'bb/', inputs: { image: x }, outputs: ['feat'] })`.
  * Ops are free functions named like the ONNX ops; each op's gradient rule sits next to it (`defineGrad`).
- * See docs/sections/graph.md for the op list and how to add an op with its gradient and its check.
+ * See the README section "Graph compiler" for the op list and how to add an op with its gradient and its check.
  */
 export { GraphError, fmtShape } from './errors.js';
 export type { DType, FloatDType, TypedData } from './dtype.js';

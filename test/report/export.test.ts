@@ -17,7 +17,7 @@ import { createFixtureProject, type Fixture } from './fixture.js';
 const { onnx } = onnxProto;
 const t = tempDir('flowspect-export-');
 const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
-const DOCS = fileURLToPath(new URL('../../docs/sections/reports.md', import.meta.url));
+const DOCS = fileURLToPath(new URL('../../README.md', import.meta.url));
 let fx: Fixture;
 
 const META: ModelMetadata = {

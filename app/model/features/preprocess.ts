@@ -1,7 +1,7 @@
 /**
  * Image preprocessing for the backbones: any image sharp can read → (3, H, W) float32 RGB in [0, 255].
  *
- * Policy (documented in docs/sections/backbones.md):
+ * Policy (documented in the README, "Preprocessing and the feature cache"):
  * - EXIF orientation is applied first, so features match what the user sees;
  * - grayscale becomes three equal channels; alpha is flattened onto black (transparent pixels carry no defect
  *   evidence, and black is what a letterbox border is too); 16-bit samples are reduced to 8 bit;

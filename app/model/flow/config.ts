@@ -23,7 +23,7 @@ export const FlowConfig = z
 export type FlowConfig = z.output<typeof FlowConfig>;
 
 /**
- * Weights of the objective (docs/sections/model.md). The clean NLL always has weight 1; every other term is
+ * Weights of the objective (README, "Objective"). The clean NLL always has weight 1; every other term is
  * off at 0, and all of them at 0 is plain FastFlow.
  */
 export const ObjectiveWeights = z

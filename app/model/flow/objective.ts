@@ -1,5 +1,5 @@
 /**
- * The training objective (docs/sections/model.md), written in graph ops so autodiff differentiates it. Per tap,
+ * The training objective (README, "Objective"), written in graph ops so autodiff differentiates it. Per tap,
  * with z the flow output, log|det J| per position and the per-position score q = 0.5·mean_c z² (what the anomaly
  * map shows):
  *   nll      = q − logDet / C                                     (N, H, W), FastFlow's NLL per channel
