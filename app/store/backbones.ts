@@ -74,14 +74,7 @@ export function findBackboneBySha(db: Database.Database, sha256: string): Backbo
   return row && toRecord(row);
 }
 
-export interface NewBackbone {
-  readonly name: string;
-  readonly kind: 'builtin' | 'imported';
-  readonly sha256: string;
-  readonly path: string;
-  readonly taps: readonly BackboneTap[];
-  readonly input: BackboneInputRecord;
-}
+export type NewBackbone = Omit<BackboneRecord, 'id' | 'createdAt'>;
 
 /** Inserts a backbone; a taken name or an already stored file (same sha256) is a conflict. */
 export function insertBackbone(db: Database.Database, b: NewBackbone): BackboneRecord {

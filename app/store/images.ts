@@ -81,25 +81,11 @@ export function imageFilePath(project: Project, image: Pick<ImageRow, 'path' | '
   return image.storage === 'copy' ? project.path(image.path) : path.resolve(image.path);
 }
 
-export interface NewImage {
-  readonly datasetId: number;
-  readonly path: string;
-  readonly storage: 'copy' | 'reference';
-  readonly sha256: string;
-  readonly width: number;
-  readonly height: number;
-  readonly channels: number;
-  readonly bitDepth: number;
-  readonly format: string;
-  readonly label: ImageLabel;
-  readonly split: ImageSplit;
-  readonly defectType: string | null;
-  readonly category: string | null;
-  readonly phash: string | null;
-  readonly thumbnailPath: string | null;
+/** What an import inserts: an image row before it has an id, a note or a time, plus its defect mask. */
+export type NewImage = Omit<ImageRow, 'id' | 'note' | 'createdAt'> & {
   /** Project-relative PNG of the image's defect mask. */
   readonly maskPath: string | null;
-}
+};
 
 /**
  * Inserts a batch of images (and their masks) in one transaction: all or nothing. Rows whose (dataset, sha256)
