@@ -44,6 +44,8 @@ export function paintContent(content: Content, input: ContentInput, rng: Rng): F
       return blur(content, input, rng);
     case 'warp':
       return warp(content, input, rng);
+    case 'displace':
+      return displace(content, input, rng);
     case 'hole':
       return hole(content, input, rng);
   }
@@ -261,6 +263,23 @@ function warp(p: Extract<Content, { source: 'warp' }>, input: ContentInput, rng:
       const px = region.x0 + x + 0.5 + amp * nx[i];
       const py = region.y0 + y + 0.5 + amp * ny[i];
       for (let k = 0; k < cc; k++) out[i * cc + k] = sampleBilinear(current, px, py, k);
+    }
+  }
+  return out;
+}
+
+function displace(p: Extract<Content, { source: 'displace' }>, input: ContentInput, rng: Rng): Float32Array {
+  const { region, current } = input;
+  const d = sampleRange(rng, p.distance) * Math.min(current.width, current.height);
+  const a = sampleRange(rng, p.angle) * DEG;
+  const dx = Math.cos(a) * d;
+  const dy = Math.sin(a) * d;
+  const cc = colourChannels(current.channels);
+  const out = new Float32Array(region.w * region.h * cc);
+  for (let y = 0; y < region.h; y++) {
+    for (let x = 0; x < region.w; x++) {
+      const i = y * region.w + x;
+      for (let k = 0; k < cc; k++) out[i * cc + k] = sampleBilinear(current, region.x0 + x + 0.5 - dx, region.y0 + y + 0.5 - dy, k);
     }
   }
   return out;

@@ -146,6 +146,14 @@ export const WarpContent = z.strictObject({
   cell: range(0.005, 0.5),
 });
 
+export const DisplaceContent = z.strictObject({
+  source: z.literal('displace'),
+  /** Rigid shift of the region's content, fraction of the short side (a misregistered print, a displaced part). */
+  distance: range(0.001, 0.2),
+  /** Direction of the shift in degrees. */
+  angle,
+});
+
 export const HoleContent = z.strictObject({
   source: z.literal('hole'),
   /** Fraction of the intensity removed inside (1 = black). */
@@ -163,6 +171,7 @@ export const Content = z.discriminatedUnion('source', [
   ShiftContent,
   BlurContent,
   WarpContent,
+  DisplaceContent,
   HoleContent,
 ]);
 
@@ -174,6 +183,11 @@ export const Blend = z.strictObject({
   feather: range(0, 0.05),
   /** Gradient-domain (Poisson-like) blend: keeps the content's gradients, matches the surrounding intensities. */
   poisson: z.boolean(),
+  /**
+   * Leave pixels out of the mask whose value moved by less than this fraction of full scale (0 = the whole shape).
+   * For content that may leave parts of the shape unchanged (a displaced flat area is no defect).
+   */
+  minChange: num(0, 1).optional(),
 });
 
 export const DefectKind = z.strictObject({

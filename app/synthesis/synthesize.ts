@@ -164,24 +164,32 @@ export function synthesize(image: Raster, params: unknown, seed: number, resourc
     }
     const sd = signedDistance(inside, region.w, region.h);
     const weight = featherWeights(sd, featherPx);
+    for (let i = 0; i < weight.length; i++) if (!allowed[(y0 + Math.floor(i / region.w)) * W + x0 + (i % region.w)]) weight[i] = 0;
+    const layer = paintContent(kind.content, { current: out, original: image, donors, textures, region, sd, cx, cy, rx: shape.rx, ry: shape.ry }, drng);
+    const before = regionValues(out, region);
+    applyMode(kind.blend.mode, before, layer, max);
+    if (kind.blend.poisson) poissonBlend(before, layer, weight, region.w, region.h, cc);
+    composite(out, region, layer, weight, opacity);
+    const after = kind.blend.minChange ? regionValues(out, region) : null;
+    const minChange = (kind.blend.minChange ?? 0) * max;
     let maskPixels = 0;
     for (let y = 0; y < region.h; y++) {
       for (let x = 0; x < region.w; x++) {
         const i = y * region.w + x;
         const gi = (y0 + y) * W + x0 + x;
-        if (!allowed[gi]) weight[i] = 0;
-        else if (weight[i] >= 0.5 && !mask[gi]) {
-          mask[gi] = 255;
-          maskPixels++;
-        }
+        if (weight[i] < 0.5 || mask[gi]) continue;
+        if (after && !changedBy(before, after, i * cc, cc, minChange)) continue;
+        mask[gi] = 255;
+        maskPixels++;
       }
     }
-    const layer = paintContent(kind.content, { current: out, original: image, donors, textures, region, sd, cx, cy, rx: shape.rx, ry: shape.ry }, drng);
-    const base = regionValues(out, region);
-    applyMode(kind.blend.mode, base, layer, max);
-    if (kind.blend.poisson) poissonBlend(base, layer, weight, region.w, region.h, cc);
-    composite(out, region, layer, weight, opacity);
     defects.push({ kind: kindIndex, shape: kind.shape.kind, content: kind.content.source, region, featherPx, maskPixels });
   }
   return { image: out, mask: { width: W, height: H, data: mask }, defects };
+}
+
+/** True when any colour channel of pixel offset `o` moved by at least `min`. */
+function changedBy(before: Float32Array, after: Float32Array, o: number, cc: number, min: number): boolean {
+  for (let k = 0; k < cc; k++) if (Math.abs(after[o + k] - before[o + k]) >= min) return true;
+  return false;
 }

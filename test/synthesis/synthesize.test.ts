@@ -266,6 +266,7 @@ describe('synthesize: content sources and blending', () => {
     { source: 'noise', base: [0.2, 0.8], saturation: 0.5, contrast: [0.1, 0.3], cell: [0.01, 0.05], octaves: 3 },
     { source: 'blur', radius: [0.01, 0.02] },
     { source: 'warp', amplitude: [0.01, 0.03], cell: [0.02, 0.08] },
+    { source: 'displace', distance: [0.02, 0.04], angle: [-180, 180] },
     { source: 'texture', folder: 'mem', scale: [0.5, 2], rotate: [-180, 180] },
   ];
   const img = demoImage(128, 128);
@@ -292,6 +293,45 @@ describe('synthesize: content sources and blending', () => {
     }
   }
 
+  it('displace shifts the content rigidly: inside the shape each pixel reads the original one fixed offset away', () => {
+    const kind: DefectKind = { ...base, content: { source: 'displace', distance: [0.05, 0.05], angle: [0, 0] }, blend: { ...base.blend, feather: [0, 0] } };
+    const r = synthesize(img, singleKind(kind), 4);
+    const shift = Math.round(0.05 * 128); // angle 0: content moves right by 6.4 px → reads x − 6.4
+    let checked = 0;
+    for (let y = 0; y < 128; y++)
+      for (let x = shift + 1; x < 128; x++) {
+        const i = y * 128 + x;
+        if (!r.mask.data[i]) continue;
+        for (let k = 0; k < 3; k++) {
+          const expected = 0.6 * img.data[(y * 128 + x - shift) * 3 + k] + 0.4 * img.data[(y * 128 + x - shift - 1) * 3 + k];
+          expect(Math.abs(r.image.data[i * 3 + k] - expected)).toBeLessThanOrEqual(1);
+        }
+        checked++;
+      }
+    expect(checked).toBeGreaterThan(50);
+  });
+
+  it('minChange leaves pixels the defect did not visibly change out of the mask', () => {
+    // A flat image with thin bright bars: displacing a box over it changes only the pixels near the bars.
+    const W = 96;
+    const flat = { width: W, height: W, channels: 1 as const, bitDepth: 8 as const, data: new Uint8Array(W * W).fill(60) };
+    for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) if (x % 32 < 4) flat.data[y * W + x] = 220;
+    const kind: DefectKind = {
+      weight: 1,
+      shape: { kind: 'box', area: [0.2, 0.2], aspect: [1, 1], angle: [0, 0] },
+      content: { source: 'displace', distance: [0.06, 0.06], angle: [0, 0] },
+      blend: { mode: 'normal', opacity: [1, 1], feather: [0, 0], poisson: false },
+    };
+    const params = { ...singleKind(kind), placement: { foreground: 'none' as const, borderMargin: 0.1 } };
+    const whole = synthesize(flat, params, 3);
+    const strict = synthesize(flat, { ...params, defects: [{ ...kind, blend: { ...kind.blend, minChange: 0.1 } }] }, 3);
+    expect(Buffer.from(strict.image.data).equals(Buffer.from(whole.image.data))).toBe(true);
+    const changed = changedPixels(flat, strict.image, 26);
+    const area = (m: Uint8Array) => m.reduce((n, v) => n + (v ? 1 : 0), 0);
+    expect(area(strict.mask.data)).toBeLessThan(area(whole.mask.data) / 2);
+    for (let i = 0; i < W * W; i++) expect(strict.mask.data[i] ? 1 : 0, `pixel ${i}`).toBe(changed[i] && whole.mask.data[i] ? 1 : 0);
+  });
+
   it('Poisson blending matches the surroundings at the edge better than pasting', () => {
     const content: DefectKind['content'] = { source: 'shift', intensity: [0.4, 0.4], tint: 0, gain: [1, 1] };
     const hard = { ...base.blend, feather: [0, 0] as [number, number] };
@@ -310,7 +350,7 @@ describe('synthesize: content sources and blending', () => {
   });
 
   it('reports a texture folder that was not loaded', () => {
-    const kind: DefectKind = { ...base, content: contents[4] };
+    const kind: DefectKind = { ...base, content: contents.find((c) => c.source === 'texture')! };
     expect(() => synthesize(img, singleKind(kind), 1)).toThrow(/no textures loaded from 'mem'/);
   });
 });
