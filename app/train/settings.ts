@@ -21,6 +21,16 @@ export const TrainSettings = z
     weightDecay: z.number().min(0).max(1).default(1e-5),
     /** Global gradient-norm clip; 0 disables. */
     clipNorm: z.number().min(0).max(1e6).default(5),
+    /**
+     * Start of the per-tap LayerNorm affine: 'data' standardises each feature position over the clean training
+     * images (ActNorm-style), 'identity' starts at scale 1, bias 0 (FastFlow's init).
+     */
+    /**
+     * CL-Flow only: fraction of the steps trained with the clean NLL alone (plain FastFlow) before the contrastive
+     * terms join — the flow is fine-tuned with the proxy tasks, not trained from scratch on them.
+     */
+    warmup: z.number().min(0).max(0.95).default(0.5),
+    layerNormInit: z.enum(['data', 'identity']).default('data'),
     weights: ObjectiveWeights.default(ObjectiveWeights.parse({})),
     flow: FlowConfig.default(FlowConfig.parse({})),
     /** Synthesis presets used for the twins: built-in names or the project's own presets. */

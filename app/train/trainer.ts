@@ -27,6 +27,7 @@ import { createSession, float32Tensor, toOrtFeeds } from '../runtime/index.js';
 import { getModel, insertModel, type ModelRecord, updateModel } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import { deleteTrainingEventsAfter, insertTrainingEvent } from '../store/training-events.js';
+import { LayerNormStats } from '../model/flow/ln-init.js';
 import { getPresetByName } from '../store/presets.js';
 import { synthesisBatches } from '../synthesis/index.js';
 import { type CheckpointTensor, cleanCheckpointTemps, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -187,6 +188,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
   const cache = new FeatureCache(project.path('features'));
   const features = await FeatureSource.create(backbone, { height, width, fit: settings.fit }, cache, session);
   let trainSession: Awaited<ReturnType<typeof createSession>> | undefined;
+  let warmupSession: Awaited<ReturnType<typeof createSession>> | undefined;
   let scorer: FeatureScorer | undefined;
   try {
     const toFeat = (imgs: TrainingData['train']) => imgs.map((i) => ({ file: imageFile(project, i.path), sha256: i.sha256 }));
@@ -216,16 +218,37 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
       valSynth.push(...(await features.fromUnitBatch(b.images, b.sourceIndices.length)));
     }
 
-    const graph = buildTrainGraph(spec, { batch, objective: settings.objective, weights: settings.weights, weightDecay: settings.weightDecay, clipNorm: settings.clipNorm > 0 ? settings.clipNorm : undefined });
+    const graphOptions = { batch, weights: settings.weights, weightDecay: settings.weightDecay, clipNorm: settings.clipNorm > 0 ? settings.clipNorm : undefined };
+    const graph = buildTrainGraph(spec, { ...graphOptions, objective: settings.objective });
     trainSession = await createSession(graph.bytes, { ...session, graphOptimization: settings.sessionOptimization });
     const provider = trainSession.provider;
     log('info', `training on ${provider} (${trainSession.reason})`);
+    // CL-Flow fine-tunes a flow that already models the clean features: the first `warmup` fraction of the steps
+    // trains with the clean NLL alone (plain FastFlow), then the contrastive terms join. Both graphs name their
+    // params and optimizer state alike, so the state carries over; the warm-up graph reads the subset it has.
+    const warmupSteps = graph.withTwins ? Math.floor(settings.warmup * totalSteps) : 0;
+    const warmupGraph = warmupSteps > 0 ? buildTrainGraph(spec, { ...graphOptions, objective: 'fastflow' }) : null;
+    warmupSession = warmupGraph ? await createSession(warmupGraph.bytes, { ...session, graphOptimization: settings.sessionOptimization }) : undefined;
+    if (warmupSteps > 0) log('info', `model ${modelId}: ${warmupSteps} FastFlow warm-up steps, then the CL-Flow terms`);
     scorer = await FeatureScorer.create(spec, Math.min(8, Math.max(valGood.length, 1)), session);
 
     // ---- state: fresh or from the last checkpoint ----------------------------------------------------------
     let carried: Record<string, ort.Tensor> = toOrtFeeds(graph.initial);
     let state: TrainerState = { version: 1, step: 0, epoch: 0, lr: settings.lr, best: null, epochsSinceBest: 0, nanInRow: 0, nanTotal: 0, elapsedSeconds: 0, stoppedEarly: false, done: false };
     let resumedFromStep: number | null = null;
+    if (settings.layerNormInit === 'data' && !(resumed && fs.existsSync(lastFile))) {
+      // Standardise every feature position over the clean training images (see app/model/flow/ln-init.ts).
+      const stats = spec.taps.map((t) => new LayerNormStats(t.channels * t.height * t.width));
+      for (let start = 0; start < trainImgs.length; start += 16) {
+        signal?.throwIfAborted();
+        for (const f of await features.clean(trainImgs.slice(start, start + 16))) stats.forEach((s, i) => s.add(f[i].data));
+      }
+      spec.taps.forEach((t, i) => {
+        const { scale, bias } = stats[i].result();
+        carried[`t${i}.ln.scale`] = float32Tensor(scale, [t.channels, t.height, t.width]);
+        carried[`t${i}.ln.bias`] = float32Tensor(bias, [t.channels, t.height, t.width]);
+      });
+    }
     if (resumed && fs.existsSync(lastFile)) {
       const ck = readCheckpoint<TrainerState>(lastFile);
       for (const [name, t] of ck.tensors) {
@@ -267,8 +290,15 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     };
 
     // ---- the schedule ---------------------------------------------------------------------------------------
-    const fetch = ['loss', ...graph.terms.map((t) => `loss.${t}`), 'optim.grad_norm'];
-    const fedBack = Object.entries(graph.feedback);
+    const phaseOf = (step: number) => {
+      const g = warmupGraph && step < warmupSteps ? warmupGraph : graph;
+      return {
+        graph: g,
+        session: g === graph ? trainSession! : warmupSession!,
+        fetch: ['loss', ...g.terms.map((t) => `loss.${t}`), 'optim.grad_norm'],
+        fedBack: Object.entries(g.feedback),
+      };
+    };
     const started = Date.now() - state.elapsedSeconds * 1000;
     let stepSeconds = 0;
     const inject = new Set(settings.injectNanAtSteps);
@@ -290,6 +320,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
         if (state.step >= totalSteps || b.index >= stepsPerEpoch) break;
         signal?.throwIfAborted();
         const t0 = Date.now();
+        const { graph: stepGraph, session: stepSession, fetch, fedBack } = phaseOf(state.step);
         const clean = await features.clean(b.sourceIndices.map((i) => trainImgs[i]));
         const feeds: Record<string, ort.Tensor> = { lr: float32Tensor([state.lr], []) };
         spec.taps.forEach((t, i) => {
@@ -297,7 +328,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
           if (inject.has(state.step) && i === 0) buf.fill(NaN);
           feeds[featureInput('clean', i)] = float32Tensor(buf, [batch, t.channels, t.height, t.width]);
         });
-        if (graph.withTwins) {
+        if (stepGraph.withTwins) {
           const synth = await features.fromUnitBatch(b.images, batch);
           spec.taps.forEach((t, i) => {
             feeds[featureInput('synth', i)] = float32Tensor(stackTap(synth, i, batch), [batch, t.channels, t.height, t.width]);
@@ -306,7 +337,8 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
             feeds[featureInput('keep', i)] = float32Tensor(mk.keep, [batch, t.height, t.width]);
           });
         }
-        const out = await trainSession.run({ ...carried, ...feeds }, [...fetch, ...fedBack.map(([o]) => o)]);
+        const stepFeeds = stepGraph === graph ? { ...carried, ...feeds } : { ...pick(carried, stepSession.inputNames), ...feeds };
+        const out = await stepSession.run(stepFeeds, [...fetch, ...fedBack.map(([o]) => o)]);
         const losses: Record<string, number> = {};
         for (const name of fetch) losses[name.replace(/^loss\.?/, '') || 'total'] = (out[name].data as Float32Array)[0];
         const finite = Object.values(losses).every(Number.isFinite);
@@ -331,7 +363,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
         }
         const dt = (Date.now() - t0) / 1000;
         stepSeconds = stepSeconds === 0 ? dt : 0.8 * stepSeconds + 0.2 * dt;
-        const imagesPerSecond = (batch * (graph.withTwins ? 2 : 1)) / Math.max(stepSeconds, 1e-6);
+        const imagesPerSecond = (batch * (stepGraph.withTwins ? 2 : 1)) / Math.max(stepSeconds, 1e-6);
         const etaSeconds = (totalSteps - state.step) * stepSeconds;
         if (finite) {
           insertTrainingEvent(project.db, { modelId, step: state.step, epoch, kind: 'train', data: { losses, lr: state.lr, imagesPerSecond } });
@@ -441,8 +473,15 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
   } finally {
     await features.release();
     await trainSession?.release();
+    await warmupSession?.release();
     await scorer?.release();
   }
+}
+
+function pick<T>(record: Record<string, T>, names: readonly string[]): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const n of names) if (n in record) out[n] = record[n];
+  return out;
 }
 
 export function modelMetadata(m: {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../app/graph/index.js';
+import { Graph, LayerNormalization, serialize } from '../../app/graph/index.js';
+import { layerNormDataInit } from '../../app/model/flow/ln-init.js';
 import { FlowConfig, ObjectiveWeights, type TapShape } from '../../app/model/flow/config.js';
 import { buildTapFlow, flowParamCount } from '../../app/model/flow/flow.js';
 import { buildTrainGraph, featureInput } from '../../app/model/flow/graphs.js';
@@ -33,7 +34,7 @@ describe('flow model', () => {
     const zero = ObjectiveWeights.parse({ unmasked: 0, margin: 0, contrast: 0, pull: 0, ce: 0 });
     const ff = buildTrainGraph(spec, { batch: 2, objective: 'fastflow', weights: ObjectiveWeights.parse({}), weightDecay: 0 });
     const z = buildTrainGraph(spec, { batch: 2, objective: 'clflow', weights: zero, weightDecay: 0 });
-    const cl = buildTrainGraph(spec, { batch: 2, objective: 'clflow', weights: ObjectiveWeights.parse({}), weightDecay: 0 });
+    const cl = buildTrainGraph(spec, { batch: 2, objective: 'clflow', weights: ObjectiveWeights.parse({ margin: 1 }), weightDecay: 0 });
     expect(ff.withTwins).toBe(false);
     expect(z.withTwins).toBe(false);
     expect(ff.terms).toEqual(['clean']);
@@ -140,5 +141,51 @@ describe('exported inference graph', () => {
       }
       await s.release();
     }
+  });
+});
+
+describe('layer-norm data init', () => {
+  it('makes every position of the normalised training features start at mean 0, std 1 in a real LayerNorm graph', async () => {
+    const n = 12;
+    const shape = [3, 4, 5];
+    const size = shape[0] * shape[1] * shape[2];
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    // Per-position structure (an aligned part): each position has its own mean and spread, plus a per-sample gain.
+    const mean = Float32Array.from({ length: size }, () => 3 * rnd());
+    const spread = Float32Array.from({ length: size }, () => 0.5 + Math.abs(rnd()));
+    const x = new Float32Array(n * size);
+    for (let s = 0; s < n; s++) {
+      const gain = 1 + 0.2 * rnd();
+      for (let i = 0; i < size; i++) x[s * size + i] = gain * (mean[i] + spread[i] * rnd());
+    }
+    const { scale, bias } = layerNormDataInit(x, n, size);
+
+    const g = new Graph();
+    const input = g.input('x', [n, ...shape]);
+    g.output('y', LayerNormalization(input, g.param('scale', shape, scale), g.param('bias', shape, bias), { axis: 1 }));
+    const session = await createSession(serialize(g), { intraOpThreads: 1 });
+    const y = (await session.run({ x: float32Tensor(x, [n, ...shape]) }, ['y'])).y.data as Float32Array;
+    await session.release();
+    for (let i = 0; i < size; i++) {
+      let m = 0;
+      let v = 0;
+      for (let s = 0; s < n; s++) m += y[s * size + i] / n;
+      for (let s = 0; s < n; s++) v += (y[s * size + i] - m) ** 2 / n;
+      expect(Math.abs(m)).toBeLessThan(1e-4);
+      expect(Math.sqrt(v)).toBeCloseTo(1, 3);
+    }
+  });
+
+  it('floors the std of positions that never vary, so they do not amplify noise', () => {
+    const n = 4;
+    const size = 8;
+    const x = new Float32Array(n * size);
+    for (let s = 0; s < n; s++) for (let i = 0; i < size; i++) x[s * size + i] = i === 0 ? 5 : Math.sin(s * 3 + i * 7) + i;
+    const { scale } = layerNormDataInit(x, n, size);
+    const others = Array.from(scale.subarray(1));
+    expect(scale[0]).toBeLessThanOrEqual(4 * Math.max(...others) + 1e-6);
+    expect(() => layerNormDataInit(x, 1, size * n)).toThrow(/at least 2 samples/);
+    expect(() => layerNormDataInit(x, n, size + 1)).toThrow(/not 4 samples/);
   });
 });

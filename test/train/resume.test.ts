@@ -66,10 +66,14 @@ describe('kill and resume', () => {
     expect(result.steps).toBe(12); // the checkpoint's step count honoured: the schedule ends where it would have
 
     const q = openProject(fx.project.dir, { readonly: true });
-    const trainSteps = listTrainingEvents(q.db, row.id, { kind: 'train' }).map((e) => e.step);
+    const trainEvents = listTrainingEvents(q.db, row.id, { kind: 'train' });
+    const trainSteps = trainEvents.map((e) => e.step);
     const status = q.db.prepare('SELECT status FROM models WHERE id = ?').pluck().get(row.id);
     q.close();
     expect(trainSteps).toEqual([...Array(12).keys()].map((i) => i + 1)); // each step once, none lost or repeated
+    // Killed during the FastFlow warm-up (steps 1–6), the resumed run still switches to the CL-Flow terms at step 7.
+    const hasContrast = (e: (typeof trainEvents)[number]) => 'contrast' in (e.data.losses as Record<string, number>);
+    expect(trainEvents.map(hasContrast)).toEqual([...Array(12).keys()].map((i) => i >= 6));
     expect(status).toBe('ready');
   }, 120_000);
 });

@@ -3,6 +3,7 @@
  * Defaults follow FastFlow's ResNet18 setting (K = 8 steps, 3×3 subnets, hidden ratio 1.0, clamp 2.0).
  */
 import { z } from 'zod';
+import { DEFAULT_OBJECTIVE_WEIGHTS } from './default-weights.js';
 
 export const FlowConfig = z
   .object({
@@ -29,15 +30,15 @@ export type FlowConfig = z.output<typeof FlowConfig>;
 export const ObjectiveWeights = z
   .object({
     /** NLL on the unmasked positions of the synthesized twin. */
-    unmasked: z.number().min(0).max(100).default(0.5),
-    /** Hinge pushing the masked positions' score above the clean twin's by `margin`. */
-    margin: z.number().min(0).max(100).default(1.0),
+    unmasked: z.number().min(0).max(100).default(DEFAULT_OBJECTIVE_WEIGHTS.unmasked),
+    /** Hinge pushing the masked positions' score above the clean twin's by `marginValue` (off by default). */
+    margin: z.number().min(0).max(100).default(DEFAULT_OBJECTIVE_WEIGHTS.margin),
     /** Cosine similarity of flow outputs (masked positions of x̃ vs the same positions of x), pushed down. */
-    contrast: z.number().min(0).max(100).default(0.2),
+    contrast: z.number().min(0).max(100).default(DEFAULT_OBJECTIVE_WEIGHTS.contrast),
     /** Pooled clean embeddings pulled towards their batch mean (1 − cosine). */
-    pull: z.number().min(0).max(100).default(0.05),
+    pull: z.number().min(0).max(100).default(DEFAULT_OBJECTIVE_WEIGHTS.pull),
     /** Cross-entropy of the pooled image score (clean 0 / synthesized 1) with label smoothing τ. */
-    ce: z.number().min(0).max(100).default(0.2),
+    ce: z.number().min(0).max(100).default(DEFAULT_OBJECTIVE_WEIGHTS.ce),
     /** Margin (in units of the per-position score 0.5·mean_c z²). */
     marginValue: z.number().positive().max(100).default(2.0),
     /** Label smoothing τ of the cross-entropy. */
