@@ -379,12 +379,15 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
       }
       // End of epoch (or of the step budget): validate, keep the best, maybe stop early.
       const v = await validate(carried);
-      const better = !state.best || v.auroc > state.best.auroc + 1e-9 || (v.auroc >= state.best.auroc - 1e-9 && v.separation > state.best.separation);
+      // Checkpoints of the warm-up are FastFlow, not the model asked for: the best is chosen (and patience counted)
+      // among the fine-tuned ones only. Their scores are on another scale, so separations would not compare anyway.
+      const eligible = state.step > warmupSteps;
+      const better = eligible && (!state.best || v.auroc > state.best.auroc + 1e-9 || (v.auroc >= state.best.auroc - 1e-9 && v.separation > state.best.separation));
       if (better) {
         state.best = { auroc: v.auroc, separation: v.separation, epoch, step: state.step };
         state.epochsSinceBest = 0;
         saveBest();
-      } else state.epochsSinceBest++;
+      } else if (eligible) state.epochsSinceBest++;
       insertTrainingEvent(project.db, { modelId, step: state.step, epoch, kind: 'val', data: { imageAuroc: v.auroc, separation: v.separation, best: better } });
       progress(0.05 + (0.9 * state.step) / totalSteps, `epoch ${epoch + 1}: validation image AUROC ${v.auroc.toFixed(4)}${better ? ' (best)' : ''}`, {
         step: state.step, totalSteps, epoch, valImageAuroc: v.auroc, executionProvider: provider, event: 'val',

@@ -41,6 +41,7 @@ describe('CL-Flow training end to end', () => {
     for (const p of train.slice(6)) expect(Object.keys(p.losses!).sort()).toEqual(['ce', 'clean', 'contrast', 'optim.grad_norm', 'pull', 'total', 'unmasked']);
     expect(train.every((p) => p.executionProvider === 'cpu' || p.executionProvider === 'cuda')).toBe(true);
     expect(listTrainingEvents(fx.project.db, clflow.modelId, { kind: 'val' })).toHaveLength(6);
+    expect(clflow.bestEpoch).toBeGreaterThan(3); // the best is a fine-tuned checkpoint, never a warm-up (FastFlow) one
 
     const model = getModel(fx.project.db, clflow.modelId)!;
     expect(model.status).toBe('ready');
