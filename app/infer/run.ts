@@ -39,7 +39,15 @@ export interface InferSummary {
   readonly executionProvider: string;
   readonly providerReason: string;
   readonly verdicts: { accept: number; review: number; reject: number };
-  readonly metrics?: { imageAuroc: number | null; pixelAuroc: number | null; aupro: number | null; good: number; defect: number };
+  readonly metrics?: {
+    imageAuroc: number | null;
+    pixelAuroc: number | null;
+    aupro: number | null;
+    good: number;
+    defect: number;
+    /** Image AUROC of each defect type against all good images (which kinds of defect the model misses). */
+    byDefectType: Record<string, { imageAuroc: number | null; images: number }>;
+  };
 }
 
 async function loadMask(file: string, width: number, height: number): Promise<Uint8Array> {
@@ -64,6 +72,7 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
   const pixels = o.evaluate ? new PixelMetricAccumulator() : null;
   const scores: number[] = [];
   const labels: number[] = [];
+  const defectTypes: (string | null)[] = [];
   const verdicts = { accept: 0, review: 0, reject: 0 };
   const started = performance.now();
   try {
@@ -87,6 +96,7 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
         if (o.evaluate) {
           scores.push(score);
           labels.push(img.label === 'defect' ? 1 : 0);
+          defectTypes.push(img.label === 'defect' ? (img.defectType ?? 'unspecified') : null);
           const mask = img.label === 'defect' && img.maskPath ? await loadMask(imageFile(project, img.maskPath), width, height) : null;
           if (img.label === 'good' || mask) pixels!.add({ map: r.maps[i], width, height, mask });
         }
@@ -116,6 +126,7 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
       aupro: pixelOk ? pixels!.aupro(0.3) : null,
       good: labels.length - nDef,
       defect: nDef,
+      byDefectType: aurocByDefectType(scores, defectTypes),
     };
   }
   return {
@@ -128,4 +139,16 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
     verdicts,
     ...(metrics ? { metrics } : {}),
   };
+}
+
+/** `types[i]` is null for a good image, else the defect type; each type is ranked against every good image. */
+function aurocByDefectType(scores: readonly number[], types: readonly (string | null)[]): Record<string, { imageAuroc: number | null; images: number }> {
+  const good = scores.filter((_, i) => types[i] === null);
+  const out: Record<string, { imageAuroc: number | null; images: number }> = {};
+  for (const type of [...new Set(types.filter((t): t is string => t !== null))].sort()) {
+    const defects = scores.filter((_, i) => types[i] === type);
+    const auroc = good.length > 0 ? imageAuroc([...good, ...defects], [...good.map(() => 0), ...defects.map(() => 1)]) : null;
+    out[type] = { imageAuroc: auroc, images: defects.length };
+  }
+  return out;
 }

@@ -155,6 +155,7 @@ export interface ModelImage {
   readonly label: 'good' | 'defect' | 'ignore';
   readonly split: 'train' | 'val' | 'test';
   readonly category: string | null;
+  readonly defectType: string | null;
   /** Path of the defect mask PNG, when one is stored. */
   readonly maskPath: string | null;
 }
@@ -170,7 +171,7 @@ export function selectModelImages(
   return db
     .prepare(
       `SELECT i.id, i.dataset_id AS datasetId, i.path, i.sha256, i.label, i.split, COALESCE(i.category, d.category) AS category,
-              m.path AS maskPath
+              i.defect_type AS defectType, m.path AS maskPath
        FROM images i JOIN datasets d ON d.id = i.dataset_id
        LEFT JOIN masks m ON m.image_id = i.id AND m.kind = 'defect' AND m.format = 'png'
        WHERE i.label != 'ignore'

@@ -51,6 +51,10 @@ describe('CL-Flow training end to end', () => {
     const inf = await runInference(fx.project, { modelId: clflow.modelId, split: 'test', evaluate: true, maps: 'png' });
     expect(inf.images).toBe(20);
     expect(inf.metrics!.imageAuroc).toBeGreaterThanOrEqual(0.9);
+    const byType = Object.values(inf.metrics!.byDefectType);
+    expect(byType.length).toBeGreaterThan(0);
+    expect(byType.reduce((n, t) => n + t.images, 0)).toBe(inf.metrics!.defect);
+    for (const t of byType) expect(t.imageAuroc).toBeGreaterThanOrEqual(0.5);
     const page = listResults(fx.project.db, { modelId: clflow.modelId, sort: 'score_desc', limit: 5 });
     expect(page.total).toBe(20);
     expect(page.items[0].score).toBeGreaterThanOrEqual(page.items[4].score);
@@ -104,6 +108,10 @@ describe('CL-Flow training end to end', () => {
     expect(nan[0].data).toMatchObject({ lrBefore: 0.002, lrAfter: 0.001 });
     const inf = await runInference(fx.project, { modelId: r.modelId, split: 'test', evaluate: true, maps: 'none' });
     expect(inf.metrics!.imageAuroc).toBeGreaterThanOrEqual(0.9);
+    const byType = Object.values(inf.metrics!.byDefectType);
+    expect(byType.length).toBeGreaterThan(0);
+    expect(byType.reduce((n, t) => n + t.images, 0)).toBe(inf.metrics!.defect);
+    for (const t of byType) expect(t.imageAuroc).toBeGreaterThanOrEqual(0.5);
   }, 120_000);
 
   it('stops with a clear message after repeated non-finite steps and marks the model failed', async () => {
