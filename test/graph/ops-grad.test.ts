@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   Abs, Add, Clip, Concat, Conv, Div, Exp, Expand, Gather, type Graph, LayerNormalization, Log, LogSoftmax, MatMul,
-  Mul, Neg, Pad, Pow, ReduceMax, ReduceMean, ReduceSum, Relu, Reshape, Resize, Sigmoid, Slice, Softmax, Split,
+  Flatten, Mul, Neg, Pad, Pow, ReduceMax, ReduceMean, ReduceSum, Relu, Reshape, Resize, Sigmoid, Slice, Softmax, Split,
   Sqrt, Sub, Tanh, type Tensor, Transpose, Where, cosineSimilarity, crossEntropy, hinge, Greater, Unsqueeze,
 } from '../../app/graph/index.js';
 import { gradCheck, randoms, rparam, sizeOf } from './helpers.js';
@@ -70,6 +70,10 @@ const cases: Case[] = [
     return { y: MatMul(a, b), params: [a, b] };
   }],
   ['Reshape', unary((x) => Reshape(x, [5, 3]))],
+  ['Flatten axis 2', (g) => {
+    const x = rparam(g, 'x', [2, 3, 2, 2], 1);
+    return { y: Mul(Flatten(x, 2), rparam(g, 'w', [6, 4], 2)), params: [x] };
+  }],
   ['Transpose', (g) => {
     const x = rparam(g, 'x', [2, 3, 4], 1);
     return { y: Transpose(x, [2, 0, 1]), params: [x] };

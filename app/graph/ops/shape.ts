@@ -259,8 +259,16 @@ export function Expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 defineGrad('Expand', ({ dOut: [d] }) => [d]);
 
-/** Flattens dims [axis, rank) into one. */
+/**
+ * Flattens dims [0, axis) into one and [axis, rank) into another: ONNX Flatten, always 2-D. Emitted as the ONNX op
+ * (not a Reshape to static dims), so a graph whose batch dim is made symbolic after building still runs any batch.
+ */
 export function Flatten(x: Tensor, axis = 1): Tensor {
+  check('Flatten', x);
   const a = axis === x.rank ? axis : normAxis('Flatten', axis, x.rank);
-  return Reshape(x, [...x.shape.slice(0, a), sizeOf(x.shape.slice(a))]);
+  const g = x.graph;
+  const [y] = g.addNode('Flatten', [x], [{ shape: [sizeOf(x.shape.slice(0, a)), sizeOf(x.shape.slice(a))], dtype: x.dtype }], { axis: int(a) });
+  g.record('Flatten', [x], [y]);
+  return y;
 }
+defineGrad('Flatten', ({ op: { inputs: [x] }, dOut: [d] }) => [Reshape(d!, x.shape)]);

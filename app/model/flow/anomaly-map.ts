@@ -6,7 +6,7 @@
  *   score (N) = max of the 3×3-smoothed map ('smoothed-max') or the mean of its top-k pixels ('topk-mean').
  * Thresholds and score normalisation are never in the graph: they live in SQLite and ONNX metadata_props.
  */
-import { Add, Conv, Mul, ReduceMax, ReduceMean, Resize, int, type Tensor } from '../../graph/index.js';
+import { Add, Conv, Flatten, Mul, ReduceMax, ReduceMean, Resize, type Tensor } from '../../graph/index.js';
 import type { FlowConfig, TapShape } from './config.js';
 import { positionScore } from './objective.js';
 
@@ -31,8 +31,7 @@ export function anomalyMapAndScore(zs: readonly Tensor[], taps: readonly TapShap
     score = ReduceMax(Conv(map, box, null, { pad: 1 }), [1, 2, 3], false);
   } else {
     const k = Math.max(1, Math.round(config.topkFraction * h * w));
-    // (N, H·W) with ONNX Flatten, which (unlike a Reshape to static dims) keeps the exported batch dim symbolic.
-    const [flat] = g.addNode('Flatten', [map], [{ shape: [n, h * w], dtype: map.dtype }], { axis: int(1) }, { differentiable: false });
+    const flat = Flatten(map, 1); // (N, H·W); ONNX Flatten keeps the exported batch dim symbolic
     const [values] = g.addNode('TopK', [flat, g.int64s([k])], [
       { shape: [n, k], dtype: flat.dtype },
       { shape: [n, k], dtype: 'int64' },
