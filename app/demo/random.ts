@@ -2,6 +2,8 @@
  * Seeded randomness for the demo generator. Every image derives its own seed from (category, split, index), so the
  * dataset is identical whatever the generation order or parallelism.
  */
+import { mulberry32 } from '../mulberry32.js';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -24,16 +26,8 @@ export function seedOf(...parts: (string | number)[]): number {
   return h >>> 0;
 }
 
-/** mulberry32: tiny, fast, good enough for textures (not for cryptography). */
 export function makeRng(seed: number): Rng {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     range: (lo, hi) => lo + (hi - lo) * next(),

@@ -8,18 +8,7 @@ import {
   rocCurve,
   statsAtThreshold,
 } from '../../app/eval/index.js';
-
-/** Deterministic PRNG so the brute-force comparisons are reproducible. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../app/mulberry32.js';
 
 /** AUROC by its definition: P(score of a defect > score of a good) + half the ties, over all pairs. */
 function bruteAuroc(scores: number[], labels: number[]): number {
@@ -92,7 +81,7 @@ describe('image-level metrics', () => {
   });
 
   it('agrees with brute-force definitions on random data with many ties', () => {
-    const r = rng(7);
+    const r = mulberry32(7);
     for (let trial = 0; trial < 40; trial++) {
       const n = 2 + Math.floor(r() * 60);
       const scores = Array.from({ length: n }, () => Math.round(r() * 8) / 8);

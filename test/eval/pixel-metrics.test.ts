@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aupro, imageAuroc, labelRegions, MetricInputError, PixelMetricAccumulator, pixelAuroc, type PixelSample } from '../../app/eval/index.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../app/mulberry32.js';
 
 /** Region labelling by union-find over 8-neighbours, an independent implementation of the definition. */
 function bruteRegions(mask: number[], w: number, h: number): number[][] {
@@ -83,7 +73,7 @@ describe('pixel-level metrics', () => {
   });
 
   it('computes pixel AUROC over all pixels of all images, equal to image AUROC on the flattened pixels', () => {
-    const r = rng(3);
+    const r = mulberry32(3);
     const samples: PixelSample[] = [];
     const flatScores: number[] = [];
     const flatLabels: number[] = [];
@@ -100,7 +90,7 @@ describe('pixel-level metrics', () => {
   });
 
   it('agrees with the brute-force AUPRO definition on random maps, for several FPR limits', () => {
-    const r = rng(11);
+    const r = mulberry32(11);
     for (let trial = 0; trial < 12; trial++) {
       const w = 5 + Math.floor(r() * 6);
       const h = 4 + Math.floor(r() * 6);
@@ -117,7 +107,7 @@ describe('pixel-level metrics', () => {
   });
 
   it('streams: many images added one by one give the same result as one big image', () => {
-    const r = rng(5);
+    const r = mulberry32(5);
     const many = new PixelMetricAccumulator();
     const bigMap: number[] = [];
     const bigMask: number[] = [];
@@ -149,7 +139,7 @@ describe('pixel-level metrics', () => {
   });
 
   it('approximates the exact metrics when binning is requested', () => {
-    const r = rng(9);
+    const r = mulberry32(9);
     const exact = new PixelMetricAccumulator();
     const binned = new PixelMetricAccumulator({ binning: { count: 4096, min: 0, max: 2 } });
     for (let k = 0; k < 20; k++) {

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { readMapF16, writeMapF16 } from '../../app/infer/maps.js';
 import { createProject, type Project } from '../../app/store/project.js';
+import { mulberry32 } from '../../app/mulberry32.js';
 
 /**
  * A realistic small project for report tests, written with raw inserts into the real schema (the tests own no
@@ -23,24 +24,13 @@ export interface Fixture {
   readonly datasetId: number;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function createFixtureProject(dir: string, options: FixtureOptions = {}): Promise<Fixture> {
   const goods = options.goods ?? 12;
   const defects = options.defects ?? 8;
   const trainGoods = options.trainGoods ?? 4;
   const size = options.size ?? 64;
   const mapSize = options.mapSize ?? 32;
-  const rand = rng(options.seed ?? 7);
+  const rand = mulberry32(options.seed ?? 7);
   const project = createProject(dir, options.name ?? 'Housing line 3');
   const db = project.db;
   const now = new Date().toISOString();
