@@ -21,13 +21,13 @@ import type { BackboneInfo } from '../model/backbone/types.js';
 import { FeatureCache, type TapFeatures } from '../model/features/cache.js';
 import type { TapShape } from '../model/flow/config.js';
 import { type ModelSpec, buildInferenceGraph, buildTrainGraph, featureInput, IMAGE_INPUT, MAP_OUTPUT, modelParamCount, SCORE_OUTPUT } from '../model/flow/graphs.js';
+import { LayerNormStats } from '../model/flow/ln-init.js';
 import { type ModelMetadata, METADATA_FORMAT, metadataProps } from '../infer/metadata.js';
 import { FeatureScorer } from '../infer/scorer.js';
 import { createSession, float32Tensor, toOrtFeeds } from '../runtime/index.js';
 import { getModel, insertModel, type ModelRecord, updateModel } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import { deleteTrainingEventsAfter, insertTrainingEvent } from '../store/training-events.js';
-import { LayerNormStats } from '../model/flow/ln-init.js';
 import { getPresetByName } from '../store/presets.js';
 import { synthesisBatches } from '../synthesis/index.js';
 import { type CheckpointTensor, cleanCheckpointTemps, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -238,6 +238,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     let resumedFromStep: number | null = null;
     if (settings.layerNormInit === 'data' && !(resumed && fs.existsSync(lastFile))) {
       // Standardise every feature position over the clean training images (see app/model/flow/ln-init.ts).
+      progress(0.04, 'initialising the LayerNorm from the training features', { step: 0, totalSteps, epoch: 0, executionProvider: provider });
       const stats = spec.taps.map((t) => new LayerNormStats(t.channels * t.height * t.width));
       for (let start = 0; start < trainImgs.length; start += 16) {
         signal?.throwIfAborted();
@@ -337,8 +338,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
             feeds[featureInput('keep', i)] = float32Tensor(mk.keep, [batch, t.height, t.width]);
           });
         }
-        const stepFeeds = stepGraph === graph ? { ...carried, ...feeds } : { ...pick(carried, stepSession.inputNames), ...feeds };
-        const out = await stepSession.run(stepFeeds, [...fetch, ...fedBack.map(([o]) => o)]);
+        const out = await stepSession.run({ ...pick(carried, stepSession.inputNames), ...feeds }, [...fetch, ...fedBack.map(([o]) => o)]);
         const losses: Record<string, number> = {};
         for (const name of fetch) losses[name.replace(/^loss\.?/, '') || 'total'] = (out[name].data as Float32Array)[0];
         const finite = Object.values(losses).every(Number.isFinite);
@@ -481,6 +481,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
   }
 }
 
+/** The entries of `record` a session takes as inputs (the warm-up graph has fewer params than the full one). */
 function pick<T>(record: Record<string, T>, names: readonly string[]): Record<string, T> {
   const out: Record<string, T> = {};
   for (const n of names) if (n in record) out[n] = record[n];
