@@ -19,6 +19,11 @@ import { makeRng, seedOf } from './random.js';
 
 export const DEMO_CATEGORIES: readonly DemoCategory[] = [fabric, metal, pcb];
 
+/** Training settings a demo category needs beyond the defaults: alignment for fixtured parts. */
+export function demoCategorySettings(name: string): { align?: { mode: 'translation' } } {
+  return DEMO_CATEGORIES.find((c) => c.name === name)?.fixtured ? { align: { mode: 'translation' } } : {};
+}
+
 export interface DemoCounts {
   readonly trainGood: number;
   readonly testGood: number;

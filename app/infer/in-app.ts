@@ -1,7 +1,8 @@
 /**
  * The in-app scoring path (the one validation uses during training): backbone features through the feature cache's
  * extractor, then the flows + map head as a separate graph fed with the model's checkpointed params. The exported
- * ONNX file must give the same scores; this is what that promise is checked against.
+ * ONNX file must give the same scores; this is what that promise is checked against. Aligned models align each image
+ * in float (no PNG copy) so the comparison stays exact; their maps here are in the reference's frame.
  */
 import { AppError } from '../api/errors.js';
 import { builtinBackbone } from '../model/backbone/builtin.js';
@@ -11,6 +12,8 @@ import { float32Tensor, type SessionConfig } from '../runtime/index.js';
 import { getModel } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import { readCheckpoint } from '../train/checkpoint.js';
+import { alignerFor, loadChw } from '../train/align.js';
+import { imageFile } from '../train/data.js';
 import { FeatureSource } from '../train/features.js';
 import type { StoredModelConfig } from '../train/trainer.js';
 import { FeatureScorer, type Scored } from './scorer.js';
@@ -27,13 +30,25 @@ export async function scoreInApp(project: Project, modelId: number, files: reado
   const params: Record<string, ReturnType<typeof float32Tensor>> = {};
   for (const [name, t] of tensors) params[name] = float32Tensor(t.data, t.shape);
   const spec = config.spec;
-  const features = await FeatureSource.create(backbone, { height: spec.height, width: spec.width, fit: config.settings.fit }, new FeatureCache(project.path('features')), options.session ?? {});
-  const scorer = await FeatureScorer.create(spec, Math.min(8, files.length), options.session ?? {});
+  const preprocess = { height: spec.height, width: spec.width, fit: config.settings.fit };
+  const session = options.session ?? {};
+  const features = await FeatureSource.create(backbone, preprocess, new FeatureCache(project.path('features')), session);
+  const scorer = await FeatureScorer.create(spec, Math.min(8, files.length), session);
+  const aligner = config.alignReference ? await alignerFor(imageFile(project, config.alignReference.path), preprocess, config.settings.align.maxShift, session) : undefined;
   try {
-    const feats = await features.clean(files.map((file) => ({ file, sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex') })));
+    if (!aligner) {
+      const feats = await features.clean(files.map((file) => ({ file, sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex') })));
+      return await scorer.score(feats, params, true);
+    }
+    const feats = [];
+    for (const file of files) {
+      const { image } = await aligner.align(await loadChw(file, preprocess));
+      feats.push(...(await features.extractor.run(image, 1, spec.height, spec.width)));
+    }
     return await scorer.score(feats, params, true);
   } finally {
     await features.release();
     await scorer.release();
+    await aligner?.release();
   }
 }

@@ -6,12 +6,15 @@ import fs from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { type PreprocessOptions, loadRgb8, rgb8ToChw } from '../model/features/preprocess.js';
 import { type Session, type SessionConfig, createSession, float32Tensor } from '../runtime/index.js';
+import { SHIFT_OUTPUT } from '../model/flow/graphs.js';
 import { type ModelMetadata, readMetadata } from './metadata.js';
 
 export interface BatchResult {
   readonly scores: Float32Array;
   /** (H, W) per image. */
   readonly maps: Float32Array[];
+  /** Models trained with alignment: per image, how far it was moved onto the reference (pixels). */
+  readonly shifts?: { readonly x: number; readonly y: number }[];
 }
 
 export class ModelRunner {
@@ -43,6 +46,11 @@ export class ModelRunner {
     return new ModelRunner(metadata, session, label);
   }
 
+  /** True for a model that aligns each image onto its training reference (it reports the shift it applied). */
+  get aligned(): boolean {
+    return this.session.outputNames.includes(SHIFT_OUTPUT);
+  }
+
   get provider(): 'cuda' | 'cpu' {
     return this.session.provider;
   }
@@ -60,11 +68,14 @@ export class ModelRunner {
   async run(batch: Float32Array, n: number): Promise<BatchResult> {
     const { height: h, width: w, name } = this.metadata.input;
     if (batch.length !== n * 3 * h * w) throw new Error(`${this.label}: batch has ${batch.length} values, (${n}, 3, ${h}, ${w}) needs ${n * 3 * h * w}`);
-    const out = await this.session.run({ [name]: float32Tensor(batch, [n, 3, h, w]) }, [this.metadata.outputs.score, this.metadata.outputs.map]);
+    const fetch = [this.metadata.outputs.score, this.metadata.outputs.map, ...(this.aligned ? [SHIFT_OUTPUT] : [])];
+    const out = await this.session.run({ [name]: float32Tensor(batch, [n, 3, h, w]) }, fetch);
     const scores = Float32Array.from(out[this.metadata.outputs.score].data as Float32Array);
     const m = out[this.metadata.outputs.map].data as Float32Array;
     const maps = Array.from({ length: n }, (_, i) => m.slice(i * h * w, (i + 1) * h * w));
-    return { scores, maps };
+    if (!this.aligned) return { scores, maps };
+    const s = out[SHIFT_OUTPUT].data as Float32Array;
+    return { scores, maps, shifts: Array.from({ length: n }, (_, i) => ({ x: s[2 * i], y: s[2 * i + 1] })) };
   }
 
   /** Decodes, preprocesses (EXIF, grey/alpha/16-bit → RGB8, resize per the model's policy) and scores image files. */

@@ -56,7 +56,8 @@ export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSumma
   const runner = await ModelRunner.open(o.model, o.session ?? {});
   const t = runner.metadata.thresholds;
   const { height, width } = runner.metadata.input;
-  const lines = ['path,score,verdict,map_file'];
+  // Aligned models also say how far each part sat from the reference: fixture drift shows up here first.
+  const lines = [runner.aligned ? 'path,score,verdict,map_file,shift_x,shift_y' : 'path,score,verdict,map_file'];
   const failed: StandaloneSummary['failed'] = [];
   const verdicts = { accept: 0, review: 0, reject: 0 };
   const batchSize = o.batchSize ?? 8;
@@ -84,13 +85,13 @@ export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSumma
         for (let i = 0; i < ok.length; i++) {
           try {
             const one = await runner.runFiles([buffers[i]]);
-            await emit(ok[i], one.scores[0], one.maps[0]);
+            await emit(ok[i], one.scores[0], one.maps[0], one.shifts?.[0]);
           } catch (err) {
             failed.push({ file: ok[i], reason: (err as Error).message.replace(/^preprocess: cannot read image: /, '') });
           }
         }
       }
-      if (r) for (let i = 0; i < ok.length; i++) await emit(ok[i], r.scores[i], r.maps[i]);
+      if (r) for (let i = 0; i < ok.length; i++) await emit(ok[i], r.scores[i], r.maps[i], r.shifts?.[i]);
       o.progress?.(Math.min(1, (start + batchSize) / files.length), `${Math.min(files.length, start + batchSize)}/${files.length} images on ${runner.provider}`);
     }
   } finally {
@@ -110,7 +111,7 @@ export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSumma
     thresholds: { review: t.review, reject: t.reject, method: t.method },
   };
 
-  async function emit(file: string, score: number, map: Float32Array): Promise<void> {
+  async function emit(file: string, score: number, map: Float32Array, shift?: { x: number; y: number }): Promise<void> {
     const verdict = verdictOf(score, t);
     verdicts[verdict]++;
     let mapFile = '';
@@ -119,6 +120,8 @@ export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSumma
       mapFile = path.join(o.maps, `${rel}_map.png`);
       await writeMapPng(mapFile, map, width, height, t.reject);
     }
-    lines.push([csvField(path.relative(o.images, file)), score.toPrecision(8), verdict, csvField(mapFile)].join(','));
+    const row = [csvField(path.relative(o.images, file)), score.toPrecision(8), verdict, csvField(mapFile)];
+    if (shift) row.push(shift.x.toFixed(3), shift.y.toFixed(3));
+    lines.push(row.join(','));
   }
 }

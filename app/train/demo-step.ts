@@ -1,9 +1,11 @@
 /**
  * The demo pipeline's `train` step: a CL-Flow model per demo category, then inference over its test split with
- * the metrics (image AUROC, pixel AUROC, AUPRO). Quick mode trains a small model at 128² for a smoke run.
+ * the metrics (image AUROC, pixel AUROC, AUPRO). Quick mode trains a small model at 128² for a smoke run. The
+ * fixtured part (pcb) is trained with alignment.
  */
 import type { DemoStep } from '../demo/pipeline.js';
 import { runInference } from '../infer/run.js';
+import { demoCategorySettings } from '../demo/generate.js';
 import { trainableCategories } from '../store/models.js';
 import { trainModel } from './trainer.js';
 
@@ -19,7 +21,7 @@ export const trainDemoStep: DemoStep = {
       const r = await trainModel(ctx.project, {
         category,
         objective: 'clflow',
-        settings,
+        settings: { ...settings, ...demoCategorySettings(category) },
         signal: ctx.signal,
         progress: (f, m) => {
           const pct = Math.floor(f * 10);

@@ -6,6 +6,13 @@ import { z } from 'zod';
 import { AppError } from '../api/errors.js';
 import { FlowConfig, ObjectiveWeights } from '../model/flow/config.js';
 
+export const AlignSettings = z
+  .object({
+    mode: z.enum(['none', 'translation']).default('none'),
+    maxShift: z.number().positive().max(0.25).default(0.05),
+  })
+  .strict();
+
 export const TrainSettings = z
   .object({
     objective: z.enum(['clflow', 'fastflow']).default('clflow'),
@@ -31,6 +38,12 @@ export const TrainSettings = z
      */
     warmup: z.number().min(0).max(0.95).default(0.5),
     layerNormInit: z.enum(['data', 'identity']).default('data'),
+    /**
+     * Registration of fixtured parts (README, "Alignment"): 'translation' moves every image onto a reference training
+     * image (sub-pixel shift, found up to `maxShift` × the longer side) before the backbone, in training and inside
+     * the exported model. For parts that sit slightly differently in each photo; not for textures.
+     */
+    align: AlignSettings.default(AlignSettings.parse({})),
     weights: ObjectiveWeights.default(ObjectiveWeights.parse({})),
     flow: FlowConfig.default(FlowConfig.parse({})),
     /** Synthesis presets used for the twins: built-in names or the project's own presets. */

@@ -31,7 +31,9 @@ import { deleteTrainingEventsAfter, insertTrainingEvent } from '../store/trainin
 import { getPresetByName } from '../store/presets.js';
 import { synthesisBatches } from '../synthesis/index.js';
 import { type CheckpointTensor, cleanCheckpointTemps, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type AlignmentReference, alignedCopies, alignerFor, chooseReference } from './align.js';
 import { type TrainingData, imageFile, selectTrainingData } from './data.js';
+import type { ImageAligner } from '../model/align-runner.js';
 import { FeatureSource, stackTap } from './features.js';
 import { downsampleMask } from './masks.js';
 import { parseTrainSettings, type TrainSettings } from './settings.js';
@@ -91,6 +93,8 @@ export interface StoredModelConfig {
   readonly selection: { readonly category?: string; readonly datasetId?: number };
   readonly spec: ModelSpec;
   readonly backbone: { readonly name: string; readonly sha256: string; readonly taps: BackboneInfo['taps'] };
+  /** The training image every image is aligned onto (settings.align.mode 'translation'). */
+  readonly alignReference?: AlignmentReference;
 }
 
 interface TrainerState {
@@ -124,6 +128,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
   let model: ModelRecord;
   let settings: TrainSettings;
   let selection: StoredModelConfig['selection'];
+  let storedReference: AlignmentReference | undefined;
   let resumed = false;
   if (options.resumeModelId !== undefined) {
     const found = getModel(project.db, options.resumeModelId);
@@ -132,6 +137,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     const stored = found.config as unknown as StoredModelConfig;
     settings = parseTrainSettings(stored.settings);
     selection = stored.selection;
+    storedReference = stored.alignReference;
     if (stored.backbone.sha256 !== backbone.sha256) throw new AppError('conflict', `model ${found.id} was trained on backbone ${stored.backbone.name} (${stored.backbone.sha256.slice(0, 12)}), which is not the one available now`);
     model = found;
     resumed = true;
@@ -156,8 +162,15 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
   const data = selectTrainingData(project, selection, settings.seed, settings.valFraction);
   const spec: ModelSpec = { taps: tapShapes(backbone, height, width), flow: settings.flow, seed: settings.seed, height, width };
   const paramCount = modelParamCount(spec);
+  const alignReference = settings.align.mode === 'translation' ? (storedReference ?? chooseReference(data.train)) : undefined;
   if (!resumed) {
-    const config: StoredModelConfig = { settings, selection, spec, backbone: { name: backbone.name, sha256: backbone.sha256, taps: backbone.taps } };
+    const config: StoredModelConfig = {
+      settings,
+      selection,
+      spec,
+      backbone: { name: backbone.name, sha256: backbone.sha256, taps: backbone.taps },
+      ...(alignReference ? { alignReference } : {}),
+    };
     model = insertModel(project.db, {
       name: options.name ?? `${settings.objective}-${data.category ?? `dataset${data.datasetId ?? ''}`}-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`,
       datasetId: data.datasetId,
@@ -186,15 +199,35 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
 
   const session = { provider: settings.provider, intraOpThreads: settings.threads } as const;
   const cache = new FeatureCache(project.path('features'));
-  const features = await FeatureSource.create(backbone, { height, width, fit: settings.fit }, cache, session);
+  const preprocess = { height, width, fit: settings.fit } as const;
+  const features = await FeatureSource.create(backbone, preprocess, cache, session);
+  let aligner: ImageAligner | undefined;
   let trainSession: Awaited<ReturnType<typeof createSession>> | undefined;
   let warmupSession: Awaited<ReturnType<typeof createSession>> | undefined;
   let scorer: FeatureScorer | undefined;
   try {
     const toFeat = (imgs: TrainingData['train']) => imgs.map((i) => ({ file: imageFile(project, i.path), sha256: i.sha256 }));
-    const trainImgs = toFeat(data.train);
-    const valGoodImgs = toFeat(data.valGood);
-    const valDefectImgs = toFeat(data.valDefects);
+    let trainImgs = toFeat(data.train);
+    let valGoodImgs = toFeat(data.valGood);
+    let valDefectImgs = toFeat(data.valDefects);
+    if (alignReference) {
+      // Every image (and so every synthesized twin and its mask) lives in the reference's frame from here on.
+      const at = (f: number) => progress(0.02 * f, 'aligning images to the reference', { step: 0, totalSteps, epoch: 0, executionProvider: features.provider });
+      at(0);
+      aligner = await alignerFor(imageFile(project, alignReference.path), preprocess, settings.align.maxShift, session);
+      const all = [...trainImgs, ...valGoodImgs, ...valDefectImgs];
+      const copies = await alignedCopies(aligner, all, { preprocess, reference: alignReference, maxShift: settings.align.maxShift, root: project.path('aligned'), signal, progress: at });
+      trainImgs = copies.images.slice(0, trainImgs.length);
+      valGoodImgs = copies.images.slice(trainImgs.length, trainImgs.length + valGoodImgs.length);
+      valDefectImgs = copies.images.slice(trainImgs.length + valGoodImgs.length);
+      if (copies.shifts.length) {
+        const sorted = [...copies.shifts].sort((a, b) => a - b);
+        const largest = sorted[sorted.length - 1];
+        log('info', `model ${modelId}: aligned ${sorted.length} images to ${alignReference.path}: median shift ${sorted[sorted.length >> 1].toFixed(2)} px, largest ${largest.toFixed(2)} px`);
+        const limit = settings.align.maxShift * Math.max(height, width);
+        if (largest > 0.9 * limit) log('warn', `model ${modelId}: an image moved ${largest.toFixed(1)} px, near the alignment search limit (${limit.toFixed(1)} px): raise align.maxShift if parts can move further`);
+      }
+    }
     progress(0, 'caching backbone features', { step: 0, totalSteps, epoch: 0, executionProvider: features.provider });
     await features.warm([...trainImgs, ...valGoodImgs, ...valDefectImgs], signal, (f, msg) =>
       progress(0.04 * f, `backbone features: ${msg ?? ''}`, { step: 0, totalSteps, epoch: 0, executionProvider: features.provider }),
@@ -434,6 +467,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
       backbone,
       params: paramValues,
       metadata: metadataProps(meta),
+      ...(aligner ? { align: aligner.reference } : {}),
     });
     const onnxRel = path.join('models', `model-${modelId}.onnx`);
     writeFileAtomic(project.path(onnxRel), onnx);
@@ -475,6 +509,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     throw err;
   } finally {
     await features.release();
+    await aligner?.release();
     await trainSession?.release();
     await warmupSession?.release();
     await scorer?.release();

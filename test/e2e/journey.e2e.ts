@@ -97,6 +97,9 @@ describe.skipIf(!chromium.path)('the workstation journey (serve mode, Chromium)'
     await page.getByLabel('Epochs').fill('1');
     await page.getByLabel('Max steps (optional)').fill('6');
     await page.getByLabel('Flow steps per scale').fill('2');
+    // Parts on a fixture: the images are aligned to a reference first (and the exported model does it too).
+    await page.getByLabel('Alignment').selectOption('translation');
+    await page.getByLabel('Largest shift (% of image side)').fill('6');
     await page.getByRole('button', { name: 'Start training' }).click();
     const progress = page.getByTestId('job-progress');
     await progress.waitFor();

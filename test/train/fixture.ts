@@ -14,11 +14,16 @@ export interface Fixture {
 }
 
 export async function fabricFixture(trainGood = 20): Promise<Fixture> {
+  return demoFixture('fabric', trainGood);
+}
+
+/** Demo images of one category at 64² (`pcb`: a fixtured part that moves a little in every image). */
+export async function demoFixture(category: 'fabric' | 'pcb' | 'metal', trainGood = 20): Promise<Fixture> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-model-test-'));
-  await generateDemoDataset({ outDir: path.join(root, 'demo'), size: { trainGood, testGood: 10, defective: 10 }, resolution: 64, categories: ['fabric'] });
+  await generateDemoDataset({ outDir: path.join(root, 'demo'), size: { trainGood, testGood: 10, defective: 10 }, resolution: 64, categories: [category] });
   const project = createProject(path.join(root, 'project'), 'model-test');
   await importDataset(project, { source: path.join(root, 'demo'), format: 'mvtec', threads: 1 });
-  return { root, project, testDir: path.join(root, 'demo', 'fabric', 'test') };
+  return { root, project, testDir: path.join(root, 'demo', category, 'test') };
 }
 
 /** The tiny configuration the tests train with (a few seconds of steps on 2 cores). */

@@ -105,6 +105,7 @@ function renderWeave(weave: Weave, size: number, edit: WeaveEdit, mask: Mask | n
 
 export const fabric: DemoCategory = {
   name: 'fabric',
+  fixtured: false,
   defectTypes: ['missing_thread', 'hole', 'stain'],
   render(rng, size, defect) {
     if (defect === null) return { canvas: renderWeave(drawWeave(rng), size, {}, null), mask: null };

@@ -47,6 +47,7 @@ function renderBrushed(rng: Rng, size: number): { canvas: Canvas; brushing: Brus
 
 export const metal: DemoCategory = {
   name: 'metal',
+  fixtured: false,
   defectTypes: ['scratch', 'dent', 'contamination'],
   render(rng, size, defect) {
     if (defect === null) return { canvas: renderBrushed(rng, size).canvas, mask: null };

@@ -245,6 +245,7 @@ function dilate(mask: Mask, size: number): Mask {
 
 export const pcb: DemoCategory = {
   name: 'pcb',
+  fixtured: true,
   defectTypes: ['misprint', 'missing_copper', 'contamination'],
   render(rng, size, defect) {
     if (defect === null) return { canvas: renderBoard(rng, size, {}, null), mask: null };

@@ -4,9 +4,11 @@
  *   AdamW update of every flow param (one session.run per step; params and moments are carried inputs);
  * - scoring: tap features → anomaly map + score, params as inputs (validation during training);
  * - inference: image (N, 3, H, W) RGB [0, 255] → spliced frozen backbone → flows → map + score, params baked in,
- *   batch dim symbolic. This is the one exported ONNX file.
+ *   batch dim symbolic. This is the one exported ONNX file. With alignment (app/model/align.ts) the image is first
+ *   moved onto the training reference, and the map is moved back so it overlays the image as given.
  */
 import { Graph, type InitialValue, adamw, gradients, serialize, toModelProto } from '../../graph/index.js';
+import { type AlignReference, alignImage, shiftOutput, unalignMap } from '../align.js';
 import { spliceBackbone } from '../backbone/splice.js';
 import type { BackboneInfo } from '../backbone/types.js';
 import onnxProto from 'onnx-proto';
@@ -29,6 +31,8 @@ export interface ModelSpec {
 export const MAP_OUTPUT = 'anomaly_map';
 export const SCORE_OUTPUT = 'score';
 export const IMAGE_INPUT = 'image';
+/** (N, 2) displacement (x, y) in pixels found by the alignment: aligned(p) = image(p + shift). Aligned models only. */
+export const SHIFT_OUTPUT = 'alignment_shift';
 
 export const featureInput = (kind: 'clean' | 'synth' | 'masked' | 'keep', i: number): string => `${kind}.t${i}`;
 
@@ -104,13 +108,19 @@ export interface InferenceGraphOptions {
   /** Trained values by param name. */
   readonly params: ReadonlyMap<string, Float32Array>;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Align every image onto this reference first (models trained with alignment). */
+  readonly align?: AlignReference;
 }
 
-/** One self-contained ONNX model: image (N, 3, H, W) RGB in [0, 255] → anomaly_map (N, 1, H, W), score (N). */
+/**
+ * One self-contained ONNX model: image (N, 3, H, W) RGB in [0, 255] → anomaly_map (N, 1, H, W), score (N), and for
+ * aligned models alignment_shift (N, 2). The score is taken before the map is moved back (as during validation).
+ */
 export function buildInferenceGraph(spec: ModelSpec, o: InferenceGraphOptions): Uint8Array {
   const g = new Graph({ name: 'flowspect-clflow' });
   const image = g.input(IMAGE_INPUT, [1, 3, spec.height, spec.width]);
-  const feats = spliceBackbone(g, o.backbone, image);
+  const aligned = o.align ? alignImage(image, o.align) : null;
+  const feats = spliceBackbone(g, o.backbone, aligned ? aligned.image : image);
   const zs = spec.taps.map((t, i) => buildTapFlow(g, feats[i], i, t, spec.flow, spec.seed).z);
   for (const p of g.params) {
     const v = o.params.get(p.name);
@@ -118,8 +128,9 @@ export function buildInferenceGraph(spec: ModelSpec, o: InferenceGraphOptions): 
     g.setValue(p, v);
   }
   const { map, score } = anomalyMapAndScore(zs, spec.taps, spec.flow);
-  g.output(MAP_OUTPUT, map);
+  g.output(MAP_OUTPUT, aligned ? unalignMap(map, aligned.shift) : map);
   g.output(SCORE_OUTPUT, score);
+  if (aligned) g.output(SHIFT_OUTPUT, shiftOutput(aligned.shift));
   const model = toModelProto(g, { metadata: o.metadata });
   // The graph was built for N = 1; every op in it is batch-agnostic, so declare the batch dim symbolic.
   for (const v of [...(model.graph!.input ?? []), ...(model.graph!.output ?? [])]) {
