@@ -32,7 +32,7 @@ export async function scoreInApp(project: Project, modelId: number, files: reado
   const spec = config.spec;
   const preprocess = { height: spec.height, width: spec.width, fit: config.settings.fit };
   const session = options.session ?? {};
-  const features = await FeatureSource.create(backbone, preprocess, new FeatureCache(project.path('features')), session);
+  const features = await FeatureSource.create(backbone, preprocess, new FeatureCache(project.path('features')), session, spec.taps.map((t) => t.name));
   const scorer = await FeatureScorer.create(spec, Math.min(8, files.length), session);
   const aligner = config.alignReference ? await alignerFor(imageFile(project, config.alignReference.path), preprocess, config.settings.align.maxShift, session) : undefined;
   try {
@@ -43,7 +43,7 @@ export async function scoreInApp(project: Project, modelId: number, files: reado
     const feats = [];
     for (const file of files) {
       const { image } = await aligner.align(await loadChw(file, preprocess));
-      feats.push(...(await features.extractor.run(image, 1, spec.height, spec.width)));
+      feats.push(...(await features.fromImageBatch(image, 1)));
     }
     return await scorer.score(feats, params, true);
   } finally {

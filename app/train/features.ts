@@ -1,7 +1,7 @@
 /**
  * Frozen backbone features for training: clean images come from the on-disk cache (computed once with the same
  * preprocessing as inference), synthesized twins are computed per step from the synthesis batch.
- * Per image, per tap: (C, h, w) float32.
+ * Per image, per tap of the model (`taps`, in that order; the cache keeps every tap the backbone has): (C, h, w).
  */
 import { BackboneExtractor } from '../model/backbone/extractor.js';
 import type { BackboneInfo } from '../model/backbone/types.js';
@@ -20,10 +20,19 @@ export class FeatureSource {
     readonly extractor: BackboneExtractor,
     readonly preprocess: PreprocessOptions,
     private readonly cache: FeatureCache,
+    private readonly taps: readonly string[],
   ) {}
 
-  static async create(info: BackboneInfo, preprocess: PreprocessOptions, cache: FeatureCache, session: SessionConfig): Promise<FeatureSource> {
-    return new FeatureSource(await BackboneExtractor.create(info, session), preprocess, cache);
+  /** `taps`: the tap names the model uses, in its order (default: all of the backbone's). */
+  static async create(info: BackboneInfo, preprocess: PreprocessOptions, cache: FeatureCache, session: SessionConfig, taps?: readonly string[]): Promise<FeatureSource> {
+    const names = taps ?? info.taps.map((t) => t.name);
+    const unknown = names.filter((n) => !info.taps.some((t) => t.name === n));
+    if (unknown.length) throw new Error(`backbone ${info.name} has no tap ${unknown.join(', ')}`);
+    return new FeatureSource(await BackboneExtractor.create(info, session), preprocess, cache, names);
+  }
+
+  private select(all: TapFeatures[]): TapFeatures[] {
+    return this.taps.map((n) => all.find((t) => t.name === n)!);
   }
 
   get provider(): string {
@@ -44,22 +53,27 @@ export class FeatureSource {
     const missing: number[] = [];
     images.forEach((img, i) => {
       const hit = this.cache.get({ imageSha256: img.sha256, backboneHash: this.extractor.info.sha256, preprocess: pKey });
-      if (hit) out[i] = hit;
+      if (hit) out[i] = this.select(hit);
       else missing.push(i);
     });
     if (missing.length) {
       const todo = missing.map((i) => images[i]);
-      for await (const r of extractFeatures(this.extractor, todo, { preprocess: this.preprocess, cache: this.cache })) out[missing[r.index]] = r.taps;
+      for await (const r of extractFeatures(this.extractor, todo, { preprocess: this.preprocess, cache: this.cache })) out[missing[r.index]] = this.select(r.taps);
     }
     return out;
   }
 
   /** Features of an (n, 3, H, W) batch with values in [0, 1] (synthesis output), scaled to the backbone's [0, 255]. */
   async fromUnitBatch(batch: Float32Array, n: number): Promise<TapFeatures[][]> {
-    const { height: h, width: w } = this.preprocess;
     const scaled = new Float32Array(batch.length);
     for (let i = 0; i < batch.length; i++) scaled[i] = Math.round(batch[i] * 255);
-    return this.extractor.run(scaled, n, h, w);
+    return this.fromImageBatch(scaled, n);
+  }
+
+  /** Features of an (n, 3, H, W) batch in [0, 255] (not cached). */
+  async fromImageBatch(batch: Float32Array, n: number): Promise<TapFeatures[][]> {
+    const { height: h, width: w } = this.preprocess;
+    return (await this.extractor.run(batch, n, h, w)).map((f) => this.select(f));
   }
 
   async release(): Promise<void> {

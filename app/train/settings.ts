@@ -39,6 +39,12 @@ export const TrainSettings = z
     warmup: z.number().min(0).max(0.95).default(0.5),
     layerNormInit: z.enum(['data', 'identity']).default('data'),
     /**
+     * Which backbone taps get a flow, by stride (README, "Architecture"). Omitted: the taps at stride 8 and coarser
+     * (all of them if the backbone has none): stride-4 features describe grain and weave more than the part, and
+     * cost most of the compute.
+     */
+    strides: z.array(z.number().int().min(1).max(64)).min(1).max(8).optional(),
+    /**
      * Registration of fixtured parts (README, "Alignment"): 'translation' moves every image onto a reference training
      * image (sub-pixel shift, found up to `maxShift` × the longer side) before the backbone, in training and inside
      * the exported model. For parts that sit slightly differently in each photo; not for textures.

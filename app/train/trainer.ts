@@ -114,8 +114,18 @@ interface TrainerState {
 const LAST = 'last.ckpt';
 const BEST = 'best.ckpt';
 
-export function tapShapes(backbone: BackboneInfo, height: number, width: number): TapShape[] {
-  return backbone.taps.map((t) => ({ name: t.name, channels: t.channels, stride: t.stride, height: height / t.stride, width: width / t.stride }));
+/** Finest stride a model uses unless `strides` says otherwise (settings.ts). */
+export const DEFAULT_MIN_STRIDE = 8;
+
+/** The taps a model uses (those at `strides`; default: stride ≥ 8, or all when none is) at an input size. */
+export function tapShapes(backbone: BackboneInfo, height: number, width: number, strides?: readonly number[]): TapShape[] {
+  const missing = (strides ?? []).filter((s) => !backbone.taps.some((t) => t.stride === s));
+  if (missing.length) {
+    throw new AppError('invalid_request', `invalid training settings: strides: backbone ${backbone.name} has no tap at stride ${missing.join(', ')} (its taps: ${backbone.taps.map((t) => `${t.name} at ${t.stride}`).join(', ')})`);
+  }
+  const coarse = backbone.taps.filter((t) => t.stride >= DEFAULT_MIN_STRIDE);
+  const chosen = strides ? backbone.taps.filter((t) => strides.includes(t.stride)) : coarse.length ? coarse : backbone.taps;
+  return chosen.map((t) => ({ name: t.name, channels: t.channels, stride: t.stride, height: height / t.stride, width: width / t.stride }));
 }
 
 export async function trainModel(project: Project, options: TrainOptions = {}): Promise<TrainResult> {
@@ -160,7 +170,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
   if (height % m || width % m) throw new AppError('invalid_request', `invalid training settings: imageSize ${height}×${width} must be a multiple of ${m} for backbone ${backbone.name}`);
 
   const data = selectTrainingData(project, selection, settings.seed, settings.valFraction);
-  const spec: ModelSpec = { taps: tapShapes(backbone, height, width), flow: settings.flow, seed: settings.seed, height, width };
+  const spec: ModelSpec = { taps: tapShapes(backbone, height, width, settings.strides), flow: settings.flow, seed: settings.seed, height, width };
   const paramCount = modelParamCount(spec);
   const alignReference = settings.align.mode === 'translation' ? (storedReference ?? chooseReference(data.train)) : undefined;
   if (!resumed) {
@@ -200,7 +210,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
   const session = { provider: settings.provider, intraOpThreads: settings.threads } as const;
   const cache = new FeatureCache(project.path('features'));
   const preprocess = { height, width, fit: settings.fit } as const;
-  const features = await FeatureSource.create(backbone, preprocess, cache, session);
+  const features = await FeatureSource.create(backbone, preprocess, cache, session, spec.taps.map((t) => t.name));
   let aligner: ImageAligner | undefined;
   let trainSession: Awaited<ReturnType<typeof createSession>> | undefined;
   let warmupSession: Awaited<ReturnType<typeof createSession>> | undefined;

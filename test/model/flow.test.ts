@@ -142,6 +142,24 @@ describe('exported inference graph', () => {
       await s.release();
     }
   });
+
+  it('puts flows on the taps at stride 8 and coarser by default, on any chosen strides, and says which exist', async () => {
+    const { builtinBackbone } = await import('../../app/model/backbone/builtin.js');
+    const { buildInferenceGraph, initialParams } = await import('../../app/model/flow/graphs.js');
+    const { tapShapes } = await import('../../app/train/trainer.js');
+    const backbone = builtinBackbone();
+    expect(tapShapes(backbone, 64, 64).map((t) => [t.name, t.stride, t.height])).toEqual([['block_5_add', 8, 8], ['block_9_add', 16, 4]]);
+    expect(tapShapes(backbone, 64, 64, [4, 16]).map((t) => t.name)).toEqual(['block_2_add', 'block_9_add']);
+    expect(() => tapShapes(backbone, 64, 64, [32])).toThrow(/strides: backbone mobilenetv2-imagenet has no tap at stride 32 \(its taps: block_2_add at 4, block_5_add at 8, block_9_add at 16\)/);
+    // A model on a subset of taps splices only those (the stride-4 flow is absent, its params too).
+    const spec = { taps: tapShapes(backbone, 32, 32, [16]), flow: FlowConfig.parse({ steps: 1 }), seed: 2, height: 32, width: 32 };
+    const params = initialParams(spec);
+    expect([...params.keys()].every((k) => k.startsWith('t0.'))).toBe(true);
+    const s = await createSession(buildInferenceGraph(spec, { backbone, params, metadata: {} }), { intraOpThreads: 1 });
+    const out = await s.run({ image: float32Tensor(Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => (i * 37) % 256), [1, 3, 32, 32]) });
+    expect(out.anomaly_map.dims).toEqual([1, 1, 32, 32]);
+    await s.release();
+  });
 });
 
 describe('layer-norm data init', () => {

@@ -128,6 +128,20 @@ describe('CL-Flow training end to end', () => {
     await expect(trainModel(fx.project, { category: 'bottle', settings: TINY })).rejects.toThrow(/no good training images for category "bottle"/);
   });
 
+  it('trains on the chosen backbone strides; the feature cache serves every tap set and the export matches in-app', async () => {
+    const r = await trainModel(fx.project, { objective: 'fastflow', settings: { ...TINY, epochs: 1, strides: [4, 16] } });
+    const config = getModel(fx.project.db, r.modelId)!.config as { spec: { taps: { name: string }[] } };
+    expect(config.spec.taps.map((t) => t.name)).toEqual(['block_2_add', 'block_9_add']);
+    // Images the in-app path has not cached yet (the cache keeps float16; a fresh extraction is float32 like ONNX).
+    const files = listImages(fx.testDir).slice(10, 13);
+    const runner = await ModelRunner.open(r.onnxPath);
+    const onnx = await runner.runFiles(files);
+    await runner.release();
+    const inApp = await scoreInApp(fx.project, r.modelId, files);
+    for (let i = 0; i < files.length; i++) expect(Math.abs(onnx.scores[i] - inApp.scores[i]) / Math.abs(inApp.scores[i])).toBeLessThanOrEqual(1e-5);
+    await expect(trainModel(fx.project, { settings: { ...TINY, strides: [32] } })).rejects.toThrow(/no tap at stride 32/);
+  }, 60_000);
+
   it("trains on the project's own synthesis preset, not only the built-ins", async () => {
     createPreset(fx.project.db, 'line-3 scratches', getPresetByName(fx.project.db, 'scratch')!.params);
     const r = await trainModel(fx.project, { objective: 'fastflow', settings: { ...TINY, epochs: 1, presets: ['line-3 scratches'] } });

@@ -13,18 +13,21 @@ export function tapShapes(info: BackboneInfo, n: number, h: number, w: number): 
 }
 
 /**
- * `image`: (N, 3, H, W) float32 RGB in [0, 255]. Returns the taps in `info.taps` order. Node and tensor names get
- * `prefix` so two backbones (or a backbone and the flow) never collide.
+ * `image`: (N, 3, H, W) float32 RGB in [0, 255]. Returns the taps named in `taps` (default: all, in `info.taps`
+ * order). Node and tensor names get `prefix` so two backbones (or a backbone and the flow) never collide.
  */
-export function spliceBackbone(g: Graph, info: BackboneInfo, image: Tensor, prefix = 'backbone/'): Tensor[] {
+export function spliceBackbone(g: Graph, info: BackboneInfo, image: Tensor, prefix = 'backbone/', taps: readonly string[] = info.taps.map((t) => t.name)): Tensor[] {
   const [n, c, h, w] = image.shape;
   if (image.rank !== 4 || c !== 3) throw new Error(`backbone ${info.name}: image must be (N, 3, H, W), got (${image.shape.join(', ')})`);
   const out = importOnnx(g, readBackboneBytes(info), {
     prefix,
     inputs: { [info.input.name]: image },
-    outputs: info.taps.map((t) => t.name),
+    outputs: [...taps],
     outputShapes: tapShapes(info, n, h, w),
     label: `backbone ${info.name}`,
   });
-  return info.taps.map((t) => out[t.name]);
+  return taps.map((name) => {
+    if (!out[name]) throw new Error(`backbone ${info.name} has no tap ${name}`);
+    return out[name];
+  });
 }

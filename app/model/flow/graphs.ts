@@ -120,7 +120,7 @@ export function buildInferenceGraph(spec: ModelSpec, o: InferenceGraphOptions): 
   const g = new Graph({ name: 'flowspect-clflow' });
   const image = g.input(IMAGE_INPUT, [1, 3, spec.height, spec.width]);
   const aligned = o.align ? alignImage(image, o.align) : null;
-  const feats = spliceBackbone(g, o.backbone, aligned ? aligned.image : image);
+  const feats = spliceBackbone(g, o.backbone, aligned ? aligned.image : image, undefined, spec.taps.map((t) => t.name));
   const zs = spec.taps.map((t, i) => buildTapFlow(g, feats[i], i, t, spec.flow, spec.seed).z);
   for (const p of g.params) {
     const v = o.params.get(p.name);
