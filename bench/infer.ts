@@ -17,6 +17,7 @@ import { ModelRunner } from '../app/infer/model-runner.js';
 import { metadataProps } from '../app/infer/metadata.js';
 import { createSession, float32Tensor } from '../app/runtime/index.js';
 import { modelMetadata, tapShapes } from '../app/train/trainer.js';
+import { modelBackbone } from '../app/model/backbone/colour-tap.js';
 import { parseTrainSettings } from '../app/train/settings.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -24,13 +25,14 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export async function run(options: BenchOptions): Promise<object> {
   const size = 256;
   const reps = options.quick ? 3 : 10;
-  const backbone = builtinBackbone();
   const settings = parseTrainSettings({ imageSize: size });
-  const spec: ModelSpec = { taps: tapShapes(backbone, size, size), flow: FlowConfig.parse({}), seed: 1, height: size, width: size };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-bench-infer-'));
+  // The default model: the built-in backbone with the colour tap, flows on the taps at stride ≥ 8.
+  const backbone = modelBackbone(builtinBackbone(), settings.colourTap, dir);
+  const spec: ModelSpec = { taps: tapShapes(backbone, size, size, settings.strides), flow: FlowConfig.parse({}), seed: 1, height: size, width: size };
   const thresholds = { review: 1, reject: 2, method: 'clean-quantile' as const, detail: 'bench', validation: { clean: 0, defects: 0 } };
   const meta = modelMetadata({ modelId: null, name: 'bench', objective: 'clflow', spec, settings, backbone, thresholds, norm: { method: 'clean-median-to-reject', offset: 0, scale: 1 }, metrics: {}, paramCount: 0, dataHash: '' });
   const bytes = buildInferenceGraph(spec, { backbone, params: initialParams(spec), metadata: metadataProps(meta) });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-bench-infer-'));
   const files: string[] = [];
   for (let i = 0; i < 8; i++) {
     const f = path.join(dir, `${i}.png`);

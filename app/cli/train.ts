@@ -10,7 +10,7 @@ export const trainCommand: CliCommand = {
     'flowspect train PROJECT [--category C] [--objective clflow|fastflow] [--config JSON] [--name NAME] [--json]',
     'flowspect train PROJECT --resume MODEL_ID [--json]   (continue a killed or interrupted run from its checkpoint)',
     'Settings (--config): imageSize, batchSize, epochs, maxSteps, lr, weightDecay, clipNorm, seed, patience,',
-    '  checkpointEvery, warmup, layerNormInit, strides, align {mode: none|translation, maxShift}, presets,',
+    '  checkpointEvery, warmup, layerNormInit, strides, colourTap, align {mode: none|translation, maxShift}, presets,',
     '  flow {steps, hiddenRatio, kernels, clamp, score}, weights {unmasked, margin, contrast, pull, ce, marginValue, tau},',
     '  quantile, reviewQuantile, threads, provider — see README.',
     'Parts on a fixture: --config \'{"align":{"mode":"translation"}}\' aligns every image to a reference first.',

@@ -6,6 +6,7 @@
  */
 import { AppError } from '../api/errors.js';
 import { builtinBackbone } from '../model/backbone/builtin.js';
+import { modelBackbone } from '../model/backbone/colour-tap.js';
 import type { BackboneInfo } from '../model/backbone/types.js';
 import { FeatureCache } from '../model/features/cache.js';
 import { float32Tensor, type SessionConfig } from '../runtime/index.js';
@@ -24,7 +25,7 @@ export async function scoreInApp(project: Project, modelId: number, files: reado
   const model = getModel(project.db, modelId);
   if (!model?.checkpointPath) throw new AppError('not_found', `model ${modelId} has no checkpoint`);
   const config = model.config as unknown as StoredModelConfig;
-  const backbone = options.backbone ?? builtinBackbone({ outDir: project.path('backbones') });
+  const backbone = modelBackbone(options.backbone ?? builtinBackbone({ outDir: project.path('backbones') }), config.settings.colourTap ?? false, project.path('backbones'));
   if (backbone.sha256 !== config.backbone.sha256) throw new AppError('conflict', `model ${modelId} was trained on another backbone build`);
   const { tensors } = readCheckpoint(project.path(model.checkpointPath));
   const params: Record<string, ReturnType<typeof float32Tensor>> = {};

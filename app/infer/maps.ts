@@ -2,7 +2,7 @@
  * Anomaly-map files. Two forms:
  * - PNG, 8-bit grey, for display: value = clamp(255 · map / (2 · reject)), so the reject threshold is mid-grey;
  * - `.f16` (raw float16, row-major (H, W), preceded by a 16-byte header `FSMAP1\n\0` + uint32 H + uint32 W) for
- *   exact values (pixel metrics, overlays with another scale).
+ *   exact values (pixel metrics, overlays with another scale); values beyond ±65504 are stored as ±65504.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { decodeFloat16, encodeFloat16 } from '../model/features/float16.js';
 
 const MAGIC = Buffer.from('FSMAP1\n\0', 'latin1');
+const MAX_HALF = 65504;
 
 export async function writeMapPng(file: string, map: Float32Array, width: number, height: number, reject: number): Promise<void> {
   const scale = reject > 0 ? 255 / (2 * reject) : 255;
@@ -27,7 +28,9 @@ export function writeMapF16(file: string, map: Float32Array, width: number, heig
   MAGIC.copy(head, 0);
   head.writeUInt32LE(height, 8);
   head.writeUInt32LE(width, 12);
-  const body = encodeFloat16(map);
+  // float16 tops out at 65504: a far-off anomaly saturates there instead of becoming Infinity (which no metric or
+  // colour map can use).
+  const body = encodeFloat16(map.map((v) => (v > MAX_HALF ? MAX_HALF : v < -MAX_HALF ? -MAX_HALF : v)));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, Buffer.concat([head, Buffer.from(body.buffer, body.byteOffset, body.byteLength)]));

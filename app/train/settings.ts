@@ -45,6 +45,11 @@ export const TrainSettings = z
      */
     strides: z.array(z.number().int().min(1).max(64)).min(1).max(8).optional(),
     /**
+     * A colour-statistics tap (log brightness and chroma per 8 × 8 cell) next to the backbone's: stains and
+     * discolouration, which ImageNet features barely encode (README, "Architecture").
+     */
+    colourTap: z.boolean().default(true),
+    /**
      * Registration of fixtured parts (README, "Alignment"): 'translation' moves every image onto a reference training
      * image (sub-pixel shift, found up to `maxShift` × the longer side) before the backbone, in training and inside
      * the exported model. For parts that sit slightly differently in each photo; not for textures.

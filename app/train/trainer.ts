@@ -17,6 +17,7 @@ import type ort from 'onnxruntime-node';
 import { AppError } from '../api/errors.js';
 import { imageAuroc } from '../eval/index.js';
 import { builtinBackbone } from '../model/backbone/builtin.js';
+import { modelBackbone } from '../model/backbone/colour-tap.js';
 import type { BackboneInfo } from '../model/backbone/types.js';
 import { FeatureCache, type TapFeatures } from '../model/features/cache.js';
 import type { TapShape } from '../model/flow/config.js';
@@ -132,7 +133,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
   const log = options.log ?? (() => {});
   const progress = options.progress ?? (() => {});
   const signal = options.signal;
-  const backbone = options.backbone ?? builtinBackbone({ outDir: project.path('backbones') });
+  const baseBackbone = options.backbone ?? builtinBackbone({ outDir: project.path('backbones') });
 
   // ---- settings, data, model row -------------------------------------------------------------------------
   let model: ModelRecord;
@@ -145,10 +146,10 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     if (!found) throw new AppError('not_found', `model ${options.resumeModelId} does not exist`);
     if (found.status === 'ready') throw new AppError('conflict', `model ${found.id} has finished training; nothing to resume`);
     const stored = found.config as unknown as StoredModelConfig;
-    settings = parseTrainSettings(stored.settings);
+    // Models started before `strides` and `colourTap` existed used every backbone tap and no colour tap.
+    settings = parseTrainSettings({ colourTap: false, strides: stored.spec.taps.map((t) => t.stride), ...(stored.settings as Record<string, unknown>) });
     selection = stored.selection;
     storedReference = stored.alignReference;
-    if (stored.backbone.sha256 !== backbone.sha256) throw new AppError('conflict', `model ${found.id} was trained on backbone ${stored.backbone.name} (${stored.backbone.sha256.slice(0, 12)}), which is not the one available now`);
     model = found;
     resumed = true;
   } else {
@@ -157,6 +158,11 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     settings = parseTrainSettings(options.objective ? { ...raw, objective: options.objective } : raw);
     selection = { ...(options.category !== undefined ? { category: options.category } : {}), ...(options.datasetId !== undefined ? { datasetId: options.datasetId } : {}) };
     model = undefined as unknown as ModelRecord;
+  }
+  const backbone = modelBackbone(baseBackbone, settings.colourTap, project.path('backbones'));
+  if (resumed && (model.config as unknown as StoredModelConfig).backbone.sha256 !== backbone.sha256) {
+    const stored = (model.config as unknown as StoredModelConfig).backbone;
+    throw new AppError('conflict', `model ${model.id} was trained on backbone ${stored.name} (${stored.sha256.slice(0, 12)}), which is not the one available now`);
   }
   // Presets by name: the built-ins and the project's own (tuned in the Synthesis view).
   const presetParams = settings.presets.map((name) => {
