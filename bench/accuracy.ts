@@ -4,7 +4,7 @@
  * image AUROC, pixel AUROC and AUPRO (prints a table on stderr, returns JSON).
  * Targets: CL-Flow image AUROC ≥ 0.98 and pixel AUROC ≥ 0.95 on every category; CL-Flow ≥ FastFlow on the mean.
  * Environment: FLOWSPECT_BENCH_EPOCHS, FLOWSPECT_BENCH_SIZE, FLOWSPECT_BENCH_FLOW_STEPS, FLOWSPECT_BENCH_CATEGORIES
- * (comma list) override the budget. The full budget (256², K = 8, 8 epochs) takes about 25 minutes on 2 CPU cores.
+ * (comma list) override the budget. The full budget (256², K = 8, 8 epochs) takes about 10 minutes on 2 CPU cores.
  * Each row also gives the image AUROC per defect type (which kinds of defect a model misses). Fixtured parts (pcb)
  * train with alignment, both objectives alike; FLOWSPECT_BENCH_ALIGN=none turns it off to measure what it brings.
  */
