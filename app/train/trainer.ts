@@ -244,9 +244,10 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
         if (largest > 0.9 * limit) log('warn', `model ${modelId}: an image moved ${largest.toFixed(1)} px, near the alignment search limit (${limit.toFixed(1)} px): raise align.maxShift if parts can move further`);
       }
     }
-    progress(0, 'caching backbone features', { step: 0, totalSteps, epoch: 0, executionProvider: features.provider });
+    const warmFrom = alignReference ? 0.02 : 0; // progress only moves forward: alignment took the first 2 %
+    progress(warmFrom, 'caching backbone features', { step: 0, totalSteps, epoch: 0, executionProvider: features.provider });
     await features.warm([...trainImgs, ...valGoodImgs, ...valDefectImgs], signal, (f, msg) =>
-      progress(0.04 * f, `backbone features: ${msg ?? ''}`, { step: 0, totalSteps, epoch: 0, executionProvider: features.provider }),
+      progress(warmFrom + (0.04 - warmFrom) * f, `backbone features: ${msg ?? ''}`, { step: 0, totalSteps, epoch: 0, executionProvider: features.provider }),
     );
 
     // Validation set: clean held-out images, their synthesized twins (fixed seed), real labelled defects.

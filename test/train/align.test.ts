@@ -14,11 +14,12 @@ import { type Fixture, demoFixture, listImages, TINY } from './fixture.js';
 let fx: Fixture;
 let model: TrainResult;
 const logs: string[] = [];
+const fractions: number[] = [];
 const ALIGN = { mode: 'translation', maxShift: 0.08 } as const;
 
 beforeAll(async () => {
   fx = await demoFixture('pcb');
-  model = await trainModel(fx.project, { objective: 'fastflow', settings: { ...TINY, epochs: 2, align: ALIGN }, log: (_l, m) => logs.push(m) });
+  model = await trainModel(fx.project, { objective: 'fastflow', settings: { ...TINY, epochs: 2, align: ALIGN }, log: (_l, m) => logs.push(m), progress: (f) => fractions.push(f) });
 }, 120_000);
 
 afterAll(() => {
@@ -43,6 +44,9 @@ describe('training with alignment (fixtured parts)', () => {
     // The reference is one of the training images (not a held-out one), the one with the smallest hash among them.
     expect(shas.map((s) => s.sha256)).toContain(config.alignReference!.sha256);
     expect(logs.some((m) => /aligned 20 images to .*: median shift [\d.]+ px, largest [\d.]+ px/.test(m))).toBe(true);
+    // Progress moves forward only, through the alignment, the feature cache and training, to the end.
+    expect(fractions.every((f, i) => i === 0 || f >= fractions[i - 1] - 1e-9)).toBe(true);
+    expect(fractions.at(-1)).toBe(1);
     const [dir] = fs.readdirSync(fx.project.path('aligned'));
     expect(fs.readdirSync(fx.project.path('aligned', dir)).filter((f) => f.endsWith('.png'))).toHaveLength(20);
 
