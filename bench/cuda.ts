@@ -14,6 +14,7 @@ import { generateDemoDataset } from '../app/demo/generate.js';
 import { importDataset } from '../app/dataset/import.js';
 import { imageAuroc } from '../app/eval/index.js';
 import { ModelRunner } from '../app/infer/model-runner.js';
+import { listImages } from '../app/infer/standalone.js';
 import { Graph, Relu, serialize } from '../app/graph/index.js';
 import { createSession } from '../app/runtime/index.js';
 import { createProject } from '../app/store/project.js';
@@ -33,12 +34,6 @@ async function cudaStatus(): Promise<{ available: boolean; reason: string }> {
     return { available: false, reason: (err as Error).message };
   }
 }
-
-const listImages = (dir: string): string[] =>
-  (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((e) => e.isFile() && e.name.endsWith('.png'))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
 
 export async function run(options: BenchOptions): Promise<object> {
   const providers = (process.env.FLOWSPECT_BENCH_PROVIDERS ?? 'cpu,cuda').split(',').map((p) => p.trim());

@@ -13,7 +13,8 @@ import { float32Tensor, type SessionConfig } from '../runtime/index.js';
 import { getModel } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import { readCheckpoint } from '../train/checkpoint.js';
-import { alignerFor, loadChw } from '../train/align.js';
+import { preprocessBatch } from '../model/features/preprocess.js';
+import { alignerFor } from '../train/align.js';
 import { imageFile } from '../train/data.js';
 import { FeatureSource } from '../train/features.js';
 import type { StoredModelConfig } from '../train/trainer.js';
@@ -43,7 +44,7 @@ export async function scoreInApp(project: Project, modelId: number, files: reado
     }
     const feats = [];
     for (const file of files) {
-      const { image } = await aligner.align(await loadChw(file, preprocess));
+      const { image } = await aligner.align(await preprocessBatch([file], preprocess));
       feats.push(...(await features.fromImageBatch(image, 1)));
     }
     return await scorer.score(feats, params, true);

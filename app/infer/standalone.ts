@@ -34,7 +34,8 @@ export interface StandaloneSummary {
   readonly thresholds: { review: number; reject: number; method: string };
 }
 
-function listImages(dir: string): string[] {
+/** Image files under `dir` (recursive), sorted. */
+export function listImages(dir: string): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true, recursive: true });

@@ -7,12 +7,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { writeFileAtomic } from '../atomic-write.js';
 import { alignGeometry } from '../model/align.js';
 import { ImageAligner } from '../model/align-runner.js';
-import { type PreprocessOptions, loadRgb8, preprocessKey, rgb8ToChw } from '../model/features/preprocess.js';
+import { type PreprocessOptions, preprocessBatch, preprocessKey } from '../model/features/preprocess.js';
 import type { SessionConfig } from '../runtime/index.js';
+import { encodePng } from '../synthesis/index.js';
 import type { FeatureImage } from './features.js';
 
 /** Bumped when the aligned pixels change for the same inputs. */
@@ -31,17 +31,10 @@ export function chooseReference<T extends { sha256: string; path: string }>(trai
   return { sha256: ref.sha256, path: ref.path };
 }
 
-/** (3, H, W) float32 RGB in [0, 255] of one image, preprocessed like every model input. */
-export async function loadChw(file: string, preprocess: PreprocessOptions): Promise<Float32Array> {
-  const out = new Float32Array(3 * preprocess.width * preprocess.height);
-  rgb8ToChw(await loadRgb8(file, preprocess), out);
-  return out;
-}
-
 /** Creates the aligner for a model from its reference image file. */
 export async function alignerFor(referenceFile: string, preprocess: PreprocessOptions, maxShift: number, session: SessionConfig): Promise<ImageAligner> {
   const geo = alignGeometry(preprocess.height, preprocess.width, maxShift);
-  return ImageAligner.create(await loadChw(referenceFile, preprocess), geo, session);
+  return ImageAligner.create(await preprocessBatch([referenceFile], preprocess), geo, session);
 }
 
 export interface AlignedCopies {
@@ -72,11 +65,11 @@ export async function alignedCopies(
     const sha256 = createHash('sha256').update(`${key}:${images[i].sha256}`).digest('hex');
     const file = path.join(dir, `${sha256}.png`);
     if (!fs.existsSync(file)) {
-      const r = await aligner.align(await loadChw(images[i].file, o.preprocess));
+      const r = await aligner.align(await preprocessBatch([images[i].file], o.preprocess));
       shifts.push(Math.hypot(r.shift.x, r.shift.y));
       const hwc = new Uint8Array(3 * w * h);
       for (let c = 0; c < 3; c++) for (let p = 0; p < w * h; p++) hwc[p * 3 + c] = Math.min(255, Math.max(0, Math.round(r.image[c * w * h + p])));
-      writeFileAtomic(file, await sharp(hwc, { raw: { width: w, height: h, channels: 3 } }).png({ compressionLevel: 3 }).toBuffer());
+      writeFileAtomic(file, await encodePng({ width: w, height: h, channels: 3, bitDepth: 8, data: hwc }));
     }
     out.push({ file, sha256 });
     o.progress?.((i + 1) / images.length);

@@ -140,6 +140,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
   let settings: TrainSettings;
   let selection: StoredModelConfig['selection'];
   let storedReference: AlignmentReference | undefined;
+  let storedBackbone: StoredModelConfig['backbone'] | undefined;
   let resumed = false;
   if (options.resumeModelId !== undefined) {
     const found = getModel(project.db, options.resumeModelId);
@@ -150,6 +151,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     settings = parseTrainSettings({ colourTap: false, strides: stored.spec.taps.map((t) => t.stride), ...(stored.settings as Record<string, unknown>) });
     selection = stored.selection;
     storedReference = stored.alignReference;
+    storedBackbone = stored.backbone;
     model = found;
     resumed = true;
   } else {
@@ -160,9 +162,8 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     model = undefined as unknown as ModelRecord;
   }
   const backbone = modelBackbone(baseBackbone, settings.colourTap, project.path('backbones'));
-  if (resumed && (model.config as unknown as StoredModelConfig).backbone.sha256 !== backbone.sha256) {
-    const stored = (model.config as unknown as StoredModelConfig).backbone;
-    throw new AppError('conflict', `model ${model.id} was trained on backbone ${stored.name} (${stored.sha256.slice(0, 12)}), which is not the one available now`);
+  if (storedBackbone && storedBackbone.sha256 !== backbone.sha256) {
+    throw new AppError('conflict', `model ${model.id} was trained on backbone ${storedBackbone.name} (${storedBackbone.sha256.slice(0, 12)}), which is not the one available now`);
   }
   // Presets by name: the built-ins and the project's own (tuned in the Synthesis view).
   const presetParams = settings.presets.map((name) => {
