@@ -1,7 +1,7 @@
-import { AppError } from './api/errors.js';
+import { AppError } from './core/errors.js';
 import { commands } from './cli/commands.js';
 import { CliUsageError, type CliGlobals, type CliIo } from './cli/types.js';
-import { APP_VERSION } from './version.js';
+import { APP_VERSION } from './core/version.js';
 
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(line + '\n'),

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { EventBus } from './api/event-bus.js';
-import { AppError } from './api/errors.js';
-import type { Job, ProjectInfo } from './api/schemas.js';
+import { EventBus } from './core/event-bus.js';
+import { AppError } from './core/errors.js';
+import type { Job, ProjectInfo } from './core/schemas.js';
 import { JobRunner } from './jobs/runner.js';
 import type { JobKindSpec } from './jobs/kinds.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger } from './core/log.js';
 import { markOrphanedJobsInterrupted } from './store/jobs.js';
 import { getJob, listJobs } from './store/jobs.js';
 import { createProject, isProjectDir, openProject, type Project } from './store/project.js';

@@ -2,7 +2,7 @@
 // subscribe to contract events — over the two channels the contract names. Nothing else of Node or Electron leaks.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type FlowspectBridge, type InvokeReply } from './api/bridge.js';
-import type { AppEvent } from './api/events.js';
+import type { AppEvent } from './core/events.js';
 
 const bridge: FlowspectBridge = {
   invoke: (method, params) => ipcRenderer.invoke(IPC_INVOKE_CHANNEL, { method, params }) as Promise<InvokeReply>,

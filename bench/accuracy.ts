@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BenchOptions } from './index.js';
+import type { BenchOptions } from './types.js';
 import { DEMO_CATEGORIES, DEMO_SIZES, demoCategorySettings, generateDemoDataset } from '../app/demo/generate.js';
 import { importDataset } from '../app/dataset/import.js';
 import { runInference } from '../app/infer/run.js';

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { builtinBackbone } from '../app/model/backbone/builtin.js';
 import { BackboneExtractor } from '../app/model/backbone/extractor.js';
 import { DEFAULT_PREPROCESS, loadRgb8, rgb8ToChw } from '../app/model/features/preprocess.js';
-import type { BenchOptions } from './index.js';
+import type { BenchOptions } from './types.js';
 
 /**
  * Built-in backbone (MobileNetV2 to block_9_add) throughput at 256²: images/s for batch 1 and 8, 1 and 2 intra-op

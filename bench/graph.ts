@@ -13,7 +13,7 @@ import {
   Add, Concat, Conv, Exp, Graph, Mul, ReduceMean, ReduceSum, Relu, Split, Sub, Tanh, type Tensor, adam, gradients, serialize,
 } from '../app/graph/index.js';
 import { TrainingLoop, createSession, toOrtFeeds } from '../app/runtime/index.js';
-import type { BenchOptions } from './index.js';
+import type { BenchOptions } from './types.js';
 
 interface Config {
   readonly n: number;
@@ -180,7 +180,7 @@ export async function run(options: BenchOptions): Promise<object> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = process.argv.includes('--quick');
-  run({ quick, log: (m) => process.stderr.write(`${m}\n`) }).then(
+  run({ quick, log: (m) => process.stderr.write(`${m}\n`), args: process.argv.slice(2) }).then(
     (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
     (err) => {
       process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);

@@ -7,7 +7,7 @@ import { importDataset } from '../app/dataset/import.js';
 import { ensureDataset } from '../app/store/datasets.js';
 import { insertImages, queryImages, updateImages, type ImageQuery, type NewImage } from '../app/store/images.js';
 import { createProject } from '../app/store/project.js';
-import type { BenchOptions } from './index.js';
+import type { BenchOptions } from './types.js';
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -2,17 +2,9 @@
  * Benchmarks: each prints one JSON object (`npm run bench:NAME` or `npx flowspect bench NAME --json`).
  * Performance targets live here, never in timed tests. Register a benchmark with one line.
  */
-export interface BenchOptions {
-  /** A smaller, faster variant for smoke runs. */
-  readonly quick: boolean;
-  /** Progress lines (stderr), so stdout stays one JSON object. */
-  readonly log: (message: string) => void;
-}
+import type { Benchmark } from './types.js';
 
-export interface Benchmark {
-  readonly summary: string;
-  run(options: BenchOptions): Promise<object>;
-}
+export type { BenchOptions, Benchmark } from './types.js';
 
 export const benchmarks: Record<string, Benchmark> = {
   graph: { summary: 'Graph compiler: FastFlow coupling block forward vs train step (1 and 2 threads)', run: (o) => import('./graph.js').then((m) => m.run(o)) },

@@ -1,4 +1,4 @@
-import type { BenchOptions } from './index.js';
+import type { BenchOptions } from './types.js';
 import { demoImage } from '../app/synthesis/demo-image.js';
 import { encodeMaskPng, encodePng } from '../app/synthesis/io.js';
 import { builtinPreset, PRESET_NAMES } from '../app/synthesis/presets.js';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BenchOptions } from './index.js';
+import type { BenchOptions } from './types.js';
 import { generateDemoDataset } from '../app/demo/generate.js';
 import { importDataset } from '../app/dataset/import.js';
 import { createProject } from '../app/store/project.js';

@@ -1,5 +1,5 @@
-import type { AppEvent } from './events.js';
-import type { ApiErrorBody } from './errors.js';
+import type { AppEvent } from '../core/events.js';
+import type { ApiErrorBody } from '../core/errors.js';
 
 /** IPC channel names: the only two the preload exposes. */
 export const IPC_INVOKE_CHANNEL = 'flowspect:invoke';

@@ -36,5 +36,5 @@ export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(methods, name);
 }
 
-export type { EventName, EventPayload, AppEvent } from './events.js';
-export type { ApiErrorBody, ErrorCode } from './errors.js';
+export type { EventName, EventPayload, AppEvent } from '../core/events.js';
+export type { ApiErrorBody, ErrorCode } from '../core/errors.js';

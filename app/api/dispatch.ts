@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HandlerContext } from '../context.js';
 import { isMethodName, methods } from './contract.js';
-import { AppError, toErrorBody, type ApiErrorBody } from './errors.js';
+import { AppError, toErrorBody, type ApiErrorBody } from '../core/errors.js';
 import { handlers } from './handlers/index.js';
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { projectBackbones, importBackbone } from '../model/backbone/project-backbones.js';
 import type { InputNormalization } from '../model/backbone/import.js';
-import type { BackboneInfo } from '../model/backbone/types.js';
+import type { BackboneInfo } from '../core/backbone.js';
 import { openProject } from '../store/project.js';
 import { CliUsageError, intFlag, parseCommandArgs, printResult, type CliCommand } from './types.js';
 

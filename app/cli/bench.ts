@@ -9,7 +9,7 @@ export const benchCommand: CliCommand = {
     const [name, ...rest] = argv;
     const bench = name ? benchmarks[name] : undefined;
     if (!bench) throw new CliUsageError(`unknown benchmark "${name ?? ''}"; known: ${Object.keys(benchmarks).join(', ')}`);
-    const result = await bench.run({ quick: rest.includes('--quick'), log: (m) => io.err(m) });
+    const result = await bench.run({ quick: rest.includes('--quick'), log: (m) => io.err(m), args: rest });
     io.out(JSON.stringify(result));
     return 0;
   },

@@ -1,4 +1,4 @@
-import { runDemo } from '../demo/pipeline.js';
+import { runDemo } from '../workflows/demo.js';
 import { CliUsageError, parseCommandArgs, printResult, type CliCommand } from './types.js';
 
 export const demoCommand: CliCommand = {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { MetricInputError } from '../eval/errors.js';
 import { evaluateStoredResults } from '../eval/stored-results.js';
 import { openProject } from '../store/project.js';

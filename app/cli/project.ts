@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createProject, openProject } from '../store/project.js';
 import { readProjectInfo } from '../store/projects.js';
-import type { ProjectInfo } from '../api/schemas.js';
+import type { ProjectInfo } from '../core/schemas.js';
 import { CliUsageError, parseCommandArgs, printResult, type CliCommand } from './types.js';
 
 function describe(info: ProjectInfo): string[] {

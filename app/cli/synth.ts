@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { openProject } from '../store/project.js';
 import { getPresetByName } from '../store/presets.js';
 import { decodeImage, decodeMask, encodeMaskPng, encodePng, loadTexturesFor } from '../synthesis/io.js';

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 
 export interface CliIo {
   out(line: string): void;

@@ -2,7 +2,7 @@
  * Seeded randomness for the demo generator. Every image derives its own seed from (category, split, index), so the
  * dataset is identical whatever the generation order or parallelism.
  */
-import { mulberry32 } from '../mulberry32.js';
+import { mulberry32 } from '../core/mulberry32.js';
 
 export interface Rng {
   /** Uniform in [0, 1). */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { httpStatusFor, toErrorBody } from '../api/errors.js';
+import { httpStatusFor, toErrorBody } from '../core/errors.js';
 import { mimeTypeOf, parseRange } from '../transport/safe-path.js';
 
 /**

@@ -1,6 +1,6 @@
 import { dialog, shell, type BrowserWindow, type MessageBoxOptions, type OpenDialogOptions } from 'electron';
 import type { AppContext } from '../context.js';
-import { APP_VERSION } from '../version.js';
+import { APP_VERSION } from '../core/version.js';
 import { licenceNotice } from './licences.js';
 import type { MenuActions } from './menu.js';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { resolveInside, resolveProjectFile } from '../transport/safe-path.js';
 import { ELECTRON_CSP } from './csp.js';
 import { errorResponse, fileResponse } from './file-response.js';

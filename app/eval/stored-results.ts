@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { readMapF16 } from '../infer/maps.js';
-import { readAnomalyMap } from '../report/anomaly-map.js';
+import { readMapF16 } from '../model/maps.js';
+import { readAnomalyMap } from '../model/map-files.js';
 
 import { getMask } from '../store/masks.js';
 import { getModel } from '../store/models.js';

@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { getModel, type ModelRecord } from '../store/models.js';
 import type { Project } from '../store/project.js';
-import { writeFileAtomic } from '../atomic-write.js';
-import { type ModelMetadata, readMetadata, withMetadata } from './metadata.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { type ModelMetadata, readMetadata, withMetadata } from '../model/metadata.js';
 
 export interface ExportedModel {
   readonly modelId: number;

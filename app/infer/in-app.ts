@@ -4,10 +4,10 @@
  * ONNX file must give the same scores; this is what that promise is checked against. Aligned models align each image
  * in float (no PNG copy) so the comparison stays exact; their maps here are in the reference's frame.
  */
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { builtinBackbone } from '../model/backbone/builtin.js';
 import { modelBackbone } from '../model/backbone/colour-tap.js';
-import type { BackboneInfo } from '../model/backbone/types.js';
+import type { BackboneInfo } from '../core/backbone.js';
 import { FeatureCache } from '../model/features/cache.js';
 import { float32Tensor, type SessionConfig } from '../runtime/index.js';
 import { getModel } from '../store/models.js';
@@ -18,7 +18,7 @@ import { alignerFor } from '../train/align.js';
 import { imageFile } from '../train/data.js';
 import { FeatureSource } from '../train/features.js';
 import type { StoredModelConfig } from '../train/trainer.js';
-import { FeatureScorer, type Scored } from './scorer.js';
+import { FeatureScorer, type Scored } from '../model/flow/scorer.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 

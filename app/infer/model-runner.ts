@@ -7,7 +7,7 @@ import onnxProto from 'onnx-proto';
 import { type PreprocessOptions, loadRgb8, rgb8ToChw } from '../model/features/preprocess.js';
 import { type Session, type SessionConfig, createSession, float32Tensor } from '../runtime/index.js';
 import { SHIFT_OUTPUT } from '../model/flow/graphs.js';
-import { type ModelMetadata, readMetadata } from './metadata.js';
+import { type ModelMetadata, readMetadata } from '../model/metadata.js';
 
 export interface BatchResult {
   readonly scores: Float32Array;

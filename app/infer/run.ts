@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import sharp from 'sharp';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { imageAuroc, PixelMetricAccumulator } from '../eval/index.js';
 import { getModel, type ModelImage, selectModelImages } from '../store/models.js';
 import type { Project } from '../store/project.js';
@@ -12,7 +12,7 @@ import { upsertResults } from '../store/results.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { imageFile } from '../train/data.js';
 import { verdictOf } from '../train/thresholds.js';
-import { writeMapF16, writeMapPng } from './maps.js';
+import { writeMapF16, writeMapPng } from '../model/maps.js';
 import { ModelRunner } from './model-runner.js';
 
 export interface InferOptions {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SessionConfig } from '../runtime/index.js';
 import { verdictOf } from '../train/thresholds.js';
-import { writeMapPng } from './maps.js';
+import { writeMapPng } from '../model/maps.js';
 import { ModelRunner } from './model-runner.js';
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp']);

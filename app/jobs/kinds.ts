@@ -12,11 +12,11 @@ export interface JobKindSpec {
 const here = (rel: string): string => new URL(rel, import.meta.url).href;
 
 export const jobKinds: Record<string, JobKindSpec> = {
-  import: { module: here('../dataset/import-job.ts'), resumable: false, summary: 'Import a dataset folder (MVTec AD, BTAD, VisA, generic)' },
-  train: { module: here('../train/job.ts'), resumable: true, summary: 'Train a CL-Flow / FastFlow model (resumes from its last checkpoint)' },
-  infer: { module: here('../infer/job.ts'), resumable: false, summary: 'Score a dataset split with a trained model' },
-  report: { module: here('../report/job.ts'), resumable: false, summary: 'Write a report (HTML, PDF, CSV, JSON) of a model’s results' },
-  'demo.create': { module: here('./demo-job.ts'), resumable: false, summary: 'Build the demo project (generate, import, later pipeline steps)' },
-  'features.extract': { module: here('../model/backbone/extract-job.ts'), resumable: false, summary: 'Cache backbone features of a dataset’s clean images' },
-  'project.verify': { module: here('./verify-project-job.ts'), resumable: false, summary: 'Check the database and every stored file' },
+  import: { module: here('./kinds/import.ts'), resumable: false, summary: 'Import a dataset folder (MVTec AD, BTAD, VisA, generic)' },
+  train: { module: here('./kinds/train.ts'), resumable: true, summary: 'Train a CL-Flow / FastFlow model (resumes from its last checkpoint)' },
+  infer: { module: here('./kinds/infer.ts'), resumable: false, summary: 'Score a dataset split with a trained model' },
+  report: { module: here('./kinds/report.ts'), resumable: false, summary: 'Write a report (HTML, PDF, CSV, JSON) of a model’s results' },
+  'demo.create': { module: here('./kinds/demo.ts'), resumable: false, summary: 'Build the demo project (generate, import, later pipeline steps)' },
+  'features.extract': { module: here('./kinds/features-extract.ts'), resumable: false, summary: 'Cache backbone features of a dataset’s clean images' },
+  'project.verify': { module: here('./kinds/project-verify.ts'), resumable: false, summary: 'Check the database and every stored file' },
 };

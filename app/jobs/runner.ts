@@ -1,12 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import type { EventBus } from '../api/event-bus.js';
-import { AppError } from '../api/errors.js';
-import type { Job } from '../api/schemas.js';
-import type { Logger } from '../log.js';
+import type { EventBus } from '../core/event-bus.js';
+import { AppError } from '../core/errors.js';
+import type { Job } from '../core/schemas.js';
+import type { Logger } from '../core/log.js';
 import { finishJob, getJob, insertJob, markJobRunning, updateJobProgress } from '../store/jobs.js';
 import { openProject, type Project } from '../store/project.js';
 import { jobKinds as defaultKinds, type JobKindSpec } from './kinds.js';
-import type { MainToWorker, WorkerInit, WorkerToMain } from './types.js';
+import type { MainToWorker, WorkerInit, WorkerToMain } from '../core/job-types.js';
 
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
 const HOST = new URL('./worker-host.ts', import.meta.url).href;

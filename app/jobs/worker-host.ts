@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { JobContext, JobModule, MainToWorker, WorkerInit, WorkerToMain } from './types.js';
+import type { JobContext, JobModule, MainToWorker, WorkerInit, WorkerToMain } from '../core/job-types.js';
 
 /** Runs one job kind's module inside the worker and relays progress, logs and the outcome to the runner. */
 const init = workerData as WorkerInit;

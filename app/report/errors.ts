@@ -1,4 +1,4 @@
-import { AppError, type ErrorCode } from '../api/errors.js';
+import { AppError, type ErrorCode } from '../core/errors.js';
 
 /** Report and export failures: an AppError so every transport shows `{code, message}` unchanged. */
 export class ReportError extends AppError {

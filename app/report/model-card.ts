@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelRecord } from '../store/models.js';
-import { APP_VERSION } from '../version.js';
+import { APP_VERSION } from '../core/version.js';
 import { describeOnnx, type OnnxTensorInfo } from './onnx-io.js';
 
 /**

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { AnomalyMap } from './anomaly-map.js';
+import type { AnomalyMap } from '../model/map-files.js';
 import { colourLut, type ColourMapName } from './colormap.js';
 import { ReportError } from './errors.js';
 

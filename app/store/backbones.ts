@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '../api/errors.js';
-import type { BackboneTap } from '../model/backbone/types.js';
+import { AppError } from '../core/errors.js';
+import type { BackboneTap } from '../core/backbone.js';
 
 /**
  * Backbones repository: the `backbones` table. A row points at an ONNX file inside the project

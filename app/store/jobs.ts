@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Job, JobStatus } from '../api/schemas.js';
+import type { Job, JobStatus } from '../core/schemas.js';
 
 interface JobRow {
   id: number;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { migrations as allMigrations } from './migrations/index.js';
 import type { Migration } from './migrations/types.js';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 
 export function latestSchemaVersion(migrations: readonly Migration[] = allMigrations): number {
   return migrations.length ? migrations[migrations.length - 1]!.version : 0;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import type { SynthesisParams } from '../synthesis/params.js';
 import { InvalidParamsError, parseParams } from '../synthesis/params.js';
 import { BUILTIN_PRESETS, PRESET_NAMES } from '../synthesis/presets.js';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { migrate } from './migrate.js';
-import { APP_VERSION } from '../version.js';
+import { APP_VERSION } from '../core/version.js';
 
 export const DB_FILE = 'flowspect.db';
 /** Blob folders inside a project. Everything the db points to lives below the project folder. */

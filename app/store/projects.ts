@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ProjectInfo } from '../api/schemas.js';
+import type { ProjectInfo } from '../core/schemas.js';
 
 interface ProjectRow {
   name: string;

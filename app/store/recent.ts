@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { RecentProject } from '../api/schemas.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import type { RecentProject } from '../core/schemas.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 
 const RecentFile = z.array(z.object({ dir: z.string(), name: z.string(), openedAt: z.string() }));
 const MAX_RECENT = 20;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { updateImages } from './images.js';
 
 /** A reviewer's decision on one inference result (one image under one model). */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { alignGeometry } from '../model/align.js';
 import { ImageAligner } from '../model/align-runner.js';
 import { type PreprocessOptions, preprocessBatch, preprocessKey } from '../model/features/preprocess.js';

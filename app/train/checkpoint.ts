@@ -3,7 +3,7 @@
  * each tensor as little-endian float32. Written to a unique temp file, fsynced, and renamed over the target, so a
  * crash (SIGKILL, power loss) leaves either the previous checkpoint or the new one, never a torn file.
  */
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import fs from 'node:fs';
 import path from 'node:path';
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { type ModelImage, selectModelImages, trainableCategories } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import { permutation, seededRandom } from '../model/flow/random.js';

@@ -4,7 +4,7 @@
  * Per image, per tap of the model (`taps`, in that order; the cache keeps every tap the backbone has): (C, h, w).
  */
 import { BackboneExtractor } from '../model/backbone/extractor.js';
-import type { BackboneInfo } from '../model/backbone/types.js';
+import type { BackboneInfo } from '../core/backbone.js';
 import type { FeatureCache, TapFeatures } from '../model/features/cache.js';
 import { type PreprocessOptions, preprocessKey } from '../model/features/preprocess.js';
 import { extractFeatures } from '../model/backbone/extractor.js';
@@ -81,10 +81,3 @@ export class FeatureSource {
   }
 }
 
-/** Stacks per-image features of tap `t` into one (N, C, h, w) buffer, padding missing rows with zeros. */
-export function stackTap(images: readonly TapFeatures[][], t: number, batch: number): Float32Array {
-  const size = images[0][t].data.length;
-  const out = new Float32Array(batch * size);
-  images.forEach((f, i) => out.set(f[t].data, i * size));
-  return out;
-}

@@ -3,7 +3,7 @@
  * Defaults are the product defaults; tests and the demo's quick mode pass smaller ones.
  */
 import { z } from 'zod';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { FlowConfig, ObjectiveWeights } from '../model/flow/config.js';
 
 export const AlignSettings = z

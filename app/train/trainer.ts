@@ -10,21 +10,21 @@
  * are written atomically every `checkpointEvery` steps and at each epoch end; a killed run resumes from the last
  * one and replays the same schedule (synthesis batches are a pure function of seed and epoch).
  */
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type ort from 'onnxruntime-node';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 import { imageAuroc } from '../eval/index.js';
 import { builtinBackbone } from '../model/backbone/builtin.js';
 import { modelBackbone } from '../model/backbone/colour-tap.js';
-import type { BackboneInfo } from '../model/backbone/types.js';
+import type { BackboneInfo } from '../core/backbone.js';
 import { FeatureCache, type TapFeatures } from '../model/features/cache.js';
 import type { TapShape } from '../model/flow/config.js';
 import { type ModelSpec, buildInferenceGraph, buildTrainGraph, featureInput, IMAGE_INPUT, MAP_OUTPUT, modelParamCount, SCORE_OUTPUT } from '../model/flow/graphs.js';
 import { LayerNormStats } from '../model/flow/ln-init.js';
-import { type ModelMetadata, METADATA_FORMAT, metadataProps } from '../infer/metadata.js';
-import { FeatureScorer } from '../infer/scorer.js';
+import { type ModelMetadata, METADATA_FORMAT, metadataProps } from '../model/metadata.js';
+import { FeatureScorer } from '../model/flow/scorer.js';
 import { createSession, float32Tensor, toOrtFeeds } from '../runtime/index.js';
 import { getModel, insertModel, type ModelRecord, updateModel } from '../store/models.js';
 import type { Project } from '../store/project.js';
@@ -35,7 +35,8 @@ import { type CheckpointTensor, cleanCheckpointTemps, readCheckpoint, writeCheck
 import { type AlignmentReference, alignedCopies, alignerFor, chooseReference } from './align.js';
 import { type TrainingData, imageFile, selectTrainingData } from './data.js';
 import type { ImageAligner } from '../model/align-runner.js';
-import { FeatureSource, stackTap } from './features.js';
+import { FeatureSource } from './features.js';
+import { stackTap } from '../model/features/stack.js';
 import { downsampleMask } from './masks.js';
 import { parseTrainSettings, type TrainSettings } from './settings.js';
 import { chooseThresholds, type ScoreNorm, scoreNorm, type Thresholds } from './thresholds.js';

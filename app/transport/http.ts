@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { dispatch } from '../api/dispatch.js';
-import { AppError, httpStatusFor, toErrorBody, type ApiErrorBody } from '../api/errors.js';
+import { AppError, httpStatusFor, toErrorBody, type ApiErrorBody } from '../core/errors.js';
 import type { AppContext } from '../context.js';
 import { mimeTypeOf, parseRange, resolveInside, resolveProjectFile } from './safe-path.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../api/errors.js';
+import { AppError } from '../core/errors.js';
 
 /**
  * Resolves a project- or site-relative path (still percent-encoded, without the route's leading slash) to a file

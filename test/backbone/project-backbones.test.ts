@@ -12,8 +12,8 @@ import sharp from 'sharp';
 import { createHash } from 'node:crypto';
 import { ensureDataset } from '../../app/store/datasets.js';
 import { insertImages } from '../../app/store/images.js';
-import { run as runExtractJob } from '../../app/model/backbone/extract-job.js';
-import type { JobContext } from '../../app/jobs/types.js';
+import { run as runExtractJob } from '../../app/jobs/kinds/features-extract.js';
+import type { JobContext } from '../../app/core/job-types.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-bbproj-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

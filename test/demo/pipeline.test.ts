@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { demoSteps, runDemo } from '../../app/demo/pipeline.js';
+import { demoSteps, runDemo } from '../../app/workflows/demo.js';
 import { listDatasets } from '../../app/store/datasets.js';
 import { openProject } from '../../app/store/project.js';
 import { tempDir } from '../helpers.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../app/api/errors.js';
+import { AppError } from '../../app/core/errors.js';
 import { appPageResponse, projectFileResponse } from '../../app/electron/protocol-handlers.js';
 import { ELECTRON_CSP } from '../../app/electron/csp.js';
 import { createProject } from '../../app/store/project.js';

@@ -8,7 +8,7 @@ import {
   rocCurve,
   statsAtThreshold,
 } from '../../app/eval/index.js';
-import { mulberry32 } from '../../app/mulberry32.js';
+import { mulberry32 } from '../../app/core/mulberry32.js';
 
 /** AUROC by its definition: P(score of a defect > score of a good) + half the ties, over all pairs. */
 function bruteAuroc(scores: number[], labels: number[]): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aupro, imageAuroc, labelRegions, MetricInputError, PixelMetricAccumulator, pixelAuroc, type PixelSample } from '../../app/eval/index.js';
-import { mulberry32 } from '../../app/mulberry32.js';
+import { mulberry32 } from '../../app/core/mulberry32.js';
 
 /** Region labelling by union-find over 8-neighbours, an independent implementation of the definition. */
 function bruteRegions(mask: number[], w: number, h: number): number[][] {

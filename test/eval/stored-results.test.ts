@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { evalCommand } from '../../app/cli/eval.js';
 import { aupro, f1Max, imageAuroc, pixelAuroc, type PixelSample } from '../../app/eval/index.js';
 import { evaluateStoredResults } from '../../app/eval/stored-results.js';
-import { writeMapF16 } from '../../app/infer/maps.js';
+import { writeMapF16 } from '../../app/model/maps.js';
 import { decodeFloat16, encodeFloat16 } from '../../app/model/features/float16.js';
 import { ensureDataset } from '../../app/store/datasets.js';
 import { insertImages } from '../../app/store/images.js';

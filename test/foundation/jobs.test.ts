@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AppEvent } from '../../app/api/events.js';
+import type { AppEvent } from '../../app/core/events.js';
 import { AppContext } from '../../app/context.js';
 import { jobKinds } from '../../app/jobs/kinds.js';
 import { markOrphanedJobsInterrupted, insertJob, markJobRunning } from '../../app/store/jobs.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../app/api/errors.js';
+import { AppError } from '../../app/core/errors.js';
 import { latestSchemaVersion, migrate } from '../../app/store/migrate.js';
 import type { Migration } from '../../app/store/migrations/types.js';
 import { BLOB_DIRS, DB_FILE, createProject, openProject } from '../../app/store/project.js';

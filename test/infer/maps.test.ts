@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMapF16, writeMapF16 } from '../../app/infer/maps.js';
+import { readMapF16, writeMapF16 } from '../../app/model/maps.js';
 
 describe('anomaly-map files', () => {
   it('round-trip float16 values, saturating far-off anomalies at ±65504 instead of Infinity', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../app/api/schemas.js';
+import type { Job } from '../../app/core/schemas.js';
 import { main } from '../../app/cli.js';
 import { AppContext } from '../../app/context.js';
 import { chromiumPath, openChromiumPdfPrinter, setMainPdfPrinter } from '../../app/report/pdf.js';

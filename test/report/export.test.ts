@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../app/cli.js';
 import { Conv, Graph, ReduceMax, Sigmoid, toModelProto } from '../../app/graph/index.js';
-import { metadataProps, readMetadata, type ModelMetadata } from '../../app/infer/metadata.js';
+import { metadataProps, readMetadata, type ModelMetadata } from '../../app/model/metadata.js';
 import { ModelRunner } from '../../app/infer/model-runner.js';
 import type { ModelCard } from '../../app/report/model-card.js';
 import { updateModel } from '../../app/store/models.js';

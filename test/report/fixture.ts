@@ -1,7 +1,7 @@
 import sharp from 'sharp';
-import { readMapF16, writeMapF16 } from '../../app/infer/maps.js';
+import { readMapF16, writeMapF16 } from '../../app/model/maps.js';
 import { createProject, type Project } from '../../app/store/project.js';
-import { mulberry32 } from '../../app/mulberry32.js';
+import { mulberry32 } from '../../app/core/mulberry32.js';
 
 /**
  * A realistic small project for report tests, written with raw inserts into the real schema (the tests own no

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeNpyFloat32, readAnomalyMap } from '../../app/report/anomaly-map.js';
+import { encodeNpyFloat32, readAnomalyMap } from '../../app/model/map-files.js';
 import { composeOverlay } from '../../app/report/overlay.js';
 import { tempDir } from '../helpers.js';
 

@@ -3,7 +3,7 @@ import { listSupportedBackends } from 'onnxruntime-node';
 import type { HandlerContext } from '../../context.js';
 import type { HandlerGroup } from '../define.js';
 import type { appMethods } from '../methods/app.js';
-import { APP_VERSION } from '../../version.js';
+import { APP_VERSION } from '../../core/version.js';
 
 export const appHandlers: HandlerGroup<typeof appMethods, HandlerContext> = {
   'app.info': (_req, ctx) => ({

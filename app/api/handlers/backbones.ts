@@ -1,6 +1,6 @@
 import type { HandlerContext } from '../../context.js';
 import { importBackbone, projectBackbones, resolveBackbone } from '../../model/backbone/project-backbones.js';
-import type { BackboneInfo } from '../../model/backbone/types.js';
+import type { BackboneInfo } from '../../core/backbone.js';
 import type { HandlerGroup } from '../define.js';
 import type { backboneMethods } from '../methods/backbones.js';
 

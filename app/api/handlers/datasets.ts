@@ -17,7 +17,7 @@ import {
 import { deleteMask, getMasks, putMask } from '../../store/masks.js';
 import type { Project } from '../../store/project.js';
 import type { HandlerGroup } from '../define.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { datasetMethods } from '../methods/datasets.js';
 
 const mustImage = (p: Project, id: number) => {

@@ -1,6 +1,6 @@
 import type { HandlerContext } from '../../context.js';
 import { getJob, listJobs } from '../../store/jobs.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { HandlerGroup } from '../define.js';
 import type { jobMethods } from '../methods/jobs.js';
 

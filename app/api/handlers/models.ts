@@ -6,7 +6,7 @@ import { listTrainingEvents } from '../../store/training-events.js';
 import { selectTrainingData } from '../../train/data.js';
 import { parseTrainSettings } from '../../train/settings.js';
 import type { HandlerGroup } from '../define.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { modelMethods } from '../methods/models.js';
 
 function mustGet(db: Parameters<typeof getModel>[0], id: number) {

@@ -3,11 +3,11 @@ import type { HandlerContext } from '../../context.js';
 import { buildReportContent } from '../../report/content.js';
 import { printStoredReport, type GeneratedReport } from '../../report/generate.js';
 import { renderReportHtml } from '../../report/html.js';
-import type { ReportJobPayload } from '../../report/job.js';
+import type { ReportJobPayload } from '../../jobs/kinds/report.js';
 import { mainPdfPrinter } from '../../report/pdf.js';
 import { getReport, listReports } from '../../store/reports.js';
 import type { HandlerGroup } from '../define.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { reportMethods } from '../methods/reports.js';
 
 export const reportHandlers: HandlerGroup<typeof reportMethods, HandlerContext> = {

@@ -8,7 +8,7 @@ import { InvalidParamsError, parseParams, SynthesisParams } from '../../synthesi
 import type { SynthesisParams as Params } from '../../synthesis/params.js';
 import { isPresetName, PRESET_DESCRIPTIONS } from '../../synthesis/presets.js';
 import { renderPreviews } from '../../synthesis/preview.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { HandlerGroup } from '../define.js';
 import type { synthesisMethods } from '../methods/synthesis.js';
 

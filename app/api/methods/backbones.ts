@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ExtractPayload } from '../../model/backbone/extract-payload.js';
 import { defineMethod } from '../define.js';
-import { AbsPath, Job } from '../schemas.js';
+import { AbsPath, Job } from '../../core/schemas.js';
 
 const Tap = z.object({ name: z.string(), channels: z.number().int(), stride: z.number().int() });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ImportPayload } from '../../dataset/import-payload.js';
 import { defineMethod, Empty } from '../define.js';
-import { Id, IsoTime, Job } from '../schemas.js';
+import { Id, IsoTime, Job } from '../../core/schemas.js';
 
 const Label = z.enum(['good', 'defect', 'ignore']);
 const Split = z.enum(['train', 'val', 'test']);

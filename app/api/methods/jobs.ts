@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMethod } from '../define.js';
-import { Id, Job, JobStatus } from '../schemas.js';
+import { Id, Job, JobStatus } from '../../core/schemas.js';
 
 export const jobMethods = {
   'jobs.list': defineMethod({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMethod } from '../define.js';
-import { AbsPath, Id, IsoTime, Job } from '../schemas.js';
+import { AbsPath, Id, IsoTime, Job } from '../../core/schemas.js';
 
 export const ModelStatus = z.enum(['training', 'ready', 'failed', 'cancelled', 'interrupted']);
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMethod, Empty } from '../define.js';
-import { AbsPath, Job, ProjectInfo, RecentProject } from '../schemas.js';
+import { AbsPath, Job, ProjectInfo, RecentProject } from '../../core/schemas.js';
 
 export const projectMethods = {
   'projects.create': defineMethod({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMethod } from '../define.js';
-import { Id, IsoTime, Job } from '../schemas.js';
+import { Id, IsoTime, Job } from '../../core/schemas.js';
 
 export const ReportBandsSchema = z
   .object({ accept: z.number().finite(), reject: z.number().finite() })

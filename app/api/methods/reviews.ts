@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMethod } from '../define.js';
-import { Id, IsoTime } from '../schemas.js';
+import { Id, IsoTime } from '../../core/schemas.js';
 
 export const ReviewDecision = z.enum(['defect', 'false_alarm', 'skip']);
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMethod, Empty, Ok } from '../define.js';
-import { Id, IsoTime } from '../schemas.js';
+import { Id, IsoTime } from '../../core/schemas.js';
 import type { SynthesisParams } from '../../synthesis/params.js';
 
 /** Params are validated by the synthesis engine's own schema (parseParams), whose messages name field and range. */

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { ensureBuiltinBackbone, readManifest } from '../../../native-models/build-mobilenetv2.js';
-import { BACKBONE_INPUT_NAME, type BackboneInfo } from './types.js';
+import { BACKBONE_INPUT_NAME, type BackboneInfo } from '../../core/backbone.js';
 
 export const BUILTIN_BACKBONE_NAME = 'mobilenetv2-imagenet';
 

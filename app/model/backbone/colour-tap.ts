@@ -11,11 +11,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../atomic-write.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { Add, Concat, Conv, Graph, Log, type Tensor, toModelProto } from '../../graph/index.js';
 import { readBackboneBytes } from './model-file.js';
 import { onnx } from './onnx-file.js';
-import type { BackboneInfo, BackboneTap } from './types.js';
+import type { BackboneInfo, BackboneTap } from '../../core/backbone.js';
 
 export const COLOUR_TAP: BackboneTap = { name: 'colour_s8', channels: 3, stride: 8 };
 /** Bumped when the statistics change (the derived file's hash changes with it, so caches do too). */

@@ -10,7 +10,7 @@ import type { FeatureCache, TapFeatures } from '../features/cache.js';
 import { type PreprocessOptions, loadRgb8, preprocessKey, rgb8ToChw } from '../features/preprocess.js';
 import { checkInputSize } from './model-file.js';
 import { type Session, type SessionConfig, createSession, float32Tensor } from '../../runtime/index.js';
-import type { BackboneInfo } from './types.js';
+import type { BackboneInfo } from '../../core/backbone.js';
 
 export class BackboneExtractor {
   private constructor(

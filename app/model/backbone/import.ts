@@ -8,7 +8,7 @@ import onnxProto from 'onnx-proto';
 import type ort from 'onnxruntime-node';
 import { createSession, float32Tensor } from '../../runtime/index.js';
 import { type TensorShape, cutTensors, proposeTaps } from './taps.js';
-import { BACKBONE_INPUT_NAME, type BackboneTap } from './types.js';
+import { BACKBONE_INPUT_NAME, type BackboneTap } from '../../core/backbone.js';
 import { BackboneFileError, type ModelProto, dimsOf, onnx, readOnnxModel, realInputs } from './onnx-file.js';
 
 type INode = onnxProto.onnx.INodeProto;

@@ -1,7 +1,7 @@
 /** Reading a backbone's ONNX file for splicing (app/graph importOnnx) or for a session, with its hash checked. */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { BackboneInfo } from './types.js';
+import type { BackboneInfo } from '../../core/backbone.js';
 
 /** The backbone's ONNX bytes; throws if the file changed since it was registered (its hash keys cached features). */
 export function readBackboneBytes(info: BackboneInfo): Uint8Array {

@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import onnxProto from 'onnx-proto';
-import { AppError } from '../../api/errors.js';
+import { AppError } from '../../core/errors.js';
 
 export const { onnx } = onnxProto;
 export type ModelProto = onnxProto.onnx.ModelProto;

@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../../api/errors.js';
+import { AppError } from '../../core/errors.js';
 import { type BackboneRecord, findBackboneBySha, getBackbone, insertBackbone, listBackbones, validBackboneName } from '../../store/backbones.js';
 import type { Project } from '../../store/project.js';
 import { BUILTIN_BACKBONE_NAME, builtinBackbone } from './builtin.js';
 import { type ImportOptions, type PreparedBackbone, prepareImportedBackbone } from './import.js';
-import { BACKBONE_INPUT_NAME, type BackboneInfo } from './types.js';
+import { BACKBONE_INPUT_NAME, type BackboneInfo } from '../../core/backbone.js';
 
 export function recordToInfo(project: Project, r: BackboneRecord): BackboneInfo {
   return {

@@ -4,7 +4,7 @@
  */
 import { type Graph, type Tensor, importOnnx } from '../../graph/index.js';
 import { checkInputSize, readBackboneBytes } from './model-file.js';
-import type { BackboneInfo } from './types.js';
+import type { BackboneInfo } from '../../core/backbone.js';
 
 /** Static (N, C, H / stride, W / stride) of every tap for an (N, 3, H, W) input. */
 export function tapShapes(info: BackboneInfo, n: number, h: number, w: number): Record<string, [number, number, number, number]> {

@@ -9,7 +9,7 @@
  * - Bounded: when the total exceeds `maxBytes`, least recently used entries (file mtime, touched on every hit)
  *   are deleted until it is under 90 % of the bound.
  */
-import { writeFileAtomic } from '../../atomic-write.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

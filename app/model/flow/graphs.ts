@@ -10,7 +10,7 @@
 import { Graph, type InitialValue, adamw, gradients, serialize, toModelProto } from '../../graph/index.js';
 import { type AlignReference, alignImage, shiftOutput, unalignMap } from '../align.js';
 import { spliceBackbone } from '../backbone/splice.js';
-import type { BackboneInfo } from '../backbone/types.js';
+import type { BackboneInfo } from '../../core/backbone.js';
 import onnxProto from 'onnx-proto';
 import { anomalyMapAndScore } from './anomaly-map.js';
 import type { FlowConfig, ObjectiveKind, ObjectiveWeights, TapShape } from './config.js';

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../mulberry32.js';
+import { mulberry32 } from '../../core/mulberry32.js';
 
 /** A small seeded PRNG (mulberry32) for parameter init and permutations: same seed → same model. */
 export function seededRandom(seed: number): () => number {

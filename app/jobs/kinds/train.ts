@@ -2,11 +2,11 @@
  * Job kind `train` (resumable): payload { category?, datasetId?, objective?, settings?, name? }. On resume the
  * model row of this job continues from its last checkpoint.
  */
-import { AppError } from '../api/errors.js';
-import type { JobContext } from '../jobs/types.js';
-import { getModelByJob } from '../store/models.js';
-import { openProject } from '../store/project.js';
-import { trainModel, type TrainResult } from './trainer.js';
+import { AppError } from '../../core/errors.js';
+import type { JobContext } from '../../core/job-types.js';
+import { getModelByJob } from '../../store/models.js';
+import { openProject } from '../../store/project.js';
+import { trainModel, type TrainResult } from '../../train/trainer.js';
 
 export interface TrainPayload {
   readonly category?: string;

@@ -4,10 +4,10 @@
  * Batches are static: a short last batch is padded and the padding discarded.
  */
 import type ort from 'onnxruntime-node';
-import type { TapFeatures } from '../model/features/cache.js';
-import { type ModelSpec, MAP_OUTPUT, SCORE_OUTPUT, buildScoreGraph, featureInput } from '../model/flow/graphs.js';
-import { type Session, type SessionConfig, createSession, float32Tensor } from '../runtime/index.js';
-import { stackTap } from '../train/features.js';
+import type { TapFeatures } from '../features/cache.js';
+import { type ModelSpec, MAP_OUTPUT, SCORE_OUTPUT, buildScoreGraph, featureInput } from './graphs.js';
+import { type Session, type SessionConfig, createSession, float32Tensor } from '../../runtime/index.js';
+import { stackTap } from '../features/stack.js';
 
 export interface Scored {
   readonly scores: Float32Array;

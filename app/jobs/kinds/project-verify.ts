@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { openProject } from '../store/project.js';
-import type { JobContext } from './types.js';
+import { openProject } from '../../store/project.js';
+import type { JobContext } from '../../core/job-types.js';
 
 export interface VerifyResult {
   integrity: string;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { JobContext } from '../jobs/types.js';
-import { openProject } from '../store/project.js';
-import { ReportError } from './errors.js';
-import { generateReport, type GeneratedReport } from './generate.js';
-import { defaultPdfPrinter } from './pdf.js';
+import type { JobContext } from '../../core/job-types.js';
+import { openProject } from '../../store/project.js';
+import { ReportError } from '../../report/errors.js';
+import { generateReport, type GeneratedReport } from '../../report/generate.js';
+import { defaultPdfPrinter } from '../../report/pdf.js';
 
 /** What a `report` job receives (the reports.create request, validated again here: a job row may be old). */
 export const ReportJobPayload = z

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { decodeFloat16, encodeFloat16 } from '../model/features/float16.js';
+import { decodeFloat16, encodeFloat16 } from './features/float16.js';
 
 const MAGIC = Buffer.from('FSMAP1\n\0', 'latin1');
 const MAX_HALF = 65504;

@@ -3,14 +3,14 @@
  * backbone, in batches, in a worker thread. Training then reads cached features instead of running the backbone
  * on every epoch.
  */
-import { AppError } from '../../api/errors.js';
-import type { JobContext } from '../../jobs/types.js';
+import { AppError } from '../../core/errors.js';
+import type { JobContext } from '../../core/job-types.js';
 import { imageFilePath, queryImages } from '../../store/images.js';
 import { openProject } from '../../store/project.js';
-import { FeatureCache } from '../features/cache.js';
-import { ExtractPayload } from './extract-payload.js';
-import { BackboneExtractor, extractFeatures } from './extractor.js';
-import { resolveBackbone } from './project-backbones.js';
+import { FeatureCache } from '../../model/features/cache.js';
+import { ExtractPayload } from '../../model/backbone/extract-payload.js';
+import { BackboneExtractor, extractFeatures } from '../../model/backbone/extractor.js';
+import { resolveBackbone } from '../../model/backbone/project-backbones.js';
 
 export interface ExtractResult {
   readonly images: number;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { readMapF16 } from '../infer/maps.js';
-import { ReportError } from './errors.js';
+import { readMapF16 } from './maps.js';
+import { AppError } from '../core/errors.js';
 
 /** One anomaly map `(H, W)`, row-major, higher = more anomalous. */
 export interface AnomalyMap {
@@ -12,32 +12,32 @@ export interface AnomalyMap {
 }
 
 function fromNpy(buf: Buffer, file: string): AnomalyMap {
-  if (buf.length < 10 || buf.toString('latin1', 1, 6) !== 'NUMPY') throw new ReportError('invalid_file', `${file}: not a .npy file`);
+  if (buf.length < 10 || buf.toString('latin1', 1, 6) !== 'NUMPY') throw new AppError('invalid_file', `${file}: not a .npy file`);
   const major = buf[6]!;
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const start = (major === 1 ? 10 : 12) + headerLen;
   const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const shape = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1]?.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (/'fortran_order':\s*True/.test(header)) throw new ReportError('invalid_file', `${file}: Fortran-ordered arrays are not supported`);
+  if (/'fortran_order':\s*True/.test(header)) throw new AppError('invalid_file', `${file}: Fortran-ordered arrays are not supported`);
   if (!shape || shape.length < 2 || shape.slice(0, -2).some((d) => d !== 1)) {
-    throw new ReportError('invalid_file', `${file}: expected a map of shape (H, W) or (1, 1, H, W), got (${shape?.join(', ')})`);
+    throw new AppError('invalid_file', `${file}: expected a map of shape (H, W) or (1, 1, H, W), got (${shape?.join(', ')})`);
   }
   const [height, width] = shape.slice(-2) as [number, number];
   const n = width * height;
   const body = buf.subarray(start);
   const data = new Float32Array(n);
   if (descr === '<f4') {
-    if (body.length < n * 4) throw new ReportError('invalid_file', `${file}: truncated (${body.length} bytes for ${n} float32 values)`);
+    if (body.length < n * 4) throw new AppError('invalid_file', `${file}: truncated (${body.length} bytes for ${n} float32 values)`);
     for (let i = 0; i < n; i++) data[i] = body.readFloatLE(i * 4);
   } else if (descr === '<f8') {
-    if (body.length < n * 8) throw new ReportError('invalid_file', `${file}: truncated (${body.length} bytes for ${n} float64 values)`);
+    if (body.length < n * 8) throw new AppError('invalid_file', `${file}: truncated (${body.length} bytes for ${n} float64 values)`);
     for (let i = 0; i < n; i++) data[i] = body.readDoubleLE(i * 8);
   } else if (descr === '<f2') {
-    if (body.length < n * 2) throw new ReportError('invalid_file', `${file}: truncated`);
+    if (body.length < n * 2) throw new AppError('invalid_file', `${file}: truncated`);
     for (let i = 0; i < n; i++) data[i] = halfToFloat(body.readUInt16LE(i * 2));
   } else {
-    throw new ReportError('invalid_file', `${file}: unsupported dtype ${descr} (expected float16/32/64 little-endian)`);
+    throw new AppError('invalid_file', `${file}: unsupported dtype ${descr} (expected float16/32/64 little-endian)`);
   }
   return { data, width, height };
 }
@@ -56,7 +56,7 @@ function fromRawFloat32(buf: Buffer, file: string): AnomalyMap {
   const n = buf.length / 4;
   const side = Math.round(Math.sqrt(n));
   if (!Number.isInteger(n) || side * side !== n || n === 0) {
-    throw new ReportError('invalid_file', `${file}: ${buf.length} bytes is not a square float32 map`);
+    throw new AppError('invalid_file', `${file}: ${buf.length} bytes is not a square float32 map`);
   }
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = buf.readFloatLE(i * 4);
@@ -90,7 +90,7 @@ export async function readAnomalyMap(file: string): Promise<AnomalyMap> {
   try {
     buf = fs.readFileSync(file);
   } catch (err) {
-    throw new ReportError('not_found', `anomaly map ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AppError('not_found', `anomaly map ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const ext = path.extname(file).toLowerCase();
   if (ext === '.f16') {
@@ -98,13 +98,13 @@ export async function readAnomalyMap(file: string): Promise<AnomalyMap> {
       const m = readMapF16(file);
       return { data: m.map, width: m.width, height: m.height };
     } catch (err) {
-      throw new ReportError('invalid_file', `anomaly map ${(err as Error).message}`);
+      throw new AppError('invalid_file', `anomaly map ${(err as Error).message}`);
     }
   }
   if (ext === '.npy') return fromNpy(buf, file);
   if (ext === '.f32' || ext === '.bin' || ext === '.raw') return fromRawFloat32(buf, file);
   if (ext === '.png' || ext === '.tif' || ext === '.tiff') return fromImage(file);
-  throw new ReportError('invalid_file', `anomaly map ${file}: unknown format "${ext}" (expected .f16, .png, .npy or .f32)`);
+  throw new AppError('invalid_file', `anomaly map ${file}: unknown format "${ext}" (expected .f16, .png, .npy or .f32)`);
 }
 
 /** Writes a map as a float32 .npy (tests and fixtures). */

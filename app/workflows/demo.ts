@@ -1,34 +1,15 @@
 import path from 'node:path';
 import { importDataset } from '../dataset/import.js';
 import { createProject, isProjectDir, openProject, type Project } from '../store/project.js';
-import { generateDemoDataset, type DemoCounts } from './generate.js';
-import { reportDemoStep } from '../report/demo-step.js';
-import { trainDemoStep } from '../train/demo-step.js';
+import { generateDemoDataset, type DemoCounts } from '../demo/generate.js';
+import type { DemoContext, DemoStep } from './demo-step.js';
+import { reportDemoStep } from './demo-report.js';
+import { trainDemoStep } from './demo-train.js';
 
 /**
- * The `flowspect demo` pipeline: an ordered list of steps sharing one context. Each step returns a JSON-able
- * summary that the command prints under the step's name. Later steps (train, evaluate, report) are appended to
- * `demoSteps` by the modules that own them.
+ * The `flowspect demo` pipeline: an ordered list of steps sharing one context (generate → import → train →
+ * report). Each step returns a JSON-able summary that the command prints under the step's name.
  */
-export interface DemoContext {
-  readonly workdir: string;
-  /** Where the generated MVTec-layout images are written. */
-  readonly dataDir: string;
-  readonly project: Project;
-  readonly quick: boolean;
-  /** Explicit image counts (tests); overrides quick / full. */
-  readonly counts?: DemoCounts;
-  readonly signal?: AbortSignal;
-  /** Summaries of the steps run so far, by step name. */
-  readonly results: Record<string, unknown>;
-  log(message: string): void;
-}
-
-export interface DemoStep {
-  readonly name: string;
-  run(ctx: DemoContext): Promise<Record<string, unknown>>;
-}
-
 const generateStep: DemoStep = {
   name: 'generate',
   async run(ctx) {

@@ -1,5 +1,5 @@
-import { demoSteps, runDemo } from '../demo/pipeline.js';
-import type { JobContext } from './types.js';
+import { demoSteps, runDemo } from '../../workflows/demo.js';
+import type { JobContext } from '../../core/job-types.js';
 
 export interface DemoJobPayload {
   /** Folder holding the demo's generated data and its project (`<workdir>/project`). */

@@ -3,11 +3,11 @@
  * the metrics (image AUROC, pixel AUROC, AUPRO). Quick mode trains a small model at 128² for a smoke run. The
  * fixtured part (pcb) is trained with alignment.
  */
-import type { DemoStep } from '../demo/pipeline.js';
+import type { DemoStep } from './demo-step.js';
 import { runInference } from '../infer/run.js';
 import { demoCategorySettings } from '../demo/generate.js';
 import { trainableCategories } from '../store/models.js';
-import { trainModel } from './trainer.js';
+import { trainModel } from '../train/trainer.js';
 
 export const trainDemoStep: DemoStep = {
   name: 'train',

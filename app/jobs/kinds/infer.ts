@@ -1,7 +1,7 @@
 /** Job kind `infer`: payload = InferOptions without the callbacks; results land in the `results` table. */
-import type { JobContext } from '../jobs/types.js';
-import { openProject } from '../store/project.js';
-import { type InferOptions, runInference, type InferSummary } from './run.js';
+import type { JobContext } from '../../core/job-types.js';
+import { openProject } from '../../store/project.js';
+import { type InferOptions, runInference, type InferSummary } from '../../infer/run.js';
 
 export type InferPayload = Omit<InferOptions, 'signal' | 'progress' | 'session'>;
 

@@ -1,7 +1,7 @@
-import { openProject } from '../store/project.js';
-import type { JobContext } from '../jobs/types.js';
-import { importDataset, type ImportReport } from './import.js';
-import { ImportPayload } from './import-payload.js';
+import { openProject } from '../../store/project.js';
+import type { JobContext } from '../../core/job-types.js';
+import { importDataset, type ImportReport } from '../../dataset/import.js';
+import { ImportPayload } from '../../dataset/import-payload.js';
 
 /** Job kind `import`: runs an import in its worker thread and returns the import report as the job result. */
 export async function run(ctx: JobContext): Promise<ImportReport> {

@@ -2,11 +2,11 @@
  * The demo pipeline's `report` step: one report (HTML, CSV, JSON, and PDF when Chromium is there) per ready model
  * that has results, so a first-time user opens the demo project with something to forward.
  */
-import type { DemoStep } from '../demo/pipeline.js';
+import type { DemoStep } from './demo-step.js';
 import { listModels } from '../store/models.js';
 import { modelHasResults } from '../store/reports.js';
-import { generateReport } from './generate.js';
-import { chromiumPath, openChromiumPdfPrinter, type PdfPrinter } from './pdf.js';
+import { generateReport } from '../report/generate.js';
+import { chromiumPath, openChromiumPdfPrinter, type PdfPrinter } from '../report/pdf.js';
 
 export const reportDemoStep: DemoStep = {
   name: 'report',
