@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the example PNGs of docs/sections/synthesis.md with the CLI: one generated 256² textured source,
+# Regenerates the example PNGs of docs/synthesis.md with the CLI: one generated 256² textured source,
 # then `flowspect synth` once per built-in preset (seed 7). Run from the repository root.
 set -euo pipefail
 out=docs/synthesis

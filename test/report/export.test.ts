@@ -17,7 +17,8 @@ import { createFixtureProject, type Fixture } from './fixture.js';
 const { onnx } = onnxProto;
 const t = tempDir('flowspect-export-');
 const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
-const DOCS = fileURLToPath(new URL('../../README.md', import.meta.url));
+/** The standalone scoring example lives in the deployment guide (README.md links to it). */
+const DOCS = fileURLToPath(new URL('../../docs/deployment.md', import.meta.url));
 let fx: Fixture;
 
 const META: ModelMetadata = {
@@ -95,7 +96,7 @@ describe('flowspect export with a model card and a Triton repository', () => {
     expect(r.err.join('\n')).toMatch(/--triton-name and --max-batch need --triton DIR/);
   });
 
-  it('the README example scores an image with onnxruntime-node and the exported files alone, as the app does', async () => {
+  it('the example in docs/deployment.md scores an image with onnxruntime-node and the exported files alone, as the app does', async () => {
     const md = fs.readFileSync(DOCS, 'utf8');
     const code = /```js\n(\/\/ score\.mjs[\s\S]*?)```/.exec(md)?.[1];
     expect(code).toBeDefined();
