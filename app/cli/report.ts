@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { copyFileAtomic } from '../core/atomic-write.js';
 import { parseBandsFlag } from '../report/bands.js';
 import { generateReport, REPORT_FILES } from '../report/generate.js';
 import { defaultPdfPrinter } from '../report/pdf.js';
@@ -7,13 +7,6 @@ import { openProject } from '../store/project.js';
 import { CliUsageError, intFlag, parseCommandArgs, printResult, type CliCommand } from './types.js';
 
 const KINDS = { '.pdf': 'pdf', '.html': 'html', '.htm': 'html', '.csv': 'csv', '.json': 'json' } as const;
-
-function copyAtomically(from: string, to: string): void {
-  fs.mkdirSync(path.dirname(to), { recursive: true });
-  const tmp = `${to}.${process.pid}.tmp`;
-  fs.copyFileSync(from, tmp);
-  fs.renameSync(tmp, to);
-}
 
 export const reportCommand: CliCommand = {
   name: 'report',
@@ -66,12 +59,12 @@ export const reportCommand: CliCommand = {
       const files = Object.fromEntries((['html', 'pdf', 'csv', 'json'] as const).flatMap((k) => (inProject(k) ? [[k, inProject(k)!]] : [])));
       if (kind === 'pdf' && report.pdfError) {
         const htmlOut = out.replace(/\.pdf$/i, '.html');
-        copyAtomically(inProject('html')!, htmlOut);
+        copyFileAtomic(inProject('html')!, htmlOut);
         io.err(`flowspect report: ${report.pdfError}; the HTML report was written to ${htmlOut}`);
         if (globals.json) io.err(JSON.stringify({ error: { code: 'unavailable', message: report.pdfError }, html: htmlOut, reportId: report.reportId }));
         return 1;
       }
-      copyAtomically(inProject(kind)!, out);
+      copyFileAtomic(inProject(kind)!, out);
       const result = { reportId: report.reportId, out, files, bands: report.bands, bandsMethod: report.bandsMethod, summary: report.summary, ...(report.pdfError ? { pdfError: report.pdfError } : {}) };
       const s = report.summary;
       printResult(io, globals, result, () => [

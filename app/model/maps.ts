@@ -5,8 +5,8 @@
  *   exact values (pixel metrics, overlays with another scale); values beyond ±65504 are stored as ±65504.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { decodeFloat16, encodeFloat16 } from './features/float16.js';
 
 const MAGIC = Buffer.from('FSMAP1\n\0', 'latin1');
@@ -16,11 +16,8 @@ export async function writeMapPng(file: string, map: Float32Array, width: number
   const scale = reject > 0 ? 255 / (2 * reject) : 255;
   const px = Buffer.alloc(width * height);
   for (let i = 0; i < px.length; i++) px[i] = Math.max(0, Math.min(255, Math.round(map[i] * scale)));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const png = await sharp(px, { raw: { width, height, channels: 1 } }).png().toBuffer();
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, png);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, png);
 }
 
 export function writeMapF16(file: string, map: Float32Array, width: number, height: number): void {
@@ -31,10 +28,7 @@ export function writeMapF16(file: string, map: Float32Array, width: number, heig
   // float16 tops out at 65504: a far-off anomaly saturates there instead of becoming Infinity (which no metric or
   // colour map can use).
   const body = encodeFloat16(map.map((v) => (v > MAX_HALF ? MAX_HALF : v < -MAX_HALF ? -MAX_HALF : v)));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, Buffer.concat([head, Buffer.from(body.buffer, body.byteOffset, body.byteLength)]));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, [head, new Uint8Array(body.buffer, body.byteOffset, body.byteLength)]);
 }
 
 export function readMapF16(file: string): { width: number; height: number; map: Float32Array } {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import type { Project } from '../store/project.js';
 import { getReport, insertReport, updateReportFiles, type ReportBands, type ReportRecord } from '../store/reports.js';
 import { ReportError } from './errors.js';
@@ -41,9 +42,7 @@ export async function printReportPdf(html: string, dir: string, printer: PdfPrin
   if (!printer) return NO_PRINTER_MESSAGE;
   try {
     const bytes = await printer.print(html, { signal });
-    const tmp = path.join(dir, `${REPORT_FILES.pdf}.tmp`);
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, path.join(dir, REPORT_FILES.pdf));
+    writeFileAtomic(path.join(dir, REPORT_FILES.pdf), bytes);
     return undefined;
   } catch (err) {
     signal?.throwIfAborted();
@@ -70,15 +69,16 @@ export async function generateReport(
   fs.mkdirSync(reportsDir, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(reportsDir, '.writing-'));
   try {
-    fs.writeFileSync(path.join(tmp, REPORT_FILES.html), html);
-    fs.writeFileSync(path.join(tmp, REPORT_FILES.csv), resultsToCsv(content.results));
+    // Each file is fsynced before the folder is renamed into place, so a crash never leaves an empty report.
+    writeFileAtomic(path.join(tmp, REPORT_FILES.html), html);
+    writeFileAtomic(path.join(tmp, REPORT_FILES.csv), resultsToCsv(content.results));
     const json = resultsToJson(content.results, {
       generatedAt: content.generatedAt,
       model: { id: content.model.id, name: content.model.name },
       dataset: content.dataset && { id: content.dataset.id, name: content.dataset.name },
       bands: content.bands.bands,
     });
-    fs.writeFileSync(path.join(tmp, REPORT_FILES.json), JSON.stringify(json, null, 1) + '\n');
+    writeFileAtomic(path.join(tmp, REPORT_FILES.json), JSON.stringify(json, null, 1) + '\n');
     let pdfError: string | undefined;
     if (options.pdf) {
       progress(0.9, 'printing PDF');

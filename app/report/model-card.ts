@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelRecord } from '../store/models.js';
 import { APP_VERSION } from '../core/version.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { describeOnnx, type OnnxTensorInfo } from './onnx-io.js';
 
 /**
@@ -90,8 +91,6 @@ export function modelCardPathFor(onnxFile: string): string {
 
 /** Writes the card atomically (temp file + rename) so a crash never leaves half a card beside a model. */
 export function writeModelCard(card: ModelCard, file: string): string {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(card, null, 2) + '\n');
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(card, null, 2) + '\n');
   return file;
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { copyFileAtomic, writeFileAtomic } from '../core/atomic-write.js';
 import { ReportError } from './errors.js';
 import type { ModelCard } from './model-card.js';
 import { describeOnnx, type OnnxDescription, type OnnxTensorInfo } from './onnx-io.js';
@@ -137,9 +138,10 @@ export function writeTritonRepository(onnxFile: string, repoDir: string, options
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(path.join(tmp, '1'), { recursive: true });
   try {
-    fs.copyFileSync(onnxFile, path.join(tmp, '1', 'model.onnx'));
-    fs.writeFileSync(path.join(tmp, 'config.pbtxt'), renderTritonConfig(config));
-    if (card) fs.writeFileSync(path.join(tmp, 'model-card.json'), JSON.stringify(card, null, 2) + '\n');
+    // Each file is fsynced before the folder is renamed into place (a crash never leaves an empty model file).
+    copyFileAtomic(onnxFile, path.join(tmp, '1', 'model.onnx'));
+    writeFileAtomic(path.join(tmp, 'config.pbtxt'), renderTritonConfig(config));
+    if (card) writeFileAtomic(path.join(tmp, 'model-card.json'), JSON.stringify(card, null, 2) + '\n');
     const old = `${modelDir}.${process.pid}.old`;
     const hadOld = fs.existsSync(modelDir);
     if (hadOld) fs.renameSync(modelDir, old);

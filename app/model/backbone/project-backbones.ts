@@ -5,10 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { AppError } from '../../core/errors.js';
 import { type BackboneRecord, findBackboneBySha, getBackbone, insertBackbone, listBackbones, validBackboneName } from '../../store/backbones.js';
 import type { Project } from '../../store/project.js';
-import { BUILTIN_BACKBONE_NAME, builtinBackbone } from './builtin.js';
+import { BUILTIN_BACKBONES, builtinBackbone, isBuiltinBackboneName } from './builtin.js';
 import { type ImportOptions, type PreparedBackbone, prepareImportedBackbone } from './import.js';
 import { BACKBONE_INPUT_NAME, type BackboneInfo } from '../../core/backbone.js';
 
@@ -24,16 +25,16 @@ export function recordToInfo(project: Project, r: BackboneRecord): BackboneInfo 
   };
 }
 
-/** The built-in backbone first, then the project's imported ones (oldest first). */
+/** The built-in backbones first (the default one leading), then the project's imported ones (oldest first). */
 export function projectBackbones(project: Project | null, options: { builtinDir?: string } = {}): BackboneInfo[] {
-  const list = [builtinBackbone({ outDir: options.builtinDir })];
+  const list = Object.keys(BUILTIN_BACKBONES).map((name) => builtinBackbone({ outDir: options.builtinDir, name }));
   if (project) for (const r of listBackbones(project.db)) if (r.kind === 'imported') list.push(recordToInfo(project, r));
   return list;
 }
 
 /** Finds a backbone by name (the built-in one or one imported into the project). */
 export function resolveBackbone(project: Project | null, name: string, options: { builtinDir?: string } = {}): BackboneInfo {
-  if (name === BUILTIN_BACKBONE_NAME) return builtinBackbone({ outDir: options.builtinDir });
+  if (isBuiltinBackboneName(name)) return builtinBackbone({ outDir: options.builtinDir, name });
   const r = project ? getBackbone(project.db, name) : undefined;
   if (!r) throw new AppError('not_found', `no backbone named "${name}"${project ? ' in this project' : ''}`);
   return recordToInfo(project!, r);
@@ -51,7 +52,7 @@ export interface ImportBackboneResult {
 
 export async function importBackbone(project: Project, file: string, options: ImportBackboneOptions = {}): Promise<ImportBackboneResult> {
   const name = validBackboneName(options.name ?? path.basename(file).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.-]/g, '_'));
-  if (name === BUILTIN_BACKBONE_NAME || getBackbone(project.db, name)) throw new AppError('conflict', `a backbone named "${name}" already exists; choose another name`);
+  if (isBuiltinBackboneName(name) || getBackbone(project.db, name)) throw new AppError('conflict', `a backbone named "${name}" already exists; choose another name`);
   const prepared = await prepareImportedBackbone(file, options);
   const existing = findBackboneBySha(project.db, prepared.sha256);
   if (existing) throw new AppError('conflict', `this backbone (with these taps) is already stored as "${existing.name}"`, { existing: existing.name });
@@ -61,13 +62,9 @@ export async function importBackbone(project: Project, file: string, options: Im
   const abs = project.path(rel);
   const existed = fs.existsSync(abs);
   if (!existed) {
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    const tmp = `${abs}.tmp-${process.pid}`;
     try {
-      fs.writeFileSync(tmp, prepared.bytes);
-      fs.renameSync(tmp, abs);
+      writeFileAtomic(abs, prepared.bytes);
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
       throw new AppError('internal', `cannot write ${rel}: ${(err as Error).message}`);
     }
   }
