@@ -20,7 +20,7 @@ export const backboneCommand: CliCommand = {
   usage: [
     'flowspect backbone list [PROJECT] [--json]',
     'flowspect backbone import PROJECT FILE.onnx [--taps a,b,c] [--name NAME] [--normalization imagenet|unit|minus1to1|none] [--bgr] [--size 256] [--json]',
-    'flowspect backbone build [--json]      (builds native-models/generated/mobilenetv2-imagenet.onnx if missing or stale)',
+    'flowspect backbone build [--json]      (builds the built-in backbones in native-models/generated if missing or stale)',
   ].join('\n'),
   async run(argv, io, globals) {
     const [sub, ...rest] = argv;
@@ -69,9 +69,9 @@ export const backboneCommand: CliCommand = {
     }
     if (sub === 'build') {
       parseCommandArgs(rest, {}, false);
-      const { ensureBuiltinBackbone } = await import('../../native-models/build-mobilenetv2.js');
-      const result = ensureBuiltinBackbone();
-      printResult(io, globals, result, () => [`${result.rebuilt ? 'built' : 'up to date'}: ${result.path} (sha256 ${result.sha256})`]);
+      const { BUILTIN_MANIFESTS, ensureBuiltinBackbone } = await import('../../native-models/build-backbones.js');
+      const results = BUILTIN_MANIFESTS.map((manifest) => ensureBuiltinBackbone({ manifest }));
+      printResult(io, globals, results, () => results.map((r) => `${r.rebuilt ? 'built' : 'up to date'}: ${r.path} (sha256 ${r.sha256})`));
       return 0;
     }
     throw new CliUsageError(`unknown subcommand "${sub ?? ''}": use list, import or build`);

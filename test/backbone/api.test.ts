@@ -17,7 +17,7 @@ afterAll(async () => {
 describe('backbones API', () => {
   it('lists the built-in backbone, imports one into the open project, validates requests', async () => {
     const builtin = await call('backbones.list', {});
-    expect(builtin.ok && (builtin.result as { name: string }[]).map((b) => b.name)).toEqual(['mobilenetv2-imagenet']);
+    expect(builtin.ok && (builtin.result as { name: string }[]).map((b) => b.name)).toEqual(['mobilenetv2-imagenet', 'inceptionv3-imagenet']);
 
     await call('projects.create', { dir: path.join(t.dir, 'p') });
     const file = path.join(t.dir, 'net.onnx');
@@ -26,7 +26,7 @@ describe('backbones API', () => {
     expect(imported).toMatchObject({ ok: true, result: { backbone: { name: 'net', kind: 'imported', multipleOf: 16 }, autoTaps: true } });
 
     const list = await call('backbones.list', {});
-    expect(list.ok && (list.result as { name: string }[]).map((b) => b.name)).toEqual(['mobilenetv2-imagenet', 'net']);
+    expect(list.ok && (list.result as { name: string }[]).map((b) => b.name)).toEqual(['mobilenetv2-imagenet', 'inceptionv3-imagenet', 'net']);
 
     const bad = await call('backbones.import', { path: path.join(t.dir, 'nope.onnx') });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_file' } });

@@ -5,7 +5,7 @@
  * channels-last layout (N=1, H, W, C), uses the Keras kernels as stored (HWIO, depthwise H W C 1), applies
  * BatchNormalization unfolded and ZeroPadding2D / "same" padding with TensorFlow's rules.
  */
-import type { KerasLayer, KerasWeight } from '../../native-models/mobilenetv2/source.js';
+import type { KerasLayer, KerasWeight } from '../../native-models/keras/source.js';
 
 /** A channels-last activation (H, W, C) of one image, float64. */
 export interface Hwc {
@@ -29,10 +29,52 @@ function samePads(size: number, k: number, s: number): [number, number] {
   return [before, total - before];
 }
 
+/**
+ * Padding as Keras computes it ('keras'), or the converter's 'size-preserving' policy: (k − 1) / 2 on every side of
+ * every window, whatever the layer says (so a stride-s layer maps H to H / s).
+ */
+export type OraclePadding = 'keras' | 'size-preserving';
+let policy: OraclePadding = 'keras';
+
+function windowPads(x: Hwc, k: [number, number], s: [number, number], padding: string): [number, number, number, number] {
+  if (policy === 'size-preserving') return [(k[0] - 1) / 2, (k[0] - 1) / 2, (k[1] - 1) / 2, (k[1] - 1) / 2];
+  const [pt, pb] = padding === 'same' ? samePads(x.h, k[0], s[0]) : [0, 0];
+  const [pl, pr] = padding === 'same' ? samePads(x.w, k[1], s[1]) : [0, 0];
+  return [pt, pb, pl, pr];
+}
+
+/** Max or average pooling; the average counts only the window's real pixels (TensorFlow's "same" rule). */
+function pool(x: Hwc, k: [number, number], s: [number, number], padding: string, average: boolean): Hwc {
+  const [pt, pb, pl, pr] = windowPads(x, k, s, padding);
+  const oh = Math.floor((x.h + pt + pb - k[0]) / s[0]) + 1;
+  const ow = Math.floor((x.w + pl + pr - k[1]) / s[1]) + 1;
+  const out = new Float64Array(oh * ow * x.c);
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      for (let c = 0; c < x.c; c++) {
+        let acc = average ? 0 : -Infinity;
+        let n = 0;
+        for (let ky = 0; ky < k[0]; ky++) {
+          const iy = oy * s[0] + ky - pt;
+          if (iy < 0 || iy >= x.h) continue;
+          for (let kx = 0; kx < k[1]; kx++) {
+            const ix = ox * s[1] + kx - pl;
+            if (ix < 0 || ix >= x.w) continue;
+            const v = x.data[(iy * x.w + ix) * x.c + c];
+            acc = average ? acc + v : Math.max(acc, v);
+            n++;
+          }
+        }
+        out[(oy * ow + ox) * x.c + c] = average ? acc / n : acc;
+      }
+    }
+  }
+  return { h: oh, w: ow, c: x.c, data: out };
+}
+
 function conv(x: Hwc, kernel: Float64Array, k: [number, number], cout: number, s: [number, number], padding: string, depthwise: boolean): Hwc {
   const [kh, kw] = k;
-  const [pt, pb] = padding === 'same' ? samePads(x.h, kh, s[0]) : [0, 0];
-  const [pl, pr] = padding === 'same' ? samePads(x.w, kw, s[1]) : [0, 0];
+  const [pt, pb, pl, pr] = windowPads(x, k, s, padding);
   const oh = Math.floor((x.h + pt + pb - kh) / s[0]) + 1;
   const ow = Math.floor((x.w + pl + pr - kw) / s[1]) + 1;
   const out = new Float64Array(oh * ow * cout);
@@ -108,6 +150,23 @@ function evalLayer(layer: KerasLayer, inputs: Hwc[], weights: ReadonlyMap<string
       const max = cfg.max_value ?? Infinity;
       return { ...x, data: x.data.map((v) => Math.min(Math.max(v, 0), max)) };
     }
+    case 'Activation': {
+      if (cfg.activation !== 'relu') throw new Error(`oracle: activation ${cfg.activation} not supported`);
+      return { ...x, data: x.data.map((v) => Math.max(v, 0)) };
+    }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D':
+      return pool(x, cfg.pool_size, cfg.strides, cfg.padding, layer.className === 'AveragePooling2D');
+    case 'Concatenate': {
+      const c = inputs.reduce((sum, t) => sum + t.c, 0);
+      const data = new Float64Array(x.h * x.w * c);
+      let offset = 0;
+      for (const t of inputs) {
+        for (let i = 0; i < x.h * x.w; i++) data.set(t.data.subarray(i * t.c, (i + 1) * t.c), i * c + offset);
+        offset += t.c;
+      }
+      return { h: x.h, w: x.w, c, data };
+    }
     case 'Add': {
       const data = new Float64Array(x.data.length);
       for (const input of inputs) for (let i = 0; i < data.length; i++) data[i] += input.data[i];
@@ -122,7 +181,14 @@ function evalLayer(layer: KerasLayer, inputs: Hwc[], weights: ReadonlyMap<string
  * Runs the layers on one RGB image given channels-last with values in [0, 255], after MobileNetV2's
  * preprocessing x / 127.5 − 1. Returns the activations of the requested layers.
  */
-export function evaluateKeras(layers: readonly KerasLayer[], weights: ReadonlyMap<string, KerasWeight>, rgb255: Hwc, wanted: readonly string[]): Map<string, Hwc> {
+export function evaluateKeras(
+  layers: readonly KerasLayer[],
+  weights: ReadonlyMap<string, KerasWeight>,
+  rgb255: Hwc,
+  wanted: readonly string[],
+  padding: OraclePadding = 'keras',
+): Map<string, Hwc> {
+  policy = padding;
   const values = new Map<string, Hwc>();
   const out = new Map<string, Hwc>();
   for (const layer of layers) {

@@ -12,9 +12,9 @@ import { builtinBackbone } from '../../app/model/backbone/builtin.js';
 import { BackboneExtractor, extractFeatures } from '../../app/model/backbone/extractor.js';
 import { spliceBackbone } from '../../app/model/backbone/splice.js';
 import { FeatureCache } from '../../app/model/features/cache.js';
-import { convertBuiltin, ensureBuiltinBackbone, readManifest } from '../../native-models/build-mobilenetv2.js';
-import { convertMobileNetV2 } from '../../native-models/mobilenetv2/convert.js';
-import { type MobileNetV2Source, decodeQuantizedShard, loadNsfwjsMobileNetV2, nsfwjsPackageDir } from '../../native-models/mobilenetv2/source.js';
+import { convertBuiltin, ensureBuiltinBackbone, readManifest } from '../../native-models/build-backbones.js';
+import { convertMobileNetV2 } from '../../native-models/keras/convert.js';
+import { type MobileNetV2Source, decodeQuantizedShard, loadNsfwjsMobileNetV2, nsfwjsPackageDir } from '../../native-models/keras/source.js';
 import { evaluateKeras } from './keras-oracle.js';
 
 const manifest = readManifest();

@@ -45,6 +45,7 @@ describe('backbones in a project (CLI)', () => {
     const { backbones } = JSON.parse(list.out[list.out.length - 1]);
     expect(backbones.map((b: { name: string; kind: string }) => [b.name, b.kind])).toEqual([
       ['mobilenetv2-imagenet', 'builtin'],
+      ['inceptionv3-imagenet', 'builtin'],
       ['resnet18-like', 'imported'],
     ]);
 
@@ -92,7 +93,7 @@ describe('features.extract job', () => {
       const rel = `images/img${i}.png`;
       fs.writeFileSync(project.path(rel), png);
       images.push({
-        datasetId: ds.id, path: rel, storage: 'copy' as const, sha256: createHash('sha256').update(png).digest('hex'), width: 40, height: 30, channels: 3,
+        datasetId: ds.id, path: rel, originalPath: `img${i}.png`, storage: 'copy' as const, sha256: createHash('sha256').update(png).digest('hex'), width: 40, height: 30, channels: 3,
         bitDepth: 8, format: 'png', label: i < 2 ? ('good' as const) : ('defect' as const), split: i < 2 ? ('train' as const) : ('test' as const),
         defectType: null, category: null, phash: null, thumbnailPath: null, maskPath: null,
       });

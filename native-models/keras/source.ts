@@ -108,48 +108,64 @@ export function decodeQuantizedShard(specs: readonly WeightSpec[], bytes: Uint8A
 }
 
 /**
- * Loads the model and keeps the layers up to `lastLayer` (inclusive) and their weights. Only layers up to
- * `block_10_project_BN` hold the original ImageNet weights; later ones were retrained by nsfwjs.
+ * Loads one tfjs layers model of the package (`modelDir`, e.g. `dist/models/inception_v3`) and keeps the layers up to
+ * `lastLayer` (inclusive) and their weights. The weights may span several shards (`group1-shardKofN.min.js`), each a
+ * base64 string; tfjs lays the weights out over the shards' concatenated bytes in manifest order.
  */
-export function loadNsfwjsMobileNetV2(lastLayer: string, packageDir = nsfwjsPackageDir()): MobileNetV2Source {
+export function loadNsfwjsKeras(modelDir: string, lastLayer: string, packageDir = nsfwjsPackageDir()): MobileNetV2Source {
   const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string; license?: string };
-  const [modelPath, shardPath] = MODEL_FILES;
+  const modelPath = `${modelDir}/model.min.js`;
   const modelText = readFileSync(join(packageDir, modelPath));
-  const shardText = readFileSync(join(packageDir, shardPath));
-  const files = [
-    { path: modelPath, sha256: sha256Hex(modelText) },
-    { path: shardPath, sha256: sha256Hex(shardText) },
-  ];
-
   const model = evaluateUmd(modelText.toString('utf8'), modelPath) as {
     modelTopology?: { model_config?: { config?: { layers?: unknown[] } } };
     weightsManifest?: { paths: string[]; weights: WeightSpec[] }[];
   };
   const rawLayers = model.modelTopology?.model_config?.config?.layers;
   if (!Array.isArray(rawLayers) || !Array.isArray(model.weightsManifest) || model.weightsManifest.length !== 1) {
-    throw new Error(`nsfwjs: ${modelPath} is not a single-shard tfjs layers model`);
+    throw new Error(`nsfwjs: ${modelPath} is not a tfjs layers model with one weight group`);
   }
-  const base64 = evaluateUmd(shardText.toString('utf8'), shardPath);
-  if (typeof base64 !== 'string') throw new Error(`nsfwjs: ${shardPath} does not export a base64 string`);
-  const all = decodeQuantizedShard(model.weightsManifest[0].weights, Buffer.from(base64, 'base64'));
-
-  const layers: KerasLayer[] = [];
-  for (const raw of rawLayers as { name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown[][][] }[]) {
-    const nodes = raw.inbound_nodes ?? [];
-    if (nodes.length > 1) throw new Error(`nsfwjs: layer ${raw.name} is shared; not supported`);
-    layers.push({
-      name: raw.name,
-      className: raw.class_name,
-      config: raw.config,
-      inbound: (nodes[0] ?? []).map((n) => String(n[0])),
-    });
-    if (raw.name === lastLayer) break;
+  const files = [{ path: modelPath, sha256: sha256Hex(modelText) }];
+  const shards: Buffer[] = [];
+  for (const shard of model.weightsManifest[0].paths) {
+    const shardPath = `${modelDir}/${shard}.min.js`;
+    const shardText = readFileSync(join(packageDir, shardPath));
+    files.push({ path: shardPath, sha256: sha256Hex(shardText) });
+    const base64 = evaluateUmd(shardText.toString('utf8'), shardPath);
+    if (typeof base64 !== 'string') throw new Error(`nsfwjs: ${shardPath} does not export a base64 string`);
+    shards.push(Buffer.from(base64, 'base64'));
   }
-  if (layers[layers.length - 1]?.name !== lastLayer) throw new Error(`nsfwjs: layer ${lastLayer} not found in ${modelPath}`);
-
+  const all = decodeQuantizedShard(model.weightsManifest[0].weights, Buffer.concat(shards));
+  const layers = layersUpTo(rawLayers as RawLayer[], lastLayer, modelPath);
   const weights = new Map<string, KerasWeight>();
   for (const layer of layers) {
     for (const [name, w] of all) if (name.startsWith(`${layer.name}/`)) weights.set(name, w);
   }
   return { packageName: 'nsfwjs', packageVersion: pkg.version, license: pkg.license ?? 'unknown', files, layers, weights };
+}
+
+interface RawLayer {
+  name: string;
+  class_name: string;
+  config: Record<string, unknown>;
+  inbound_nodes: unknown[][][];
+}
+
+function layersUpTo(rawLayers: readonly RawLayer[], lastLayer: string, modelPath: string): KerasLayer[] {
+  const layers: KerasLayer[] = [];
+  for (const raw of rawLayers) {
+    const nodes = raw.inbound_nodes ?? [];
+    if (nodes.length > 1) throw new Error(`nsfwjs: layer ${raw.name} is shared; not supported`);
+    layers.push({ name: raw.name, className: raw.class_name, config: raw.config, inbound: (nodes[0] ?? []).map((n) => String(n[0])) });
+    if (raw.name === lastLayer) break;
+  }
+  if (layers[layers.length - 1]?.name !== lastLayer) throw new Error(`nsfwjs: layer ${lastLayer} not found in ${modelPath}`);
+  return layers;
+}
+
+/**
+ * Loads the MobileNetV2 and keeps the layers up to `lastLayer` (inclusive) and their weights. Only layers up to
+ * `block_10_project_BN` hold the original ImageNet weights; later ones were retrained by nsfwjs.
+ */
+export function loadNsfwjsMobileNetV2(lastLayer: string, packageDir = nsfwjsPackageDir()): MobileNetV2Source {
+  return loadNsfwjsKeras(MODEL_DIR, lastLayer, packageDir);
 }

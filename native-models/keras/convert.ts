@@ -12,15 +12,49 @@
  *   pads are explicit, there is no Reshape), so one file serves every batch and image size.
  */
 import onnxProto from 'onnx-proto';
-import { Add, Clip, Conv, Div, Graph, Pad, Relu, Sub, type Tensor, toModelProto } from '../../app/graph/index.js';
+import { Add, Clip, Concat, Conv, Div, Graph, Pad, Relu, Sub, type Tensor, int, ints, toModelProto } from '../../app/graph/index.js';
+import { mulberry32 } from '../../app/core/mulberry32.js';
 import type { KerasLayer, KerasWeight, MobileNetV2Source } from './source.js';
 
 const { onnx } = onnxProto;
 
 export interface TapSpec {
   readonly name: string;
+  /** Channels of the tap as the backbone outputs it (after `projection`, when there is one). */
   readonly channels: number;
   readonly stride: number;
+  /**
+   * Optional fixed reduction of a wide layer (InceptionV3's 288 / 768 channels), emitted after the layer:
+   * `pool` — a k × k average over each position's neighbourhood (PatchCore's local aggregation: a patch is described
+   * with its surroundings, which steadies stochastic textures); `seed` — a seeded Gaussian random projection to
+   * `channels` (1 × 1 convolution, N(0, 1 / C_in)), which keeps distances between feature vectors nearly intact
+   * (Johnson–Lindenstrauss, as PaDiM's random channel selection) while the flows behind it get 3–8× cheaper.
+   */
+  readonly projection?: { readonly pool: number; readonly seed: number };
+}
+
+/** A standard-normal sample from a uniform generator (Box–Muller). */
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+function reduceTap(g: Graph, x: Tensor, tap: TapSpec): Tensor {
+  if (!tap.projection) return x;
+  const { pool, seed } = tap.projection;
+  const [n, cin, h, w] = x.shape;
+  let y = x;
+  if (pool > 1) {
+    const p = (pool - 1) / 2;
+    if (!Number.isInteger(p)) throw new Error(`keras: tap ${tap.name}: pool ${pool} must be odd`);
+    const attrs = { kernel_shape: ints([pool, pool]), strides: ints([1, 1]), pads: ints([p, p, p, p]), count_include_pad: int(0) };
+    y = g.addNode('AveragePool', [x], [{ shape: [n, cin, h, w], dtype: x.dtype }], attrs, { differentiable: false })[0]!;
+  }
+  const rand = mulberry32(seed);
+  const weights = new Float32Array(tap.channels * cin);
+  for (let i = 0; i < weights.length; i++) weights[i] = gaussian(rand) / Math.sqrt(cin);
+  const k = g.constant(weights, [tap.channels, cin, 1, 1], 'float32', `${tap.name}/projection`);
+  return Conv(y, k);
 }
 
 /** A convolution not yet emitted, so a following BatchNormalization can be folded into it. */
@@ -76,7 +110,21 @@ function isPending(v: Value): v is PendingConv | PendingPad {
   return typeof v === 'object' && v !== null && 'kind' in v && ((v as PendingConv).kind === 'conv' || (v as PendingPad).kind === 'pad');
 }
 
-function convLayer(layer: KerasLayer, input: Value, weights: ReadonlyMap<string, KerasWeight>, g: Graph): PendingConv {
+/**
+ * How "valid" and strided "same" padding are converted. `keras`: exactly as Keras computes (MobileNetV2 needs no
+ * more). `size-preserving`: every odd k × k layer pads (k − 1) / 2 on each side, so a layer of stride s maps H to
+ * H / s exactly and every tap is (H / stride, W / stride) as the backbone contract requires. InceptionV3's stem uses
+ * "valid" convolutions that would shrink 256 to 29 at stride 8; with this policy it gives 32, at the cost of
+ * border pixels the network saw unpadded in training.
+ */
+export type PaddingPolicy = 'keras' | 'size-preserving';
+
+function centredPads(kh: number, kw: number, what: string): [number, number, number, number] {
+  if (kh % 2 === 0 || kw % 2 === 0) throw new Error(`keras: ${what}: an even kernel cannot be padded symmetrically`);
+  return [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2];
+}
+
+function convLayer(layer: KerasLayer, input: Value, weights: ReadonlyMap<string, KerasWeight>, g: Graph, policy: PaddingPolicy = 'keras'): PendingConv {
   const cfg = layer.config as Record<string, any>;
   const depthwise = layer.className === 'DepthwiseConv2D';
   if ((cfg.dilation_rate as number[]).some((d) => d !== 1)) throw new Error(`mobilenetv2: ${layer.name}: dilation is not supported`);
@@ -93,7 +141,9 @@ function convLayer(layer: KerasLayer, input: Value, weights: ReadonlyMap<string,
     x = input.input;
   } else {
     x = materialize(g, input);
-    if (cfg.padding === 'same') {
+    if (policy === 'size-preserving') {
+      pads = centredPads(kh, kw, layer.name);
+    } else if (cfg.padding === 'same') {
       if (stride.some((s) => s !== 1) || kh % 2 === 0 || kw % 2 === 0) {
         throw new Error(`mobilenetv2: ${layer.name}: "same" padding with stride ${stride} or even kernel depends on the input size`);
       }
@@ -151,8 +201,47 @@ export function convertMobileNetV2(
   taps: readonly TapSpec[],
   options: { buildShape?: [number, number, number, number]; metadata?: Record<string, string> } = {},
 ): onnxProto.onnx.ModelProto {
+  return convertKeras(source, taps, { ...options, name: 'mobilenetv2-imagenet', docString: 'Flowspect built-in backbone: MobileNetV2 ImageNet features (weights: nsfwjs, MIT).' });
+}
+
+export interface KerasConvertOptions {
+  readonly name: string;
+  readonly docString: string;
+  readonly buildShape?: [number, number, number, number];
+  readonly metadata?: Record<string, string>;
+  readonly padding?: PaddingPolicy;
+  /** The graph applies `x / inputScale − 1` to the [0, 255] image (127.5 for both nsfwjs networks). */
+  readonly inputScale?: number;
+}
+
+/** A MaxPooling2D / AveragePooling2D layer as an ONNX pooling node (frozen: no gradient is ever taken). */
+function poolLayer(layer: KerasLayer, x: Tensor, g: Graph, policy: PaddingPolicy): Tensor {
+  const cfg = layer.config as Record<string, any>;
+  const [kh, kw] = cfg.pool_size as [number, number];
+  const [sh, sw] = cfg.strides as [number, number];
+  let pads: [number, number, number, number] = [0, 0, 0, 0];
+  if (policy === 'size-preserving') pads = centredPads(kh, kw, layer.name);
+  else if (cfg.padding === 'same') {
+    if (sh !== 1 || sw !== 1) throw new Error(`keras: ${layer.name}: strided "same" pooling depends on the input size`);
+    pads = centredPads(kh, kw, layer.name);
+  } else if (cfg.padding !== 'valid') throw new Error(`keras: ${layer.name}: padding ${cfg.padding}`);
+  const [n, c, h, w] = x.shape;
+  const shape = [n, c, Math.floor((h + pads[0] + pads[2] - kh) / sh) + 1, Math.floor((w + pads[1] + pads[3] - kw) / sw) + 1];
+  const average = layer.className === 'AveragePooling2D';
+  // Keras averages over the window's real pixels only ("same" never counts the zero padding).
+  const attrs = { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads), ...(average ? { count_include_pad: int(0) } : {}) };
+  return g.addNode(average ? 'AveragePool' : 'MaxPool', [x], [{ shape, dtype: x.dtype }], attrs, { differentiable: false })[0]!;
+}
+
+/**
+ * Builds a feature extractor from Keras layers (Conv2D, DepthwiseConv2D, BatchNormalization folded into them,
+ * ReLU / Activation('relu'), ZeroPadding2D, Add, Concatenate, Max/AveragePooling2D). `buildShape` is the static
+ * (N, 3, H, W) the builder checks shapes with; the serialized model has symbolic N, H, W.
+ */
+export function convertKeras(source: MobileNetV2Source, taps: readonly TapSpec[], options: KerasConvertOptions): onnxProto.onnx.ModelProto {
   const buildShape = options.buildShape ?? [1, 3, 256, 256];
-  const g = new Graph({ name: 'mobilenetv2-imagenet' });
+  const policy = options.padding ?? 'keras';
+  const g = new Graph({ name: options.name });
   const image = g.input('image', buildShape);
   const values = new Map<string, Value>();
   const consumers = new Map<string, number>();
@@ -168,7 +257,7 @@ export function convertMobileNetV2(
     let out: Value;
     switch (layer.className) {
       case 'InputLayer':
-        out = Sub(Div(image, 127.5), 1);
+        out = Sub(Div(image, options.inputScale ?? 127.5), 1);
         break;
       case 'ZeroPadding2D': {
         const [[t, b], [l, r]] = cfg.padding as [[number, number], [number, number]];
@@ -177,7 +266,7 @@ export function convertMobileNetV2(
       }
       case 'Conv2D':
       case 'DepthwiseConv2D':
-        out = convLayer(layer, inputs[0], source.weights, g);
+        out = convLayer(layer, inputs[0], source.weights, g, policy);
         break;
       case 'BatchNormalization': {
         const src = inputs[0];
@@ -192,6 +281,18 @@ export function convertMobileNetV2(
         out = cfg.max_value == null ? Relu(x) : Clip(x, 0, cfg.max_value as number);
         break;
       }
+      case 'Activation':
+        if (cfg.activation !== 'relu') throw new Error(`keras: ${layer.name}: activation ${cfg.activation} is not supported`);
+        out = Relu(materialize(g, inputs[0]));
+        break;
+      case 'MaxPooling2D':
+      case 'AveragePooling2D':
+        out = poolLayer(layer, materialize(g, inputs[0]), g, policy);
+        break;
+      case 'Concatenate':
+        if (cfg.axis !== -1 && cfg.axis !== 3) throw new Error(`keras: ${layer.name}: Concatenate axis ${cfg.axis}`);
+        out = Concat(inputs.map((v) => materialize(g, v)), 1);
+        break;
       case 'Add':
         out = inputs.map((v) => materialize(g, v)).reduce((a, b) => Add(a, b));
         break;
@@ -204,14 +305,14 @@ export function convertMobileNetV2(
   for (const tap of taps) {
     const v = values.get(tap.name);
     if (!v) throw new Error(`mobilenetv2: tap ${tap.name} is not a layer up to ${source.layers[source.layers.length - 1].name}`);
-    const t = g.output(tap.name, materialize(g, v));
+    const t = g.output(tap.name, reduceTap(g, materialize(g, v), tap));
     const [, c, h, w] = t.shape;
     if (c !== tap.channels || h * tap.stride !== buildShape[2] || w * tap.stride !== buildShape[3]) {
       throw new Error(`mobilenetv2: tap ${tap.name} is (${t.shape}) at input (${buildShape}); manifest says ${tap.channels} channels, stride ${tap.stride}`);
     }
   }
 
-  const model = toModelProto(g, { metadata: options.metadata, docString: 'Flowspect built-in backbone: MobileNetV2 ImageNet features (weights: nsfwjs, MIT).' });
+  const model = toModelProto(g, { metadata: options.metadata, docString: options.docString });
   symbolicDims(model, taps);
   return model;
 }
