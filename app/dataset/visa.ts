@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseCsv } from './csv.js';
+import { parseCsv } from '../core/csv.js';
 import type { ImportEntry, ImportProblem, ScanResult } from './types.js';
 
 export class ImportSourceError extends Error {
@@ -20,7 +20,7 @@ export async function scanVisa(root: string, csvPath?: string, signal?: AbortSig
   } catch (err) {
     throw new ImportSourceError(`cannot read the VisA split file ${csvFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const rows = parseCsv(text);
+  const rows = parseCsv(text, csvFile);
   const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
   const col = (name: string) => header.indexOf(name);
   for (const required of ['object', 'split', 'label', 'image']) {

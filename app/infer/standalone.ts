@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { csvField } from '../core/csv.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { verdictOf } from '../train/thresholds.js';
 import { writeMapPng } from '../model/maps.js';
@@ -47,8 +48,6 @@ export function listImages(dir: string): string[] {
     .map((e) => path.join(e.parentPath ?? dir, e.name))
     .sort();
 }
-
-const csvField = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSummary> {
   const files = listImages(o.images);

@@ -1,5 +1,6 @@
 import type { ReportBands } from '../store/reports.js';
 import type { ReportResult } from './content.js';
+import { csvField, parseCsv } from '../core/csv.js';
 import { ReportError } from './errors.js';
 
 /**
@@ -26,12 +27,6 @@ export const CSV_COLUMNS = [
 
 export type CsvRecord = Record<(typeof CSV_COLUMNS)[number], string>;
 
-function cell(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function resultsToCsv(results: readonly ReportResult[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of results) {
@@ -53,52 +48,11 @@ export function resultsToCsv(results: readonly ReportResult[]): string {
         r.mapPath,
         r.executionProvider,
       ]
-        .map(cell)
+        .map(csvField)
         .join(','),
     );
   }
   return lines.join('\r\n') + '\r\n';
-}
-
-/** RFC 4180 parser (quoted fields, doubled quotes, CRLF or LF). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 2;
-        continue;
-      }
-      if (c === '"') quoted = false;
-      else field += c;
-      i++;
-      continue;
-    }
-    if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-    i++;
-  }
-  if (quoted) throw new ReportError('invalid_file', 'CSV ends inside a quoted field');
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 /** Parses a results CSV written by {@link resultsToCsv} back into records keyed by column. */
