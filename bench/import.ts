@@ -56,6 +56,7 @@ export function fillProject(dir: string, count: number) {
       rows.push({
         datasetId: ds.id,
         path: `images/${ds.id}/${String(i).padStart(6, '0')}.png`,
+        originalPath: `big/${splits[i % splits.length]}/${String(i).padStart(6, '0')}.png`,
         storage: 'copy',
         sha256: i.toString(16).padStart(64, '0'),
         width: 1024,

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { insertImages, datasetShas, type NewImage } from '../store/images.js';
+import { insertImages, datasetShas, originalPathOf, type NewImage } from '../store/images.js';
 import { ensureDataset, type DatasetRow } from '../store/datasets.js';
 import type { Project } from '../store/project.js';
 import { scanSource, type ImportFormat } from './detect.js';
@@ -145,6 +145,7 @@ export async function importDataset(project: Project, options: ImportOptions): P
       row: {
         datasetId: dataset.id,
         path: relPath,
+        originalPath: originalPathOf(source, entry.file),
         storage: rowStorage,
         sha256: img.sha256,
         width: img.width,

@@ -8,7 +8,10 @@ export type ImageSplit = 'train' | 'val' | 'test';
 export interface ImageRow {
   readonly id: number;
   readonly datasetId: number;
+  /** Storage key: the project-relative copy (a sha256 name) or the referenced file's absolute path. */
   readonly path: string;
+  /** The part's name: its path relative to the imported folder (`metal/test/scratch/003.png`), what people read. */
+  readonly originalPath: string;
   readonly storage: 'copy' | 'reference';
   readonly sha256: string;
   readonly width: number;
@@ -38,6 +41,7 @@ interface Row {
   id: number;
   dataset_id: number;
   path: string;
+  original_path: string | null;
   storage: 'copy' | 'reference';
   sha256: string;
   width: number;
@@ -59,6 +63,8 @@ const toImage = (r: Row): ImageRow => ({
   id: r.id,
   datasetId: r.dataset_id,
   path: r.path,
+  // Only a row written by hand outside insertImages lacks the name; its storage path is all that is known.
+  originalPath: r.original_path ?? r.path,
   storage: r.storage,
   sha256: r.sha256,
   width: r.width,
@@ -81,6 +87,17 @@ export function imageFilePath(project: Project, image: Pick<ImageRow, 'path' | '
   return image.storage === 'copy' ? project.path(image.path) : path.resolve(image.path);
 }
 
+/**
+ * A part's name from where it was imported: `file` relative to the imported folder `source`, with `/` separators
+ * on every system (`metal/test/scratch/003.png`); a file outside `source` keeps its own path.
+ */
+export function originalPathOf(source: string | null, file: string): string {
+  if (!source) return file;
+  const rel = path.relative(source, file);
+  const outside = rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+  return rel && !outside ? rel.split(path.sep).join('/') : file;
+}
+
 /** What an import inserts: an image row before it has an id, a note or a time, plus its defect mask. */
 export type NewImage = Omit<ImageRow, 'id' | 'note' | 'createdAt'> & {
   /** Project-relative PNG of the image's defect mask. */
@@ -93,15 +110,15 @@ export type NewImage = Omit<ImageRow, 'id' | 'note' | 'createdAt'> & {
  */
 export function insertImages(db: Database.Database, images: readonly NewImage[]): (number | null)[] {
   const insert = db.prepare(
-    `INSERT INTO images (dataset_id, path, storage, sha256, width, height, channels, bit_depth, format, label, split,
+    `INSERT INTO images (dataset_id, path, original_path, storage, sha256, width, height, channels, bit_depth, format, label, split,
        defect_type, category, phash, thumbnail_path, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, sha256) DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, sha256) DO NOTHING`,
   );
   const mask = db.prepare("INSERT INTO masks (image_id, kind, format, path, updated_at) VALUES (?, 'defect', 'png', ?, ?)");
   return db.transaction(() => {
     const now = new Date().toISOString();
     return images.map((im) => {
-      const info = insert.run(im.datasetId, im.path, im.storage, im.sha256, im.width, im.height, im.channels, im.bitDepth, im.format, im.label, im.split, im.defectType, im.category, im.phash, im.thumbnailPath, now);
+      const info = insert.run(im.datasetId, im.path, im.originalPath, im.storage, im.sha256, im.width, im.height, im.channels, im.bitDepth, im.format, im.label, im.split, im.defectType, im.category, im.phash, im.thumbnailPath, now);
       if (info.changes === 0) return null;
       const id = Number(info.lastInsertRowid);
       if (im.maskPath) mask.run(id, im.maskPath, now);
@@ -133,7 +150,7 @@ export interface ImageFilter {
   /** Images carrying every one of these tags. */
   readonly tags?: readonly string[];
   readonly hasMask?: boolean;
-  /** Substring of the stored path (case-insensitive). */
+  /** Substring of the part's name or of its stored path (case-insensitive). */
   readonly search?: string;
   /** Score range under one model's results (inclusive bounds). */
   readonly score?: { readonly modelId: number; readonly min?: number; readonly max?: number };
@@ -182,8 +199,9 @@ function whereOf(f: ImageFilter, params: unknown[]): string {
     clauses.push(`i.id ${f.hasMask ? '' : 'NOT '}IN (SELECT m.image_id FROM masks m WHERE m.kind = 'defect')`);
   }
   if (f.search) {
-    clauses.push("i.path LIKE ? ESCAPE '\\'");
-    params.push(`%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const pattern = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    clauses.push("(i.original_path LIKE ? ESCAPE '\\' OR i.path LIKE ? ESCAPE '\\')");
+    params.push(pattern, pattern);
   }
   if (f.score) {
     if (f.score.min !== undefined) {
@@ -212,7 +230,8 @@ function joinOf(f: ImageFilter, scoreModelId: number | undefined, params: unknow
 
 const SORT_COLUMNS: Record<ImageSort, string> = {
   id: 'i.id',
-  path: 'i.path',
+  // By the part's name (a copy's stored path is a hash, meaningless as an order).
+  path: 'i.original_path',
   label: 'i.label',
   split: 'i.split',
   created: 'i.created_at',

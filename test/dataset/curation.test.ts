@@ -55,7 +55,9 @@ describe('curation methods', () => {
     expect(page.items).toHaveLength(2);
     const all = await call('datasets.images', { datasetId, labels: ['good'], sort: 'path', order: 'desc' });
     expect(page.items.map((i: any) => i.id)).toEqual(all.items.slice(1, 3).map((i: any) => i.id));
-    expect(all.items.map((i: any) => i.path)).toEqual([...all.items.map((i: any) => i.path)].sort().reverse());
+    // Sorted by the part's name (its path in the imported folder), not by the hash it is stored under.
+    expect(all.items.map((i: any) => i.originalPath)).toEqual([...all.items.map((i: any) => i.originalPath)].sort().reverse());
+    expect(all.items.map((i: any) => i.originalPath)).toContain('widget/train/good/000.png');
     expect((await call('datasets.images', { hasMask: true })).total).toBe(1);
     expect((await call('datasets.images', { hasMask: false, labels: ['defect'] })).total).toBe(1);
     expect((await call('datasets.images', { splits: ['test'], defectType: 'crack' })).total).toBe(2);

@@ -30,7 +30,8 @@ export const Dataset = z.object({
 export const ImageItem = z.object({
   id: Id,
   datasetId: Id,
-  path: z.string(),
+  path: z.string().describe('storage key: the project-relative copy (a sha256 name) or the referenced file'),
+  originalPath: z.string().describe("the part's name: its path relative to the imported folder, e.g. metal/test/scratch/003.png"),
   storage: z.enum(['copy', 'reference']),
   sha256: z.string(),
   width: z.number().int(),
