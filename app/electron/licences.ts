@@ -36,8 +36,8 @@ function packageLine(root: string, name: string): string {
 }
 
 /**
- * What Help → Licences shows: Flowspect's own licence, the built-in backbone (weights from nsfwjs, MIT, with
- * its copyright holder from native-models/manifest.json and the full MIT text from nsfwjs's LICENSE file), and
+ * What Help → Licences shows: Flowspect's own licence, the built-in backbones (weights from nsfwjs, MIT, with
+ * its copyright holder from native-models/manifest.json and the full MIT text from native-models/LICENSE.nsfwjs), and
  * every runtime dependency with its declared licence. Chromium's notices ship beside the app as
  * LICENSES.chromium.html (Electron puts them there).
  */
@@ -52,7 +52,10 @@ export function licenceNotice(root: string): LicenceNotice {
     const { spdx, holder, note } = backbone.license;
     lines.push(`Built-in backbone ${backbone.name}: weights from ${backbone.source.package} ${backbone.source.version} — ${spdx}, ${holder}`);
     if (note) lines.push(`  ${note}`);
-    const licenceFile = path.join(root, 'node_modules', backbone.source.package, 'LICENSE');
+    // nsfwjs is a development dependency (it only feeds the backbone build), so its licence text ships beside the
+    // manifest; the installed package's own file is the fallback in a development checkout.
+    const vendored = path.join(root, 'native-models', `LICENSE.${backbone.source.package}`);
+    const licenceFile = fs.existsSync(vendored) ? vendored : path.join(root, 'node_modules', backbone.source.package, 'LICENSE');
     const text = fs.existsSync(licenceFile) ? fs.readFileSync(licenceFile, 'utf8').trim() : `${spdx} License\n\n${holder}`;
     texts.push(`${backbone.source.package} (built-in backbone weights)\n\n${text}`);
   }

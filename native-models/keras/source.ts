@@ -52,7 +52,16 @@ export const MODEL_FILES = [`${MODEL_DIR}/model.min.js`, `${MODEL_DIR}/group1-sh
 /** Root folder of the installed `nsfwjs` package (it does not export its package.json, so walk up from its entry). */
 export function nsfwjsPackageDir(): string {
   const require = createRequire(import.meta.url);
-  let dir = dirname(require.resolve('nsfwjs'));
+  let entry: string;
+  try {
+    entry = require.resolve('nsfwjs');
+  } catch {
+    throw new Error(
+      'nsfwjs is not installed: it is the development dependency that holds the backbone weights, needed only to build ' +
+        'native-models/generated/*.onnx; run `npm ci` (with dev dependencies) and `npm run build:backbone`, or ship the generated files',
+    );
+  }
+  let dir = dirname(entry);
   for (let i = 0; i < 6; i++) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };

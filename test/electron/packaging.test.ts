@@ -90,9 +90,11 @@ describe('electron-builder.yml', () => {
       if (pattern.startsWith('renderer/dist/') || pattern.startsWith('build/electron/')) continue; // build outputs, checked below
       expect(files.some((f) => minimatch(f, pattern, { dot: true })), `files pattern ${pattern} matches nothing`).toBe(true);
     }
-    for (const needed of [pkg.main, 'app/main.ts', 'app/preload.ts', 'app/jobs/worker-boot.mjs', 'app/jobs/worker-host.ts', 'native-models/manifest.json', 'package.json']) {
+    for (const needed of [pkg.main, 'app/main.ts', 'app/preload.ts', 'app/jobs/worker-boot.mjs', 'app/jobs/worker-host.ts', 'native-models/manifest.json', 'native-models/inceptionv3.json', 'native-models/LICENSE.nsfwjs', 'package.json']) {
       expect(included(needed), `${needed} is packaged`).toBe(true);
     }
+    // nsfwjs (and the tfjs, node-fetch and core-js it pulls in) only feeds the backbone build: never a runtime dependency.
+    expect(Object.keys(pkg.dependencies ?? {})).not.toContain('nsfwjs');
     expect(files.filter((f) => f.startsWith('app/')).every(included)).toBe(true);
     expect(included('test/electron/packaging.test.ts')).toBe(false);
     // The build outputs it lists are where the build scripts write.
