@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { AnomalyMap } from '../model/map-files.js';
-import { colourLut, type ColourMapName } from './colormap.js';
+import { colormapIndex, colormapLut, type ColormapName } from '../core/colormap.js';
 import { ReportError } from './errors.js';
 
 /** Value range mapped onto the colour map: `lo` and below is transparent, `hi` and above is the hottest colour. */
@@ -13,7 +13,7 @@ export interface OverlayOptions {
   /** Longest side of the output pictures, in pixels. */
   readonly size: number;
   readonly scale: HeatScale;
-  readonly colourMap?: ColourMapName;
+  readonly colourMap?: ColormapName;
   /** Opacity of the hottest colour (cooler values fade towards transparent so the part stays visible). */
   readonly maxAlpha?: number;
   readonly quality?: number;
@@ -55,12 +55,12 @@ export async function composeOverlay(imageFile: string, map: AnomalyMap | null, 
   if (!map) return { image, overlay: image, width, height };
 
   // Map → 8-bit indices at its own size, then a bilinear resize to the picture (sharp does the interpolation).
+  // The same value → colour rule as the UI's heatmap (app/core/colormap.ts); an infinite value is the hottest.
   const { lo, hi } = options.scale;
-  const span = hi > lo ? hi - lo : 1;
   const idx = Buffer.alloc(map.width * map.height);
   for (let i = 0; i < idx.length; i++) {
     const v = map.data[i]!;
-    idx[i] = Number.isFinite(v) ? Math.round(Math.min(1, Math.max(0, (v - lo) / span)) * 255) : 0;
+    idx[i] = Number.isNaN(v) ? 0 : colormapIndex(v, lo, hi);
   }
   const resized = await sharp(idx, { raw: { width: map.width, height: map.height, channels: 1 } })
     .resize(width, height, { fit: 'fill', kernel: 'linear' })
@@ -68,7 +68,7 @@ export async function composeOverlay(imageFile: string, map: AnomalyMap | null, 
     .raw()
     .toBuffer();
   if (resized.length !== width * height) throw new ReportError('internal', `heatmap resize gave ${resized.length} values for ${width}x${height}`);
-  const lut = colourLut(options.colourMap ?? 'inferno');
+  const lut = colormapLut(options.colourMap ?? 'inferno');
   const maxAlpha = options.maxAlpha ?? 0.7;
   const out = Buffer.alloc(width * height * 3);
   for (let p = 0; p < width * height; p++) {

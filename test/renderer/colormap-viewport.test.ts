@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorize, lut } from '../../renderer/src/lib/colormap';
+import { colorize, colormapLut } from '../../app/core/colormap';
 import { fit, toImage, zoomAt } from '../../renderer/src/lib/viewport';
 import { gridWindow, pagesFor, scrollToReveal } from '../../renderer/src/lib/virtual-window';
 
@@ -8,7 +8,7 @@ const luminance = (r: number, g: number, b: number) => 0.2126 * r + 0.7152 * g +
 describe('heatmap colour maps', () => {
   it('viridis and inferno get monotonically brighter (perceptual ordering)', () => {
     for (const name of ['viridis', 'inferno'] as const) {
-      const t = lut(name);
+      const t = colormapLut(name);
       let prev = -1;
       for (let i = 0; i < 256; i += 15) {
         const l = luminance(t[i * 3]!, t[i * 3 + 1]!, t[i * 3 + 2]!);

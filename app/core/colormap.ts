@@ -1,7 +1,9 @@
 /**
- * Perceptual colour maps for anomaly heatmaps: 256-entry RGB lookup tables interpolated from matplotlib's
- * viridis and inferno (evenly spaced anchors). Perceptually uniform, readable in greyscale print and by
- * colour-blind readers — unlike a rainbow "jet" map.
+ * Perceptual colour maps for anomaly heatmaps, shared by the report (app/report/overlay.ts) and the UI's heatmap
+ * (renderer), so a part looks the same in both. 256-entry RGB lookup tables interpolated linearly between
+ * matplotlib's viridis and inferno at ten evenly spaced anchors (which hit matplotlib's own ends exactly):
+ * perceptually uniform, readable in greyscale print and by colour-blind readers, unlike a rainbow "jet" map.
+ * Pure TS with no imports: the renderer bundles it.
  */
 const ANCHORS = {
   viridis: ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'],
@@ -17,8 +19,8 @@ function hex(c: string): [number, number, number] {
 
 const cache = new Map<ColormapName, Uint8ClampedArray>();
 
-/** (256, 3) RGB bytes. */
-export function lut(name: ColormapName): Uint8ClampedArray {
+/** (256, 3) RGB bytes of the named map, index 0 = lowest value. */
+export function colormapLut(name: ColormapName = 'inferno'): Uint8ClampedArray {
   const hit = cache.get(name);
   if (hit) return hit;
   const stops = ANCHORS[name].map(hex);
@@ -33,24 +35,23 @@ export function lut(name: ColormapName): Uint8ClampedArray {
   return out;
 }
 
+/** The table index (0–255) of `value` on the scale [lo, hi]: linear, clamped at both ends. */
+export function colormapIndex(value: number, lo: number, hi: number): number {
+  const span = hi > lo ? hi - lo : 1;
+  return Math.max(0, Math.min(255, Math.round(((value - lo) / span) * 255)));
+}
+
 /**
  * Colours a scalar map (H, W) row-major into RGBA (H, W, 4). Values are scaled linearly from [lo, hi] to the LUT;
  * NaN becomes transparent. `alpha` is the opacity of coloured pixels.
  */
-export function colorize(
-  values: ArrayLike<number>,
-  lo: number,
-  hi: number,
-  name: ColormapName = 'inferno',
-  alpha = 255,
-): Uint8ClampedArray {
-  const table = lut(name);
+export function colorize(values: ArrayLike<number>, lo: number, hi: number, name: ColormapName = 'inferno', alpha = 255): Uint8ClampedArray {
+  const table = colormapLut(name);
   const out = new Uint8ClampedArray(values.length * 4);
-  const span = hi > lo ? hi - lo : 1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (Number.isNaN(v)) continue;
-    const k = Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255)));
+    const k = colormapIndex(v, lo, hi);
     out[i * 4] = table[k * 3]!;
     out[i * 4 + 1] = table[k * 3 + 1]!;
     out[i * 4 + 2] = table[k * 3 + 2]!;
