@@ -4,7 +4,7 @@ import { AppError } from '../core/errors.js';
 import { openProject } from '../store/project.js';
 import { getPresetByName } from '../store/presets.js';
 import { decodeImage, decodeMask, encodeMaskPng, encodePng, loadTexturesFor } from '../synthesis/io.js';
-import { InvalidParamsError, parseParams } from '../synthesis/params.js';
+import { parseParams } from '../synthesis/params.js';
 import type { SynthesisParams } from '../synthesis/params.js';
 import { BUILTIN_PRESETS, isPresetName, PRESET_NAMES } from '../synthesis/presets.js';
 import { synthesize } from '../synthesis/synthesize.js';
@@ -75,13 +75,7 @@ export const synthCommand: CliCommand = {
     const seed = intFlag(values.seed, 'seed', { min: 0, max: 4294967295 }) ?? 0;
     const patch = jsonFlag(values.params, 'params');
     const merged = values.preset ? (patch === undefined ? presetParams(values.preset, values.project) : deepMerge(presetParams(values.preset, values.project), patch)) : patch;
-    let params: SynthesisParams;
-    try {
-      params = parseParams(merged);
-    } catch (err) {
-      if (err instanceof InvalidParamsError) throw new AppError('invalid_request', err.message, { problems: err.problems });
-      throw err;
-    }
+    let params: SynthesisParams = parseParams(merged);
 
     const t0 = performance.now();
     const image = await readInput(() => decodeImage(path.resolve(values.image!)));

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../core/errors.js';
 import type { SynthesisParams } from '../synthesis/params.js';
-import { InvalidParamsError, parseParams } from '../synthesis/params.js';
+import { parseParams } from '../synthesis/params.js';
 import { BUILTIN_PRESETS, PRESET_NAMES } from '../synthesis/presets.js';
 
 /**
@@ -46,15 +46,6 @@ function validName(name: string): string {
     throw new AppError('invalid_request', `preset name "${name}" must be 1–64 characters: letters, digits, space, '_', '-', '.' (starting with a letter or digit)`);
   }
   return n;
-}
-
-function validParams(params: unknown): SynthesisParams {
-  try {
-    return parseParams(params);
-  } catch (err) {
-    if (err instanceof InvalidParamsError) throw new AppError('invalid_request', err.message, { problems: err.problems });
-    throw err;
-  }
 }
 
 /** Inserts missing built-in presets and refreshes their params when the code's defaults changed. */
@@ -104,7 +95,7 @@ function assertNameFree(db: Database.Database, name: string, exceptId?: number):
 
 export function createPreset(db: Database.Database, name: string, params: unknown): PresetRecord {
   const n = validName(name);
-  const p = validParams(params);
+  const p = parseParams(params);
   ensureBuiltinPresets(db);
   const id = db.transaction(() => {
     assertNameFree(db, n);
@@ -123,7 +114,7 @@ export function updatePreset(db: Database.Database, id: number, change: { name?:
     throw new AppError('forbidden', `the built-in preset "${existing.name}" cannot be changed; create a copy under another name`);
   }
   const n = change.name === undefined ? existing.name : validName(change.name);
-  const p = change.params === undefined ? existing.params : validParams(change.params);
+  const p = change.params === undefined ? existing.params : parseParams(change.params);
   db.transaction(() => {
     assertNameFree(db, n, id);
     db.prepare('UPDATE synthesis_presets SET name = ?, params_json = ?, updated_at = ? WHERE id = ?').run(

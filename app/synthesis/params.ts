@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../core/errors.js';
 
 /**
  * Synthesis parameters: the zod schema (with the allowed range of every field) and the types derived from it.
@@ -226,9 +227,13 @@ export type DefectKind = z.infer<typeof DefectKind>;
 export type Placement = z.infer<typeof Placement>;
 export type SynthesisParams = z.infer<typeof SynthesisParams>;
 
-export class InvalidParamsError extends Error {
+/**
+ * Invalid synthesis parameters, one problem per field. An `invalid_request` AppError carrying the problems as
+ * details, so the API, the CLI and the preset store pass it on unchanged (no translation at each caller).
+ */
+export class InvalidParamsError extends AppError {
   constructor(readonly problems: readonly string[]) {
-    super(`invalid synthesis parameters: ${problems.join('; ')}`);
+    super('invalid_request', `invalid synthesis parameters: ${problems.join('; ')}`, { problems });
     this.name = 'InvalidParamsError';
   }
 }

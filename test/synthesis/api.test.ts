@@ -76,6 +76,7 @@ describe('synthesis presets API', () => {
     if (!rejected.ok) {
       expect(rejected.error.code).toBe('invalid_request');
       expect(rejected.error.message).toContain('params.defects[0].shape.width[1] must be a number in [0.0005, 0.05] (got 0.3)');
+      expect(rejected.error.details).toEqual({ problems: ['params.defects[0].shape.width[1] must be a number in [0.0005, 0.05] (got 0.3)'] });
     }
     const unknownKey = await call('synthesis.createPreset', { name: 'x', params: { ...params, glitter: true } });
     expect(!unknownKey.ok && unknownKey.error.message).toContain("params: unknown key 'glitter'");

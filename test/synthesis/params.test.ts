@@ -9,7 +9,10 @@ const problemsOf = (input: unknown): string[] => {
     parseParams(input);
   } catch (err) {
     expect(err).toBeInstanceOf(InvalidParamsError);
-    return [...(err as InvalidParamsError).problems];
+    const { problems } = err as InvalidParamsError;
+    // Every transport shows it as it is: an invalid_request naming each problem.
+    expect((err as InvalidParamsError).toBody()).toEqual({ code: 'invalid_request', message: `invalid synthesis parameters: ${problems.join('; ')}`, details: { problems } });
+    return [...problems];
   }
   throw new Error('expected the parameters to be rejected');
 };

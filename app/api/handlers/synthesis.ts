@@ -4,7 +4,7 @@ import { imageFilePath } from '../../store/images.js';
 import type { Project } from '../../store/project.js';
 import type { PresetRecord } from '../../store/presets.js';
 import { createPreset, deletePreset, getPresetByName, listPresets, readSynthesisSources, updatePreset } from '../../store/presets.js';
-import { InvalidParamsError, parseParams, SynthesisParams } from '../../synthesis/params.js';
+import { parseParams, SynthesisParams } from '../../synthesis/params.js';
 import type { SynthesisParams as Params } from '../../synthesis/params.js';
 import { isPresetName, PRESET_DESCRIPTIONS } from '../../synthesis/presets.js';
 import { renderPreviews } from '../../synthesis/preview.js';
@@ -23,12 +23,7 @@ function resolveParams(project: Project, preset: string | object): Params {
     if (!stored) throw new AppError('not_found', `no synthesis preset named "${preset}" in this project`);
     return stored.params;
   }
-  try {
-    return parseParams(preset);
-  } catch (err) {
-    if (err instanceof InvalidParamsError) throw new AppError('invalid_request', err.message, { problems: err.problems });
-    throw err;
-  }
+  return parseParams(preset);
 }
 
 export const synthesisHandlers: HandlerGroup<typeof synthesisMethods, HandlerContext> = {
