@@ -267,8 +267,8 @@ function galleryItem(g: GalleryItem): string {
     ? `<div class="review"><b>Reviewer:</b> ${esc(r.reviewDecision.replace('_', ' '))}${r.reviewNote ? ` — ${esc(r.reviewNote)}` : ''}</div>`
     : '';
   return (
-    `<div class="part"><div class="pics">${pic(g.image, `part ${r.imageId}`)}${g.overlay ? pic(g.overlay, `heatmap of part ${r.imageId}`) : `<div class="missing">${esc(g.problem ?? 'no anomaly map stored')}</div>`}</div>` +
-    `<div class="meta">#${g.rank} · score <b>${fmtScore(r.score)}</b> · <span class="v-${r.verdict}">${r.verdict}</span> · label ${esc(r.label)}${r.defectType ? ` (${esc(r.defectType)})` : ''} · ${esc(r.split)}<br><span class="hash">${esc(r.imagePath)}</span></div>${decision}</div>`
+    `<div class="part"><div class="pics">${pic(g.image, `part ${r.originalPath}`)}${g.overlay ? pic(g.overlay, `heatmap of part ${r.originalPath}`) : `<div class="missing">${esc(g.problem ?? 'no anomaly map stored')}</div>`}</div>` +
+    `<div class="meta">#${g.rank} · score <b>${fmtScore(r.score)}</b> · <span class="v-${r.verdict}">${r.verdict}</span> · label ${esc(r.label)}${r.defectType ? ` (${esc(r.defectType)})` : ''} · ${esc(r.split)}<br><span class="hash">${esc(r.originalPath)}</span></div>${decision}</div>`
   );
 }
 

@@ -5,7 +5,9 @@ import { ReportError } from './errors.js';
 
 /**
  * Per-image results as CSV (one row per image, RFC 4180) and JSON. Scores are written with JavaScript's shortest
- * round-trip form, so parsing a file gives back exactly the numbers in the store.
+ * round-trip form, so parsing a file gives back exactly the numbers in the store. `path` names the part by its path
+ * relative to the imported folder; `stored_path` (last, so older readers' columns keep their places) is the
+ * storage key.
  */
 export const CSV_COLUMNS = [
   'image_id',
@@ -23,6 +25,7 @@ export const CSV_COLUMNS = [
   'reviewed_at',
   'map_path',
   'execution_provider',
+  'stored_path',
 ] as const;
 
 export type CsvRecord = Record<(typeof CSV_COLUMNS)[number], string>;
@@ -35,7 +38,7 @@ export function resultsToCsv(results: readonly ReportResult[]): string {
         r.imageId,
         r.resultId,
         r.datasetId,
-        r.imagePath,
+        r.originalPath,
         r.label,
         r.split,
         r.defectType,
@@ -47,6 +50,7 @@ export function resultsToCsv(results: readonly ReportResult[]): string {
         r.reviewedAt,
         r.mapPath,
         r.executionProvider,
+        r.imagePath,
       ]
         .map(csvField)
         .join(','),
@@ -77,7 +81,10 @@ export interface ResultsJson {
     readonly imageId: number;
     readonly resultId: number;
     readonly datasetId: number;
+    /** The part's name: its path relative to the imported folder. */
     readonly path: string;
+    /** Where the image is stored: a project-relative copy (sha256 name) or the referenced file. */
+    readonly storedPath: string;
     readonly label: string;
     readonly split: string;
     readonly defectType: string | null;
@@ -101,7 +108,8 @@ export function resultsToJson(
       imageId: r.imageId,
       resultId: r.resultId,
       datasetId: r.datasetId,
-      path: r.imagePath,
+      path: r.originalPath,
+      storedPath: r.imagePath,
       label: r.label,
       split: r.split,
       defectType: r.defectType,

@@ -125,6 +125,8 @@ export interface ReportResultRow {
   readonly imageId: number;
   readonly datasetId: number;
   readonly imagePath: string;
+  /** The part's name: its path relative to the imported folder (what reports show; imagePath is the storage key). */
+  readonly originalPath: string;
   readonly imageStorage: 'copy' | 'reference';
   readonly width: number;
   readonly height: number;
@@ -151,7 +153,7 @@ export function readResultsForReport(
 ): ReportResultRow[] {
   return db
     .prepare(
-      `SELECT r.id AS resultId, i.id AS imageId, i.dataset_id AS datasetId, i.path AS imagePath,
+      `SELECT r.id AS resultId, i.id AS imageId, i.dataset_id AS datasetId, i.path AS imagePath, COALESCE(i.original_path, i.path) AS originalPath,
          i.storage AS imageStorage, i.width, i.height, i.label, i.split, i.defect_type AS defectType,
          r.score, r.map_path AS mapPath, r.verdict AS storedVerdict, r.execution_provider AS executionProvider,
          m.path AS maskPath, m.polygons_json AS maskPolygonsJson, v.decision AS reviewDecision, v.note AS reviewNote, v.decided_at AS reviewedAt

@@ -34,6 +34,8 @@ export interface ResultRow {
   readonly executionProvider: string | null;
   readonly createdAt: string;
   readonly imagePath: string;
+  /** The part's name (images.original_path; the stored path for a row written without one). */
+  readonly originalPath: string;
   readonly label: string;
   readonly split: string;
   readonly thumbnailPath: string | null;
@@ -64,7 +66,7 @@ export function listResults(db: Database.Database, q: ResultQuery): { total: num
   const items = db
     .prepare(
       `SELECT r.id, r.image_id AS imageId, r.model_id AS modelId, r.score, r.map_path AS mapPath, r.verdict,
-              r.execution_provider AS executionProvider, r.created_at AS createdAt, i.path AS imagePath, i.label, i.split,
+              r.execution_provider AS executionProvider, r.created_at AS createdAt, i.path AS imagePath, COALESCE(i.original_path, i.path) AS originalPath, i.label, i.split,
               i.thumbnail_path AS thumbnailPath, v.decision AS review
        FROM results r JOIN images i ON i.id = r.image_id LEFT JOIN reviews v ON v.result_id = r.id
        WHERE ${where} ORDER BY ${ORDER[q.sort ?? 'score_desc']} LIMIT @limit OFFSET @offset`,
