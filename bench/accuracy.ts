@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { OBJECTIVES, type Objective } from '../app/core/domain.js';
 import type { BenchOptions } from './types.js';
 import { DEMO_CATEGORIES, DEMO_SIZES, demoCategorySettings, generateDemoDataset } from '../app/demo/generate.js';
 import { importDataset } from '../app/dataset/import.js';
@@ -23,7 +24,7 @@ import { trainModel } from '../app/train/trainer.js';
 interface Row {
   category: string;
   seed: number;
-  objective: 'clflow' | 'fastflow';
+  objective: Objective;
   imageAuroc: number | null;
   pixelAuroc: number | null;
   aupro: number | null;
@@ -53,7 +54,7 @@ export async function run(options: BenchOptions): Promise<object> {
     const project = createProject(path.join(dir, 'project'), 'bench-accuracy');
     await importDataset(project, { source: path.join(dir, 'demo'), format: 'mvtec' });
     for (const [seed, category] of seeds.flatMap((sd) => categories.map((c) => [sd, c] as const))) {
-      for (const objective of ['clflow', 'fastflow'] as const) {
+      for (const objective of OBJECTIVES) {
         options.log(`${category}: training ${objective} (${epochs} epochs, seed ${seed})`);
         const r = await trainModel(project, {
           category,

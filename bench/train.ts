@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { OBJECTIVES } from '../app/core/domain.js';
 import type { BenchOptions } from './types.js';
 import { generateDemoDataset } from '../app/demo/generate.js';
 import { importDataset } from '../app/dataset/import.js';
@@ -24,7 +25,7 @@ export async function run(options: BenchOptions): Promise<object> {
     const project = createProject(path.join(dir, 'project'), 'bench-train');
     await importDataset(project, { source: path.join(dir, 'demo'), format: 'mvtec' });
     const out: Record<string, unknown> = { images, size, epochs, cpus: os.availableParallelism() };
-    for (const objective of ['clflow', 'fastflow'] as const) {
+    for (const objective of OBJECTIVES) {
       options.log(`training ${objective}`);
       const t0 = performance.now();
       const r = await trainModel(project, { objective, settings: { imageSize: size, batchSize: 8, epochs, patience: epochs, valFraction: 0.1 }, log: (_l, m) => options.log(m) });

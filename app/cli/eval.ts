@@ -1,11 +1,12 @@
 import path from 'node:path';
+import { SPLITS as IMAGE_SPLITS } from '../core/domain.js';
 import { AppError } from '../core/errors.js';
 import { MetricInputError } from '../eval/errors.js';
 import { evaluateStoredResults } from '../eval/stored-results.js';
 import { openProject } from '../store/project.js';
 import { CliUsageError, intFlag, parseCommandArgs, printResult, type CliCommand } from './types.js';
 
-const SPLITS = ['train', 'val', 'test', 'all'] as const;
+const SPLITS = [...IMAGE_SPLITS, 'all'] as const;
 
 export const evalCommand: CliCommand = {
   name: 'eval',

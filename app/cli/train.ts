@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { openProject } from '../store/project.js';
+import { OBJECTIVES, type Objective } from '../core/domain.js';
 import { trainModel } from '../train/trainer.js';
 import { CliUsageError, intFlag, jsonFlag, parseCommandArgs, printResult, type CliCommand } from './types.js';
 
@@ -25,7 +26,7 @@ export const trainCommand: CliCommand = {
     });
     if (positionals.length !== 1) throw new CliUsageError('expected exactly one project folder');
     const objective = values.objective;
-    if (objective !== undefined && objective !== 'clflow' && objective !== 'fastflow') throw new CliUsageError(`--objective must be clflow or fastflow (got "${objective}")`);
+    if (objective !== undefined && !(OBJECTIVES as readonly string[]).includes(objective)) throw new CliUsageError(`--objective must be ${OBJECTIVES.join(' or ')} (got "${objective}")`);
     const resume = intFlag(values.resume, 'resume', { min: 1, max: Number.MAX_SAFE_INTEGER });
     if (resume !== undefined && (values.config || values.objective || values.category)) throw new CliUsageError('--resume continues a run with its own settings: drop --config, --objective and --category');
     const project = openProject(path.resolve(positionals[0]));
@@ -36,7 +37,7 @@ export const trainCommand: CliCommand = {
       let lastPct = -1;
       const result = await trainModel(project, {
         category: values.category,
-        objective: objective as 'clflow' | 'fastflow' | undefined,
+        objective: objective as Objective | undefined,
         settings: jsonFlag(values.config, 'config') ?? {},
         name: values.name,
         resumeModelId: resume,

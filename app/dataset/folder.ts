@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SPLITS } from '../core/domain.js';
 import type { ImageSplit, ImportEntry, ImportProblem, ScanResult } from './types.js';
 import { stemOf, walkImages } from './walk.js';
 
 const GOOD_NAMES = new Set(['good', 'ok', 'normal', 'pass', 'nok_free']);
 const MASK_NAMES = new Set(['masks', 'mask', 'ground_truth']);
-const SPLIT_NAMES = new Set(['train', 'val', 'test']);
+const SPLIT_NAMES = new Set<string>(SPLITS);
 
 /** A stable pseudo-random split for good images without split folders: 1 in 5 goes to test, by path hash. */
 function stableSplit(rel: string): ImageSplit {

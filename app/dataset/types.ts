@@ -1,6 +1,6 @@
 /** Shared shapes of the importers. Labels and splits match the images table's CHECK constraints. */
-export type ImageLabel = 'good' | 'defect' | 'ignore';
-export type ImageSplit = 'train' | 'val' | 'test';
+import type { ImageLabel, Split as ImageSplit } from '../core/domain.js';
+export type { ImageLabel, ImageSplit };
 export type SourceFormat = 'mvtec' | 'btad' | 'visa' | 'folder' | 'demo';
 
 /** One image found by a format scanner, before it is read. */

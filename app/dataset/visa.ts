@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseCsv } from '../core/csv.js';
+import { SPLITS, type Split } from '../core/domain.js';
 import type { ImportEntry, ImportProblem, ScanResult } from './types.js';
 
 export class ImportSourceError extends Error {
@@ -39,7 +40,7 @@ export async function scanVisa(root: string, csvPath?: string, signal?: AbortSig
     const image = get('image');
     const mask = col('mask') >= 0 ? get('mask') : '';
     if (!object || !image) return problems.push({ file: line, reason: 'row without object or image' });
-    if (!['train', 'test', 'val'].includes(split)) return problems.push({ file: line, reason: `unknown split "${split}"` });
+    if (!(SPLITS as readonly string[]).includes(split)) return problems.push({ file: line, reason: `unknown split "${split}"` });
     if (!['normal', 'anomaly'].includes(label)) return problems.push({ file: line, reason: `unknown label "${label}" (normal or anomaly)` });
     const file = path.resolve(abs, image);
     if (!file.startsWith(abs + path.sep)) return problems.push({ file: line, reason: `image path ${image} leaves the dataset folder` });
@@ -50,7 +51,7 @@ export async function scanVisa(root: string, csvPath?: string, signal?: AbortSig
       file,
       category: object,
       label: label === 'normal' ? 'good' : 'defect',
-      split: split as 'train' | 'test' | 'val',
+      split: split as Split,
       defectType: label === 'anomaly' ? 'anomaly' : null,
       maskFile: label === 'anomaly' ? maskFile : null,
     });

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import type { Split } from '../core/domain.js';
 import { readMapF16 } from '../model/maps.js';
 import { readAnomalyMap } from '../model/map-files.js';
 
@@ -13,7 +14,7 @@ import { PixelMetricAccumulator } from './pixel-accumulator.js';
 
 export interface StoredEvaluation {
   readonly modelId: number;
-  readonly split: 'train' | 'val' | 'test' | 'all';
+  readonly split: Split | 'all';
   readonly images: { readonly total: number; readonly good: number; readonly defect: number; readonly ignored: number };
   readonly imageAuroc: number;
   readonly averagePrecision: number;
@@ -57,7 +58,7 @@ async function loadMaskAt(file: string, width: number, height: number): Promise<
 export async function evaluateStoredResults(
   project: Project,
   modelId: number,
-  options: { split?: 'train' | 'val' | 'test' | 'all'; datasetId?: number; fprLimit?: number; signal?: AbortSignal } = {},
+  options: { split?: Split | 'all'; datasetId?: number; fprLimit?: number; signal?: AbortSignal } = {},
 ): Promise<StoredEvaluation> {
   const model = getModel(project.db, modelId);
   if (!model) throw new MetricInputError(`model ${modelId} does not exist`);

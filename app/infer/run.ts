@@ -5,6 +5,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { AppError } from '../core/errors.js';
+import type { Split } from '../core/domain.js';
 import { imageAuroc, PixelMetricAccumulator } from '../eval/index.js';
 import { getModel, type ModelImage, selectModelImages } from '../store/models.js';
 import type { Project } from '../store/project.js';
@@ -20,7 +21,7 @@ export interface InferOptions {
   readonly datasetId?: number;
   /** Category of the images (dataset's or image's); default: the model's dataset. */
   readonly category?: string;
-  readonly split?: 'train' | 'val' | 'test';
+  readonly split?: Split;
   readonly batchSize?: number;
   /** Map files under maps/model-<id>/: 'png' (display, default), 'f16' (exact float16) or 'none'. */
   readonly maps?: 'png' | 'f16' | 'none';

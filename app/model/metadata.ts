@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import onnxProto from 'onnx-proto';
+import { Objective } from '../core/domain.js';
 
 export const METADATA_FORMAT = '1';
 
@@ -11,7 +12,7 @@ export const ModelMetadata = z.object({
   format: z.literal(METADATA_FORMAT),
   modelId: z.number().int().nullable(),
   name: z.string(),
-  objective: z.enum(['clflow', 'fastflow']),
+  objective: Objective,
   input: z.object({
     name: z.string(),
     layout: z.literal('NCHW'),

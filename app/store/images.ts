@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import type { ImageLabel, Split as ImageSplit } from '../core/domain.js';
 import type { Project } from './project.js';
 
-export type ImageLabel = 'good' | 'defect' | 'ignore';
-export type ImageSplit = 'train' | 'val' | 'test';
+export type { ImageLabel, Split as ImageSplit } from '../core/domain.js';
 
 export interface ImageRow {
   readonly id: number;

@@ -1,8 +1,9 @@
 /** Models repository: one row per trained (or training) model, plus the image selections training reads. */
 import type Database from 'better-sqlite3';
+import type { ImageLabel, Objective, Split } from '../core/domain.js';
 
 export type ModelStatus = 'training' | 'ready' | 'failed' | 'cancelled' | 'interrupted';
-export type ObjectiveName = 'clflow' | 'fastflow';
+export type ObjectiveName = Objective;
 
 export interface ModelRecord {
   readonly id: number;
@@ -152,8 +153,8 @@ export interface ModelImage {
   readonly datasetId: number;
   readonly path: string;
   readonly sha256: string;
-  readonly label: 'good' | 'defect' | 'ignore';
-  readonly split: 'train' | 'val' | 'test';
+  readonly label: ImageLabel;
+  readonly split: Split;
   readonly category: string | null;
   readonly defectType: string | null;
   /** Path of the defect mask PNG, when one is stored. */
@@ -166,7 +167,7 @@ export interface ModelImage {
  */
 export function selectModelImages(
   db: Database.Database,
-  filter: { datasetId?: number; category?: string; split?: 'train' | 'val' | 'test'; label?: 'good' | 'defect' },
+  filter: { datasetId?: number; category?: string; split?: Split; label?: 'good' | 'defect' },
 ): ModelImage[] {
   return db
     .prepare(

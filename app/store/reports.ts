@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { ImageLabel, Split } from '../core/domain.js';
 
 /**
  * Reports repository: the `reports` table (one row per generated report, its files relative to the project), and
@@ -130,8 +131,8 @@ export interface ReportResultRow {
   readonly imageStorage: 'copy' | 'reference';
   readonly width: number;
   readonly height: number;
-  readonly label: 'good' | 'defect' | 'ignore';
-  readonly split: 'train' | 'val' | 'test';
+  readonly label: ImageLabel;
+  readonly split: Split;
   readonly defectType: string | null;
   readonly score: number;
   readonly mapPath: string | null;

@@ -1,5 +1,6 @@
 /** Inference results: one row per (model, image) with score, map file, verdict; listed with review decisions. */
 import type Database from 'better-sqlite3';
+import type { Split } from '../core/domain.js';
 
 export type Verdict = 'accept' | 'review' | 'reject';
 
@@ -45,7 +46,7 @@ export interface ResultRow {
 export interface ResultQuery {
   readonly modelId: number;
   readonly datasetId?: number;
-  readonly split?: 'train' | 'val' | 'test';
+  readonly split?: Split;
   readonly verdict?: Verdict;
   readonly sort?: 'score_desc' | 'score_asc' | 'image';
   readonly offset?: number;

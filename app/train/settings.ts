@@ -3,6 +3,7 @@
  * Defaults are the product defaults; tests and the demo's quick mode pass smaller ones.
  */
 import { z } from 'zod';
+import { Objective } from '../core/domain.js';
 import { AppError } from '../core/errors.js';
 import { FlowConfig, ObjectiveWeights } from '../model/flow/config.js';
 
@@ -15,7 +16,7 @@ export const AlignSettings = z
 
 export const TrainSettings = z
   .object({
-    objective: z.enum(['clflow', 'fastflow']).default('clflow'),
+    objective: Objective.default('clflow'),
     /** Model input size (square unless width is given); a multiple of the backbone's largest stride. */
     imageSize: z.number().int().min(32).max(1024).default(256),
     imageWidth: z.number().int().min(32).max(1024).optional(),

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { ImportPayload } from '../../dataset/import-payload.js';
 import { defineMethod, Empty } from '../define.js';
 import { Id, IsoTime, Job } from '../../core/schemas.js';
+import { ImageLabel as Label, Split } from '../../core/domain.js';
 
-const Label = z.enum(['good', 'defect', 'ignore']);
-const Split = z.enum(['train', 'val', 'test']);
 const Tag = z.string().trim().min(1).max(100);
 
 export const Dataset = z.object({

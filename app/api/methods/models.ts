@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineMethod } from '../define.js';
 import { AbsPath, Id, IsoTime, Job } from '../../core/schemas.js';
+import { Objective, Split } from '../../core/domain.js';
 
 export const ModelStatus = z.enum(['training', 'ready', 'failed', 'cancelled', 'interrupted']);
 
@@ -9,7 +10,7 @@ export const Model = z.object({
   name: z.string(),
   datasetId: Id.nullable(),
   status: ModelStatus,
-  objective: z.enum(['clflow', 'fastflow']),
+  objective: Objective,
   backbone: z.string(),
   config: z.record(z.string(), z.unknown()),
   paramCount: z.number().int().nullable(),
@@ -53,7 +54,6 @@ export const ResultItem = z.object({
   review: z.string().nullable(),
 });
 
-const Split = z.enum(['train', 'val', 'test']);
 
 export const modelMethods = {
   'models.list': defineMethod({
@@ -72,7 +72,7 @@ export const modelMethods = {
       .object({
         category: z.string().min(1).optional(),
         datasetId: Id.optional(),
-        objective: z.enum(['clflow', 'fastflow']).optional(),
+        objective: Objective.optional(),
         settings: z.record(z.string(), z.unknown()).optional(),
         name: z.string().trim().min(1).max(200).optional(),
       })

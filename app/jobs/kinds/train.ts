@@ -2,6 +2,7 @@
  * Job kind `train` (resumable): payload { category?, datasetId?, objective?, settings?, name? }. On resume the
  * model row of this job continues from its last checkpoint.
  */
+import type { Objective } from '../../core/domain.js';
 import { AppError } from '../../core/errors.js';
 import type { JobContext } from '../../core/job-types.js';
 import { getModelByJob } from '../../store/models.js';
@@ -11,7 +12,7 @@ import { trainModel, type TrainResult } from '../../train/trainer.js';
 export interface TrainPayload {
   readonly category?: string;
   readonly datasetId?: number;
-  readonly objective?: 'clflow' | 'fastflow';
+  readonly objective?: Objective;
   readonly settings?: unknown;
   readonly name?: string;
 }

@@ -1,12 +1,13 @@
 /** The `features.extract` job's payload (zod only: shared by the API contract, the renderer and the job). */
 import { z } from 'zod';
+import { ImageLabel, Split } from '../../core/domain.js';
 
 export const ExtractPayload = z
   .object({
     backbone: z.string().min(1),
     datasetId: z.number().int().positive(),
-    splits: z.array(z.enum(['train', 'val', 'test'])).default(['train']),
-    labels: z.array(z.enum(['good', 'defect', 'ignore'])).default(['good']),
+    splits: z.array(Split).default(['train']),
+    labels: z.array(ImageLabel).default(['good']),
     width: z.number().int().min(16).max(4096).default(256),
     height: z.number().int().min(16).max(4096).default(256),
     fit: z.enum(['stretch', 'letterbox']).default('stretch'),

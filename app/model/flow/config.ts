@@ -3,6 +3,7 @@
  * Defaults follow FastFlow's ResNet18 setting (K = 8 steps, 3×3 subnets, hidden ratio 1.0, clamp 2.0).
  */
 import { z } from 'zod';
+import type { Objective } from '../../core/domain.js';
 import { DEFAULT_OBJECTIVE_WEIGHTS } from './default-weights.js';
 
 export const FlowConfig = z
@@ -47,7 +48,7 @@ export const ObjectiveWeights = z
   .strict();
 export type ObjectiveWeights = z.output<typeof ObjectiveWeights>;
 
-export type ObjectiveKind = 'clflow' | 'fastflow';
+export type ObjectiveKind = Objective;
 
 /** True when no contrastive term is active: the graph needs no synthesized inputs (plain FastFlow). */
 export function isPlainFastflow(kind: ObjectiveKind, w: ObjectiveWeights): boolean {
