@@ -87,16 +87,7 @@ export function imageFilePath(project: Project, image: Pick<ImageRow, 'path' | '
   return image.storage === 'copy' ? project.path(image.path) : path.resolve(image.path);
 }
 
-/**
- * A part's name from where it was imported: `file` relative to the imported folder `source`, with `/` separators
- * on every system (`metal/test/scratch/003.png`); a file outside `source` keeps its own path.
- */
-export function originalPathOf(source: string | null, file: string): string {
-  if (!source) return file;
-  const rel = path.relative(source, file);
-  const outside = rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
-  return rel && !outside ? rel.split(path.sep).join('/') : file;
-}
+export { originalPathOf } from './part-name.js';
 
 /** What an import inserts: an image row before it has an id, a note or a time, plus its defect mask. */
 export type NewImage = Omit<ImageRow, 'id' | 'note' | 'createdAt'> & {

@@ -42,7 +42,7 @@ async function fixture() {
     const map = new Float32Array(W * W);
     for (let i = 0; i < map.length; i++) map[i] = ((i * 37 + k * 11) % 29) / 29 + (mask[i] ? 0.6 * (k / 6) : 0);
     samples.push({ map, mask: defect ? mask : null, width: W, height: W });
-    rows.push({ datasetId: ds.id, path: `images/${k}.png`, storage: 'copy' as const, sha256: String(k).padStart(64, '0'), width: W, height: W, channels: 3, bitDepth: 8, format: 'png', label: defect ? ('defect' as const) : ('good' as const), split: 'test' as const, defectType: defect ? 'dent' : null, category: 'parts', phash: null, thumbnailPath: null, maskPath });
+    rows.push({ datasetId: ds.id, path: `images/${k}.png`, originalPath: `parts/test/${k}.png`, storage: 'copy' as const, sha256: String(k).padStart(64, '0'), width: W, height: W, channels: 3, bitDepth: 8, format: 'png', label: defect ? ('defect' as const) : ('good' as const), split: 'test' as const, defectType: defect ? 'dent' : null, category: 'parts', phash: null, thumbnailPath: null, maskPath });
   }
   const ids = insertImages(p.db, rows) as number[];
   const model = insertModel(p.db, { name: 'm', datasetId: ds.id, objective: 'clflow', backbone: 'mobilenetv2', config: {}, paramCount: 1, trainDataHash: 'x', jobId: null });

@@ -1,4 +1,4 @@
-import { originalPathOf } from '../images.js';
+import { originalPathOf } from '../part-name.js';
 import type { Migration } from './types.js';
 
 /**
