@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../app/cli.js';
 import { generateDemoDataset } from '../../app/demo/generate.js';
 import { chromiumPath } from '../../app/report/pdf.js';
 import { parseResultsCsv, type ResultsJson } from '../../app/report/results-table.js';
@@ -161,23 +162,29 @@ describe('docs/headless.md, run as written', () => {
   }, 60_000);
 
   it('refuses bad arguments before scoring, naming the argument', async () => {
-    const project = commands[0]![2]!;
-    const unknown = await flowspect(['score', project, '--model', '99']);
+    // In process (the same main() the binary runs): refusals happen before any model is loaded.
+    const project = path.join(t.dir, commands[0]![2]!);
+    const score = async (...args: string[]) => {
+      const err: string[] = [];
+      const code = await main(['score', project, ...args], { out: () => {}, err: (l) => err.push(l) });
+      return { code, stderr: err.join('\n') };
+    };
+    const unknown = await score('--model', '99');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/--model 99: no such model in .+ \(models: 1 \(ready\)\)/);
-    const split = await flowspect(['score', project, '--model', '1', '--split', 'tset']);
+    const split = await score('--model', '1', '--split', 'tset');
     expect(split.code).toBe(2);
     expect(split.stderr).toMatch(/--split must be one of test, val, train, all \(got "tset"\)/);
-    const dataset = await flowspect(['score', project, '--model', '1', '--dataset', '9']);
+    const dataset = await score('--model', '1', '--dataset', '9');
     expect(dataset.code).toBe(1);
     expect(dataset.stderr).toMatch(/--dataset 9: no such dataset in .+ \(datasets: 1 \(metal\)\)/);
 
-    const db = new Database(path.join(t.dir, project, 'flowspect.db'));
+    const db = new Database(path.join(project, 'flowspect.db'));
     db.prepare("UPDATE models SET status = 'failed' WHERE id = 1").run();
     db.close();
-    const failed = await flowspect(['score', project, '--model', '1', '--json']);
+    const failed = await score('--model', '1', '--json');
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/--model 1: model 1 is not ready \(failed\); only a ready model can score/);
     expect(JSON.parse(failed.stderr.trim().split('\n').at(-1)!)).toMatchObject({ error: { code: 'conflict' } });
-  }, 60_000);
+  });
 });
