@@ -5,14 +5,17 @@ import type { Job, ProjectInfo } from './core/schemas.js';
 import { JobRunner } from './jobs/runner.js';
 import type { JobKindSpec } from './jobs/kinds.js';
 import { createLogger, type Logger } from './core/log.js';
-import { markOrphanedJobsInterrupted } from './store/jobs.js';
 import { getJob, listJobs } from './store/jobs.js';
 import { createProject, isProjectDir, openProject, type Project } from './store/project.js';
 import { readProjectInfo } from './store/projects.js';
+import { describeRecovered } from './store/recover.js';
 import { rememberRecent } from './store/recent.js';
 import { defaultUserDataDir } from './user-data.js';
 
 export type TransportKind = 'ipc' | 'http';
+
+/** A project as the workstation holds it: `readonly` when it was opened for viewing only (another process writes it). */
+export type OpenProjectInfo = ProjectInfo & { readonly?: boolean };
 
 /**
  * The main process's services, shared by every transport: the open project, the job runner, the event bus and
@@ -47,15 +50,31 @@ export class AppContext {
     return this.current;
   }
 
+  /** The open project, for a change: a read-only one answers `read_only` before anything is written. */
+  writableProject(): Project {
+    const project = this.project();
+    if (project.readonly) throw new AppError('read_only', `${project.dir} is open read-only: open it for writing to change it`);
+    return project;
+  }
+
+  /** What the open project holds (and whether it is read-only), or null. */
+  currentInfo(): OpenProjectInfo | null {
+    return this.current && describeProject(this.current);
+  }
+
   createProject(dir: string, name?: string): ProjectInfo {
     const project = createProject(dir, name);
     return this.adopt(project);
   }
 
-  openProject(dir: string): ProjectInfo {
-    const project = openProject(dir);
-    // A job still marked running belongs to a process that is gone: show it as interrupted (resumable if its kind is).
-    markOrphanedJobsInterrupted(project.db);
+  /**
+   * Opens a project for writing: refused with `project_locked` while another process holds it. Jobs and models a
+   * dead writer left running were marked interrupted by the open (resumable if their kind is). `readonly` opens it
+   * for viewing only: it works while someone else holds the project, and every change answers `read_only`.
+   */
+  openProject(dir: string, options: { readonly?: boolean } = {}): OpenProjectInfo {
+    const project = openProject(dir, options);
+    for (const line of describeRecovered(project.recovered)) this.log.warn(`${project.dir}: ${line}`);
     return this.adopt(project);
   }
 
@@ -89,14 +108,19 @@ export class AppContext {
     this.closeProject();
   }
 
-  private adopt(project: Project): ProjectInfo {
+  private adopt(project: Project): OpenProjectInfo {
     this.closeProject();
     this.current = project;
-    const info = readProjectInfo(project.db, project.dir);
+    const info = describeProject(project);
     rememberRecent(this.userDataDir, project.dir, info.name);
-    this.log.info(`opened project ${project.dir}`);
+    this.log.info(`opened project ${project.dir}${project.readonly ? ' read-only' : ''}`);
     return info;
   }
+}
+
+function describeProject(project: Project): OpenProjectInfo {
+  const info = readProjectInfo(project.db, project.dir);
+  return project.readonly ? { ...info, readonly: true } : info;
 }
 
 /** What every handler receives: the services and the transport the call came through. */

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { importDataset } from '../dataset/import.js';
-import { openProject } from '../store/project.js';
+import { openProjectForWriting } from './open-project.js';
 import { CliUsageError, intFlag, parseCommandArgs, printResult, type CliCommand } from './types.js';
 
 const FORMATS = ['auto', 'mvtec', 'btad', 'visa', 'folder'] as const;
@@ -25,7 +24,7 @@ export const importCommand: CliCommand = {
     const format = (values.format ?? 'auto') as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new CliUsageError(`--format must be one of ${FORMATS.join(', ')} (got "${values.format}")`);
     const threads = intFlag(values.threads, 'threads', { min: 1, max: 16 });
-    const project = openProject(path.resolve(positionals[0]));
+    const project = openProjectForWriting(positionals[0], io);
     const controller = new AbortController();
     const onSignal = () => controller.abort(new Error('import cancelled (SIGINT)'));
     process.once('SIGINT', onSignal);
@@ -51,6 +50,7 @@ export const importCommand: CliCommand = {
         ...report.datasets.map((d) => `  dataset ${d.name} (#${d.id}): ${d.imported} new, ${d.duplicates} duplicates, ${d.failed} failed`),
         ...(report.failed.length ? [`not imported (${report.failed.length}):`, ...report.failed.map((f) => `  ${f.file}: ${f.reason}`)] : []),
         ...(report.warnings.length ? [`warnings (${report.warnings.length}):`, ...report.warnings.map((f) => `  ${f.file}: ${f.reason}`)] : []),
+        ...(report.skipped.length ? [`skipped (${report.skipped.length}):`, ...report.skipped.map((f) => `  ${f.file}: ${f.reason}`)] : []),
       ]);
       return 0;
     } finally {

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { openProject } from '../store/project.js';
+import { openProjectForWriting } from './open-project.js';
 import { OBJECTIVES, type Objective } from '../core/domain.js';
 import { trainModel } from '../train/trainer.js';
 import { CliUsageError, intFlag, jsonFlag, parseCommandArgs, printResult, type CliCommand } from './types.js';
@@ -29,7 +28,7 @@ export const trainCommand: CliCommand = {
     if (objective !== undefined && !(OBJECTIVES as readonly string[]).includes(objective)) throw new CliUsageError(`--objective must be ${OBJECTIVES.join(' or ')} (got "${objective}")`);
     const resume = intFlag(values.resume, 'resume', { min: 1, max: Number.MAX_SAFE_INTEGER });
     if (resume !== undefined && (values.config || values.objective || values.category)) throw new CliUsageError('--resume continues a run with its own settings: drop --config, --objective and --category');
-    const project = openProject(path.resolve(positionals[0]));
+    const project = openProjectForWriting(positionals[0], io);
     const controller = new AbortController();
     const onSignal = (): void => controller.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal);

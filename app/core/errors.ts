@@ -12,6 +12,10 @@ export type ErrorCode =
   | 'conflict'
   | 'no_project'
   | 'project_too_new'
+  /** Another process holds the project's writer lock (store/lock.ts); it can still be opened read-only. */
+  | 'project_locked'
+  /** A change was asked of a project that is open read-only. */
+  | 'read_only'
   | 'invalid_file'
   | 'cancelled'
   | 'unavailable'
@@ -43,6 +47,10 @@ export class AppError extends Error {
 export function toErrorBody(err: unknown): ApiErrorBody {
   if (err instanceof AppError) return err.toBody();
   const message = err instanceof Error ? err.message : String(err);
+  // SQLite's answer to a write on a read-only connection (a project opened read-only): the caller's mistake, not ours.
+  if ((err as { code?: unknown } | null)?.code === 'SQLITE_READONLY') {
+    return { code: 'read_only', message: `the project is open read-only, so nothing was changed (${message})` };
+  }
   return { code: 'internal', message };
 }
 
@@ -62,6 +70,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'conflict':
     case 'no_project':
     case 'project_too_new':
+    case 'project_locked':
+    case 'read_only':
       return 409;
     case 'payload_too_large':
       return 413;

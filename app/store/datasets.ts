@@ -81,6 +81,13 @@ export function listDatasets(db: Database.Database): DatasetSummary[] {
   });
 }
 
+/** The distinct sizes of a dataset's images, most common first, each with the lowest id of an image that has it. */
+export function datasetImageSizes(db: Database.Database, id: number): { width: number; height: number; imageId: number }[] {
+  return db
+    .prepare('SELECT width, height, MIN(id) AS imageId FROM images WHERE dataset_id = ? GROUP BY width, height ORDER BY COUNT(*) DESC, MIN(id)')
+    .all(id) as { width: number; height: number; imageId: number }[];
+}
+
 /** Sets (or clears, with null) the dataset's ignore-region mask file; returns the previous path. */
 export function setDatasetIgnoreMask(db: Database.Database, id: number, path: string | null): string | null {
   return db.transaction(() => {

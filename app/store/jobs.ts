@@ -101,9 +101,18 @@ export function finishJob(
   );
 }
 
-/** Jobs left queued or running by a process that died are shown as interrupted (and may be resumed). */
-export function markOrphanedJobsInterrupted(db: Database.Database): number {
-  return db
-    .prepare("UPDATE jobs SET status = 'interrupted', eta_seconds = NULL WHERE status IN ('queued', 'running')")
-    .run().changes;
+/**
+ * Jobs left queued or running by a process that died are shown as interrupted (and may be resumed); returns their
+ * ids. Only the holder of a freshly taken writer lock calls this (store/project.ts): then no other process may be
+ * running a job of this project (a live one would still hold the lock) and none of this process's runs yet, so every
+ * queued or running row belongs to a dead process. A second process opening the project never gets here.
+ */
+export function markOrphanedJobsInterrupted(db: Database.Database): number[] {
+  return (
+    db
+      .prepare("UPDATE jobs SET status = 'interrupted', eta_seconds = NULL WHERE status IN ('queued', 'running') RETURNING id")
+      .all() as { id: number }[]
+  )
+    .map((r) => r.id)
+    .sort((a, b) => a - b);
 }

@@ -15,15 +15,8 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
   });
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const current = refuseNewerSchema(db, migrations);
   const latest = latestSchemaVersion(migrations);
-  if (current > latest) {
-    throw new AppError(
-      'project_too_new',
-      `this project was written by a newer Flowspect (schema ${current}; this version understands up to ${latest}); update Flowspect to open it`,
-      { schemaVersion: current, supported: latest },
-    );
-  }
   if (current === latest) return current;
   db.transaction(() => {
     for (const m of migrations) {
@@ -33,4 +26,18 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     db.pragma(`user_version = ${latest}`);
   })();
   return latest;
+}
+
+/** The database's schema version; a database written by a newer Flowspect is refused (also when only reading it). */
+export function refuseNewerSchema(db: Database.Database, migrations: readonly Migration[] = allMigrations): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = latestSchemaVersion(migrations);
+  if (current > latest) {
+    throw new AppError(
+      'project_too_new',
+      `this project was written by a newer Flowspect (schema ${current}; this version understands up to ${latest}); update Flowspect to open it`,
+      { schemaVersion: current, supported: latest },
+    );
+  }
+  return current;
 }

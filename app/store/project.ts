@@ -1,8 +1,15 @@
+/**
+ * A project folder: the SQLite database, the blob folders beside it, and the writer lock (store/lock.ts). Opening
+ * for writing takes the lock, migrates the schema and recovers what a crashed writer left; opening read-only writes
+ * nothing at all (no lock, no migration, no folders), so it works while another process holds the project.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../core/errors.js';
-import { migrate } from './migrate.js';
+import { acquireProjectLock, type ProjectLock } from './lock.js';
+import { migrate, refuseNewerSchema } from './migrate.js';
+import { NOTHING_RECOVERED, recoverAbandonedWork, type Recovered } from './recover.js';
 import { APP_VERSION } from '../core/version.js';
 
 export const DB_FILE = 'flowspect.db';
@@ -23,6 +30,10 @@ export type BlobDir = (typeof BLOB_DIRS)[number];
 export interface Project {
   readonly dir: string;
   readonly db: Database.Database;
+  /** Opened read-only: the connection cannot write and no lock is held. */
+  readonly readonly: boolean;
+  /** Jobs and models this open found abandoned by a dead writer and marked interrupted (say so in the log). */
+  readonly recovered: Recovered;
   /** Absolute path of a project-relative path; refuses anything that would leave the project folder. */
   path(...rel: string[]): string;
   /** Project-relative form (forward slashes) of an absolute path inside the project. */
@@ -39,11 +50,23 @@ function openDatabase(file: string, readonly = false): Database.Database {
   return db;
 }
 
-function wrap(dir: string, db: Database.Database): Project {
+/** Runs `fn` holding the database's write lock (BEGIN IMMEDIATE): the critical section for taking over a stale project lock. */
+function underWriteLock<T>(db: Database.Database, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    return fn();
+  } finally {
+    db.exec('ROLLBACK');
+  }
+}
+
+function wrap(dir: string, db: Database.Database, lock: ProjectLock | null, recovered: Recovered): Project {
   const root = path.resolve(dir);
   return {
     dir: root,
     db,
+    readonly: lock === null,
+    recovered,
     path(...rel: string[]) {
       const abs = path.resolve(root, ...rel);
       if (abs !== root && !abs.startsWith(root + path.sep)) {
@@ -60,6 +83,7 @@ function wrap(dir: string, db: Database.Database): Project {
     },
     close() {
       if (db.open) db.close();
+      lock?.release();
     },
   };
 }
@@ -90,7 +114,12 @@ export function createProject(dir: string, name?: string): Project {
   return openProject(root);
 }
 
-/** Opens an existing project, migrating its schema forward; a project from a newer app is refused. */
+/**
+ * Opens an existing project. For writing (the default) it takes the writer lock (`project_locked` when another
+ * process holds it), migrates the schema forward and, when the lock was free, marks the jobs and models a dead
+ * writer left running as interrupted. Read-only opens a read-only connection and writes nothing. A project from a
+ * newer app is refused either way.
+ */
 export function openProject(dir: string, options: { readonly?: boolean } = {}): Project {
   const root = path.resolve(dir);
   if (!isProjectDir(root)) throw new AppError('not_found', `${root} is not a Flowspect project (no ${DB_FILE})`);
@@ -100,12 +129,20 @@ export function openProject(dir: string, options: { readonly?: boolean } = {}): 
   } catch (err) {
     throw new AppError('invalid_file', `cannot open ${path.join(root, DB_FILE)}: ${(err as Error).message}`);
   }
+  let lock: ProjectLock | null = null;
   try {
-    if (!options.readonly) migrate(db);
+    if (options.readonly) {
+      // An older schema is read as it is (migrations only add); a newer one may mean anything.
+      refuseNewerSchema(db);
+      return wrap(root, db, null, NOTHING_RECOVERED);
+    }
+    lock = acquireProjectLock(root, (fn) => underWriteLock(db, fn));
+    migrate(db);
     for (const d of BLOB_DIRS) fs.mkdirSync(path.join(root, d), { recursive: true });
+    return wrap(root, db, lock, lock.fresh ? recoverAbandonedWork(db) : NOTHING_RECOVERED);
   } catch (err) {
     db.close();
+    lock?.release();
     throw err;
   }
-  return wrap(root, db);
 }

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../app/core/events.js';
 import { AppContext } from '../../app/context.js';
 import { jobKinds } from '../../app/jobs/kinds.js';
-import { markOrphanedJobsInterrupted, insertJob, markJobRunning } from '../../app/store/jobs.js';
+import { getJob, markOrphanedJobsInterrupted, insertJob, markJobRunning } from '../../app/store/jobs.js';
 import { tempDir } from '../helpers.js';
 
 const t = tempDir();
@@ -56,12 +56,21 @@ describe('job runner', () => {
     const db = app.project().db;
     const id = insertJob(db, 'count', { steps: 2 });
     markJobRunning(db, id);
-    expect(markOrphanedJobsInterrupted(db)).toBe(1);
+    expect(markOrphanedJobsInterrupted(db)).toEqual([id]);
     const job = app.jobs.resume(app.project(), id);
     expect(['queued', 'running']).toContain(job.status);
     const done = await app.jobs.wait(app.project(), id);
     expect(done).toMatchObject({ status: 'succeeded', result: { counted: 2, resumed: true } });
     expect(() => app.jobs.resume(app.project(), id)).toThrow(/cannot be resumed/);
+  });
+
+  it('reopening the project it holds leaves its running jobs alone', async () => {
+    const job = app.jobs.start(app.project(), 'count', { steps: 20 });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(getJob(app.project().db, job.id)?.status).toBe('running');
+    app.openProject(app.project().dir); // e.g. picked again from the recent list while the job runs
+    expect(getJob(app.project().db, job.id)?.status).toBe('running');
+    expect(await app.jobs.wait(app.project(), job.id)).toMatchObject({ status: 'succeeded', result: { counted: 20, resumed: false } });
   });
 
   it('refuses unknown kinds', () => {

@@ -9,7 +9,7 @@ const summary = (b: BackboneInfo) => ({ name: b.name, kind: b.kind, sha256: b.sh
 export const backboneHandlers: HandlerGroup<typeof backboneMethods, HandlerContext> = {
   'backbones.list': (_req, { app }) => projectBackbones(app.currentProject()).map(summary),
   'backbones.import': async (req, { app }) => {
-    const { backbone, prepared } = await importBackbone(app.project(), req.path, {
+    const { backbone, prepared } = await importBackbone(app.writableProject(), req.path, {
       name: req.name,
       taps: req.taps,
       normalization: req.normalization,

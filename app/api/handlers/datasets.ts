@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { HandlerContext } from '../../context.js';
 import { nearDuplicateGroups } from '../../dataset/duplicates.js';
 import { decodeBase64Image, rasterisePolygons, validatePolygons } from '../../dataset/mask-input.js';
-import { normalizeMask, RejectedFile } from '../../dataset/read-image.js';
-import { getDataset, listDatasets, setDatasetIgnoreMask } from '../../store/datasets.js';
+import { DEFAULT_LIMITS, normalizeMask, RejectedFile } from '../../dataset/read-image.js';
+import { datasetImageSizes, getDataset, listDatasets, setDatasetIgnoreMask } from '../../store/datasets.js';
 import {
   datasetPhashes,
   getImage,
@@ -42,8 +42,31 @@ async function asRequest<T>(what: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A dataset's ignore mask is drawn on its images (and resized onto images of another size when it is applied), so
+ * it must have the size of one of them; an empty dataset's is bounded by the image pixel limit. Checked before a
+ * pixel is allocated: a 65535² polygon raster would need 4 GiB.
+ */
+function checkIgnoreMaskSize(p: Project, datasetId: number, width: number, height: number): void {
+  const sizes = datasetImageSizes(p.db, datasetId);
+  if (sizes.length === 0) {
+    if (width * height > DEFAULT_LIMITS.maxPixels) {
+      throw new AppError('invalid_request', `ignore mask: ${width}x${height} is over the limit of ${DEFAULT_LIMITS.maxPixels} pixels`);
+    }
+    return;
+  }
+  if (sizes.some((s) => s.width === width && s.height === height)) return;
+  const named = sizes.slice(0, 3).map((s) => `${s.width}x${s.height} (image ${s.imageId})`).join(', ');
+  throw new AppError(
+    'invalid_request',
+    `ignore mask: the mask is ${width}x${height} but the images of dataset ${datasetId} are ${named}${sizes.length > 3 ? ', …' : ''}: draw it at an image's size`,
+    { mask: { width, height }, images: sizes.slice(0, 3) },
+  );
+}
+
 /** Writes a new blob under a fresh name (the db row is switched after), so a failure never clobbers the old one. */
 function writeBlob(p: Project, rel: string, data: Buffer): string {
+  if (p.readonly) throw new AppError('read_only', `${p.dir} is open read-only: open it for writing to change it`);
   fs.mkdirSync(path.dirname(p.path(rel)), { recursive: true });
   fs.writeFileSync(p.path(rel), data);
   return rel;
@@ -158,9 +181,11 @@ export const datasetHandlers: HandlerGroup<typeof datasetMethods, HandlerContext
             throw new RejectedFile(`not a readable image (${(err as Error).message.split('\n')[0]})`);
           }
         });
+        checkIgnoreMaskSize(p, ds.id, meta.width ?? 0, meta.height ?? 0);
         png = (await asRequest('ignore mask', () => normalizeMask(bytes, meta.width ?? 0, meta.height ?? 0))).png;
       } else {
         if (!req.width || !req.height) throw new AppError('invalid_request', 'polygons need width and height (the raster size)');
+        checkIgnoreMaskSize(p, ds.id, req.width, req.height);
         const polygons = req.mask.polygons;
         png = (await asRequest('ignore mask', () => rasterisePolygons(polygons, req.width!, req.height!))).png;
       }

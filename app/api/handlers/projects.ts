@@ -7,11 +7,8 @@ import type { projectMethods } from '../methods/projects.js';
 
 export const projectHandlers: HandlerGroup<typeof projectMethods, HandlerContext> = {
   'projects.create': (req, { app }) => app.createProject(req.dir, req.name),
-  'projects.open': (req, { app }) => app.openProject(req.dir),
-  'projects.current': (_req, { app }) => {
-    const p = app.currentProject();
-    return p ? readProjectInfo(p.db, p.dir) : null;
-  },
+  'projects.open': (req, { app }) => app.openProject(req.dir, { readonly: req.readonly }),
+  'projects.current': (_req, { app }) => app.currentInfo(),
   'projects.close': (_req, { app }) => {
     app.closeProject();
     return { ok: true as const };

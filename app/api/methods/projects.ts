@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { defineMethod, Empty } from '../define.js';
 import { AbsPath, Job, ProjectInfo, RecentProject } from '../../core/schemas.js';
 
+/** A project as the workstation holds it: `readonly` when it was opened for viewing only. */
+const OpenProjectInfo = ProjectInfo.extend({ readonly: z.boolean().optional() });
+
 export const projectMethods = {
   'projects.create': defineMethod({
     summary: 'Create a project folder (SQLite db + blob folders) and open it.',
@@ -9,14 +12,16 @@ export const projectMethods = {
     response: ProjectInfo,
   }),
   'projects.open': defineMethod({
-    summary: 'Open an existing project folder, migrating its schema forward.',
-    request: z.object({ dir: AbsPath }).strict(),
-    response: ProjectInfo,
+    summary:
+      'Open an existing project folder, migrating its schema forward; `project_locked` while another process holds it. ' +
+      'readonly: open it for viewing only (works while it is held elsewhere; changes answer `read_only`).',
+    request: z.object({ dir: AbsPath, readonly: z.boolean().default(false) }).strict(),
+    response: OpenProjectInfo,
   }),
   'projects.current': defineMethod({
     summary: 'The open project, or null.',
     request: Empty,
-    response: ProjectInfo.nullable(),
+    response: OpenProjectInfo.nullable(),
   }),
   'projects.close': defineMethod({
     summary: 'Close the open project.',
