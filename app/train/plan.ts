@@ -1,0 +1,147 @@
+/**
+ * The plan of one training run, settled before any heavy work starts: the settings (fresh, or the stored ones of a
+ * model being resumed), the backbone, the synthesis presets, the training and validation images, the alignment
+ * reference, the schedule, the training graphs to compile, and the model row. Every request error (bad settings,
+ * unknown preset, no images, a resume that no longer fits) is raised here, before a model row is created.
+ */
+import path from 'node:path';
+import { AppError } from '../core/errors.js';
+import type { BackboneInfo } from '../core/backbone.js';
+import { builtinBackbone } from '../model/backbone/builtin.js';
+import { modelBackbone } from '../model/backbone/colour-tap.js';
+import type { PreprocessOptions } from '../model/features/preprocess.js';
+import { buildTrainGraph, type ModelSpec, modelParamCount, type TrainGraph } from '../model/flow/graphs.js';
+import type { SessionConfig } from '../runtime/index.js';
+import { getModel, insertModel, type ModelRecord, updateModel } from '../store/models.js';
+import { getPresetByName } from '../store/presets.js';
+import type { Project } from '../store/project.js';
+import type { SynthesisParams } from '../synthesis/index.js';
+import { type AlignmentReference, chooseReference } from './align.js';
+import { cleanCheckpointTemps } from './checkpoint.js';
+import { selectTrainingData, type TrainingData } from './data.js';
+import { parseTrainSettings, type TrainSettings } from './settings.js';
+import { tapShapes } from './taps.js';
+import type { StoredModelConfig, TrainOptions } from './types.js';
+
+export interface RunSchedule {
+  readonly batch: number;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  /** CL-Flow: the first steps train plain FastFlow (the `warmup` graph); 0 when there is no warm-up. */
+  readonly warmupSteps: number;
+}
+
+export interface RunPlan {
+  readonly project: Project;
+  /** The model row: created for this run, or the one being resumed (status 'training' again). */
+  readonly model: ModelRecord;
+  readonly resumed: boolean;
+  readonly settings: TrainSettings;
+  readonly backbone: BackboneInfo;
+  readonly presets: readonly SynthesisParams[];
+  readonly data: TrainingData;
+  readonly spec: ModelSpec;
+  readonly paramCount: number;
+  readonly alignReference: AlignmentReference | undefined;
+  readonly schedule: RunSchedule;
+  /** The training graph, and the FastFlow graph of the warm-up phase (null without one). */
+  readonly graphs: { readonly train: TrainGraph; readonly warmup: TrainGraph | null };
+  /** The run's checkpoints: the last one (resume) and the best one (export). */
+  readonly files: { readonly last: string; readonly best: string };
+  readonly session: SessionConfig;
+  readonly preprocess: PreprocessOptions;
+}
+
+/** What the request (or the resumed model's row) asks for. */
+interface Requested {
+  readonly settings: TrainSettings;
+  readonly selection: StoredModelConfig['selection'];
+  readonly resumed?: { readonly model: ModelRecord; readonly stored: StoredModelConfig };
+}
+
+export function prepareRun(project: Project, request: TrainOptions): RunPlan {
+  const baseBackbone = request.backbone ?? builtinBackbone({ outDir: project.path('backbones') });
+  const req = requested(project, request);
+  const { settings, resumed } = req;
+  const backbone = modelBackbone(baseBackbone, settings.colourTap, project.path('backbones'));
+  const storedBackbone = resumed?.stored.backbone;
+  if (resumed && storedBackbone && storedBackbone.sha256 !== backbone.sha256) {
+    throw new AppError('conflict', `model ${resumed.model.id} was trained on backbone ${storedBackbone.name} (${storedBackbone.sha256.slice(0, 12)}), which is not the one available now`);
+  }
+  const presets = presetParams(project, settings);
+  const height = settings.imageSize;
+  const width = settings.imageWidth ?? settings.imageSize;
+  const m = backbone.input.multipleOf;
+  if (height % m || width % m) throw new AppError('invalid_request', `invalid training settings: imageSize ${height}×${width} must be a multiple of ${m} for backbone ${backbone.name}`);
+
+  const data = selectTrainingData(project, req.selection, settings.seed, settings.valFraction);
+  const spec: ModelSpec = { taps: tapShapes(backbone, height, width, settings.strides), flow: settings.flow, seed: settings.seed, height, width };
+  const paramCount = modelParamCount(spec);
+  const alignReference = settings.align.mode === 'translation' ? (resumed?.stored.alignReference ?? chooseReference(data.train)) : undefined;
+  if (resumed && resumed.model.trainDataHash !== data.hash) {
+    throw new AppError('conflict', `model ${resumed.model.id}: the training images changed since the run started; start a new training instead of resuming`);
+  }
+  const { schedule, graphs } = scheduleAndGraphs(settings, spec, data);
+  const config: StoredModelConfig = { settings, selection: req.selection, spec, backbone: { name: backbone.name, sha256: backbone.sha256, taps: backbone.taps }, ...(alignReference ? { alignReference } : {}) };
+  const model = resumed?.model ?? insertModel(project.db, {
+    name: request.name ?? `${settings.objective}-${data.category ?? `dataset${data.datasetId ?? ''}`}-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`,
+    datasetId: data.datasetId,
+    objective: settings.objective,
+    backbone: backbone.name,
+    config,
+    paramCount,
+    trainDataHash: data.hash,
+    jobId: request.jobId ?? null,
+  });
+  const ckptDir = project.path('checkpoints', `model-${model.id}`);
+  const files = { last: path.join(ckptDir, 'last.ckpt'), best: path.join(ckptDir, 'best.ckpt') };
+  cleanCheckpointTemps(files.last);
+  cleanCheckpointTemps(files.best);
+  if (resumed) updateModel(project.db, model.id, { status: 'training' });
+  const session = { provider: settings.provider, intraOpThreads: settings.threads } as const;
+  const preprocess = { height, width, fit: settings.fit } as const;
+  return { project, model, resumed: resumed !== undefined, settings, backbone, presets, data, spec, paramCount, alignReference, schedule, graphs, files, session, preprocess };
+}
+
+/** Settings and selection: the request's, or, to resume, those stored with the model. */
+function requested(project: Project, request: TrainOptions): Requested {
+  if (request.resumeModelId !== undefined) {
+    const found = getModel(project.db, request.resumeModelId);
+    if (!found) throw new AppError('not_found', `model ${request.resumeModelId} does not exist`);
+    if (found.status === 'ready') throw new AppError('conflict', `model ${found.id} has finished training; nothing to resume`);
+    const stored = found.config as unknown as StoredModelConfig;
+    // Models started before `strides` and `colourTap` existed used every backbone tap and no colour tap.
+    const settings = parseTrainSettings({ colourTap: false, strides: stored.spec.taps.map((t) => t.stride), ...(stored.settings as Record<string, unknown>) });
+    return { settings, selection: stored.selection, resumed: { model: found, stored } };
+  }
+  const raw = (request.settings ?? {}) as Record<string, unknown>;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new AppError('invalid_request', 'training settings must be a JSON object');
+  const settings = parseTrainSettings(request.objective ? { ...raw, objective: request.objective } : raw);
+  const selection = { ...(request.category !== undefined ? { category: request.category } : {}), ...(request.datasetId !== undefined ? { datasetId: request.datasetId } : {}) };
+  return { settings, selection };
+}
+
+/** Presets by name: the built-ins and the project's own (tuned in the Synthesis view). */
+function presetParams(project: Project, settings: TrainSettings): SynthesisParams[] {
+  return settings.presets.map((name) => {
+    const preset = getPresetByName(project.db, name);
+    if (!preset) throw new AppError('invalid_request', `invalid training settings: presets: unknown synthesis preset "${name}"`);
+    return preset.params;
+  });
+}
+
+/**
+ * Steps, and the graphs that run them. CL-Flow fine-tunes a flow that already models the clean features: the first
+ * `warmup` fraction of the steps trains with the clean NLL alone (plain FastFlow), then the contrastive terms join.
+ * Both graphs name their params and optimizer state alike, so the state carries over (TrainingLoop.swap).
+ */
+function scheduleAndGraphs(settings: TrainSettings, spec: ModelSpec, data: TrainingData): Pick<RunPlan, 'schedule' | 'graphs'> {
+  const batch = Math.min(settings.batchSize, data.train.length);
+  const stepsPerEpoch = Math.floor(data.train.length / batch);
+  const totalSteps = Math.min(settings.epochs * stepsPerEpoch, settings.maxSteps ?? Infinity);
+  const options = { batch, weights: settings.weights, weightDecay: settings.weightDecay, clipNorm: settings.clipNorm > 0 ? settings.clipNorm : undefined };
+  const train = buildTrainGraph(spec, { ...options, objective: settings.objective });
+  const warmupSteps = train.withTwins ? Math.floor(settings.warmup * totalSteps) : 0;
+  const warmup = warmupSteps > 0 ? buildTrainGraph(spec, { ...options, objective: 'fastflow' }) : null;
+  return { schedule: { batch, stepsPerEpoch, totalSteps, warmupSteps }, graphs: { train, warmup } };
+}

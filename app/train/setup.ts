@@ -1,0 +1,133 @@
+/**
+ * Everything a planned run opens before its first step: the backbone's feature source, the aligned copies of the
+ * images (models trained with alignment), the warmed feature cache, the validation set (clean held-out images,
+ * their synthesized twins with a fixed seed, real labelled defects), the compiled training sessions and the scorer
+ * that validates params. `RunResources` owns what holds native memory, so the caller releases it all at once.
+ */
+import type { ImageAligner } from '../model/align-runner.js';
+import { FeatureCache, type TapFeatures } from '../model/features/cache.js';
+import { FeatureScorer } from '../model/flow/scorer.js';
+import { createSession, type Session } from '../runtime/index.js';
+import { synthesisBatches } from '../synthesis/index.js';
+import { alignedCopies, alignerFor } from './align.js';
+import { imageFile, type TrainingData } from './data.js';
+import { type FeatureImage, FeatureSource } from './features.js';
+import type { RunPlan } from './plan.js';
+import type { RunHooks } from './types.js';
+
+export interface RunImages {
+  readonly train: readonly FeatureImage[];
+  readonly valGood: readonly FeatureImage[];
+  readonly valDefects: readonly FeatureImage[];
+}
+
+/** Backbone features of the validation images. */
+export interface ValidationSet {
+  readonly good: TapFeatures[][];
+  readonly synth: TapFeatures[][];
+  readonly defects: TapFeatures[][];
+}
+
+export interface CompiledRun {
+  readonly train: Session;
+  readonly warmup: Session | null;
+  readonly scorer: FeatureScorer;
+  /** The training session's execution provider. */
+  readonly provider: string;
+}
+
+/** What a run opened; `release` frees each of them (in the order they were opened). */
+export class RunResources {
+  aligner: ImageAligner | undefined;
+  trainSession: Session | undefined;
+  warmupSession: Session | undefined;
+  scorer: FeatureScorer | undefined;
+
+  private constructor(readonly features: FeatureSource) {}
+
+  static async open(plan: RunPlan): Promise<RunResources> {
+    const cache = new FeatureCache(plan.project.path('features'));
+    return new RunResources(await FeatureSource.create(plan.backbone, plan.preprocess, cache, plan.session, plan.spec.taps.map((t) => t.name)));
+  }
+
+  async release(): Promise<void> {
+    await this.features.release();
+    await this.aligner?.release();
+    await this.trainSession?.release();
+    await this.warmupSession?.release();
+    await this.scorer?.release();
+  }
+}
+
+/** The run's images: aligned onto the reference when the model aligns, with their features cached. */
+export async function prepareImages(plan: RunPlan, res: RunResources, hooks: RunHooks): Promise<RunImages> {
+  const { project, data, alignReference } = plan;
+  const totalSteps = plan.schedule.totalSteps;
+  const toFeat = (imgs: TrainingData['train']) => imgs.map((i) => ({ file: imageFile(project, i.path), sha256: i.sha256 }));
+  let images: RunImages = { train: toFeat(data.train), valGood: toFeat(data.valGood), valDefects: toFeat(data.valDefects) };
+  if (alignReference) images = await alignImages(plan, res, images, hooks);
+  const warmFrom = alignReference ? 0.02 : 0; // progress only moves forward: alignment took the first 2 %
+  const at = { step: 0, totalSteps, epoch: 0, executionProvider: res.features.provider };
+  hooks.progress(warmFrom, 'caching backbone features', at);
+  await res.features.warm([...images.train, ...images.valGood, ...images.valDefects], hooks.signal, (f, msg) =>
+    hooks.progress(warmFrom + (0.04 - warmFrom) * f, `backbone features: ${msg ?? ''}`, at),
+  );
+  return images;
+}
+
+/** Every image (and so every synthesized twin and its mask) lives in the reference's frame from here on. */
+async function alignImages(plan: RunPlan, res: RunResources, images: RunImages, hooks: RunHooks): Promise<RunImages> {
+  const { project, settings, preprocess, model } = plan;
+  const reference = plan.alignReference!;
+  const at = (f: number) => hooks.progress(0.02 * f, 'aligning images to the reference', { step: 0, totalSteps: plan.schedule.totalSteps, epoch: 0, executionProvider: res.features.provider });
+  at(0);
+  const aligner = await alignerFor(imageFile(project, reference.path), preprocess, settings.align.maxShift, plan.session);
+  res.aligner = aligner;
+  const all = [...images.train, ...images.valGood, ...images.valDefects];
+  const copies = await alignedCopies(aligner, all, { preprocess, reference, maxShift: settings.align.maxShift, root: project.path('aligned'), signal: hooks.signal, progress: at });
+  const nTrain = images.train.length;
+  const nGood = images.valGood.length;
+  if (copies.shifts.length) {
+    const sorted = [...copies.shifts].sort((a, b) => a - b);
+    const largest = sorted[sorted.length - 1];
+    hooks.log('info', `model ${model.id}: aligned ${sorted.length} images to ${reference.path}: median shift ${sorted[sorted.length >> 1].toFixed(2)} px, largest ${largest.toFixed(2)} px`);
+    const limit = settings.align.maxShift * Math.max(preprocess.height, preprocess.width);
+    if (largest > 0.9 * limit) hooks.log('warn', `model ${model.id}: an image moved ${largest.toFixed(1)} px, near the alignment search limit (${limit.toFixed(1)} px): raise align.maxShift if parts can move further`);
+  }
+  return { train: copies.images.slice(0, nTrain), valGood: copies.images.slice(nTrain, nTrain + nGood), valDefects: copies.images.slice(nTrain + nGood) };
+}
+
+/** Clean held-out images, their synthesized twins (fixed seed, so every epoch validates on the same set), real defects. */
+export async function validationSet(plan: RunPlan, features: FeatureSource, images: RunImages, signal?: AbortSignal): Promise<ValidationSet> {
+  const good = await features.clean(images.valGood);
+  const defects = await features.clean(images.valDefects);
+  const synth: TapFeatures[][] = [];
+  for await (const b of synthesisBatches({
+    sources: images.valGood.map((i) => i.file),
+    presets: plan.presets,
+    batchSize: 8,
+    seed: plan.settings.seed + 7777,
+    epoch: 0,
+    size: { width: plan.preprocess.width, height: plan.preprocess.height },
+    workers: 0,
+    shuffle: false,
+    signal,
+  })) {
+    synth.push(...(await features.fromUnitBatch(b.images, b.sourceIndices.length)));
+  }
+  return { good, synth, defects };
+}
+
+/** Compiles the plan's training graphs into sessions and opens the validation scorer. */
+export async function compileRun(plan: RunPlan, res: RunResources, valGoodCount: number, hooks: RunHooks): Promise<CompiledRun> {
+  const options = { ...plan.session, graphOptimization: plan.settings.sessionOptimization };
+  const train = await createSession(plan.graphs.train.bytes, options);
+  res.trainSession = train;
+  hooks.log('info', `training on ${train.provider} (${train.reason})`);
+  const warmup = plan.graphs.warmup ? await createSession(plan.graphs.warmup.bytes, options) : null;
+  res.warmupSession = warmup ?? undefined;
+  if (plan.schedule.warmupSteps > 0) hooks.log('info', `model ${plan.model.id}: ${plan.schedule.warmupSteps} FastFlow warm-up steps, then the CL-Flow terms`);
+  const scorer = await FeatureScorer.create(plan.spec, Math.min(8, Math.max(valGoodCount, 1)), plan.session);
+  res.scorer = scorer;
+  return { train, warmup, scorer, provider: train.provider };
+}
