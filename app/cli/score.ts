@@ -57,7 +57,7 @@ export const scoreCommand: CliCommand = {
   usage: [
     'flowspect score PROJECT --model ID [--split test|val|train|all] [--dataset ID] [--json]',
     'Defaults: the test split of the model’s dataset. Results and heatmaps are stored in the project for',
-    '`flowspect eval`, `flowspect report` and the Review view; scoring again replaces a model’s earlier results.',
+    '`flowspect eval`, `flowspect report` and the Review view; scoring again replaces the results of the images it scores.',
     'Ctrl-C stops after the batch in flight: every stored batch is whole (one transaction per batch).',
   ].join('\n'),
   async run(argv, io, globals) {
