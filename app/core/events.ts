@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JobProgressData } from './job-types.js';
 import { Id, JobStatus } from './schemas.js';
 
 /** Every event the main process pushes to clients. Transports forward them unchanged. */
@@ -9,7 +10,8 @@ export const eventSchemas = {
     fraction: z.number(),
     etaSeconds: z.number().nullable(),
     message: z.string(),
-    data: z.unknown().optional(),
+    /** The kind's progress record (its `kind` names the job kind), when the kind reports one. */
+    data: JobProgressData.optional(),
   }),
   'job.finished': z.object({
     jobId: Id,

@@ -202,7 +202,7 @@ export async function importDataset(project: Project, options: ImportOptions): P
       .then(async (prepared) => {
         done++;
         if (prepared) batch.push(prepared);
-        if (done % 8 === 0 || done === entries.length) progress?.(0.02 + (0.98 * done) / Math.max(1, entries.length), `read ${done} of ${entries.length} images`);
+        if (done % 8 === 0 || done === entries.length) progress?.(0.02 + (0.98 * done) / Math.max(1, entries.length), `read ${done} of ${entries.length} images`, { done, total: entries.length });
       })
       .catch((err) => {
         failure = err;

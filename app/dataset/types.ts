@@ -31,4 +31,5 @@ export interface ScanResult {
   readonly warnings: ImportProblem[];
 }
 
-export type ProgressFn = (fraction: number, message: string) => void;
+/** `counts`, where given, is how many of the found images have been read so far (the job shows a rate from it). */
+export type ProgressFn = (fraction: number, message: string, counts?: { readonly done: number; readonly total: number }) => void;

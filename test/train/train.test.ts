@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../app/api/dispatch.js';
 import { AppContext } from '../../app/context.js';
+import type { AppEvent } from '../../app/core/events.js';
 import { exportModel } from '../../app/infer/export.js';
 import { scoreInApp } from '../../app/infer/in-app.js';
 import { ModelRunner } from '../../app/infer/model-runner.js';
@@ -154,6 +155,9 @@ describe('models API and jobs', () => {
     const app = new AppContext(path.join(fx.root, 'user'), { logToFile: false });
     app.openProject(fx.project.dir);
     const call = async (method: string, params: unknown) => dispatch(method, params, { app, transport: 'ipc' });
+    const progress: AppEvent<'job.progress'>['payload'][] = [];
+    const stopEvents = app.events.subscribe((e) => void (e.event === 'job.progress' && progress.push(e.payload as AppEvent<'job.progress'>['payload'])));
+    const dataOf = (jobId: number) => progress.filter((p) => p.jobId === jobId && p.data !== undefined).map((p) => p.data!);
     try {
       const bad = await call('models.train', { category: 'fabric', settings: { epochs: 0 } });
       expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
@@ -163,6 +167,11 @@ describe('models API and jobs', () => {
       expect(started.ok).toBe(true);
       const job = await app.jobs.wait(app.project(), (started as { result: { id: number } }).result.id);
       expect(job.status, job.error ?? '').toBe('succeeded');
+      // Progress data is typed by job kind: the train job's records say where the run is and, after a step, steps/s.
+      const trainData = dataOf(job.id);
+      expect(trainData.length).toBeGreaterThan(0);
+      expect(trainData.every((d) => d.kind === 'train')).toBe(true);
+      expect(trainData.some((d) => d.kind === 'train' && d.event === 'train' && (d.stepsPerSecond ?? 0) > 0)).toBe(true);
       const modelId = (job.result as { modelId: number }).modelId;
       const got = (await call('models.get', { id: modelId })) as { ok: true; result: { status: string; paramCount: number; executionProvider: string } };
       expect(got.result).toMatchObject({ status: 'ready', executionProvider: 'cpu' });
@@ -174,6 +183,7 @@ describe('models API and jobs', () => {
       const done = await app.jobs.wait(app.project(), inferJob.result.id);
       expect(done.status, done.error ?? '').toBe('succeeded');
       expect(done.result).toMatchObject({ images: 20, executionProvider: 'cpu' });
+      expect(dataOf(inferJob.result.id).at(-1)).toMatchObject({ kind: 'infer', done: 20, total: 20, executionProvider: 'cpu' });
 
       const set = await call('models.setThresholds', { id: modelId, review: -1e9, reject: 1e9 });
       expect(set.ok).toBe(true);
@@ -184,6 +194,7 @@ describe('models API and jobs', () => {
       expect(page.result.items[0].score).toBeLessThanOrEqual(page.result.items[4].score);
       expect(await call('models.setThresholds', { id: modelId, review: 2, reject: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     } finally {
+      stopEvents();
       await app.dispose();
     }
   }, 120_000);

@@ -2,6 +2,7 @@ import { openProject } from '../../store/project.js';
 import type { JobContext } from '../../core/job-types.js';
 import { importDataset, type ImportReport } from '../../dataset/import.js';
 import { ImportPayload } from '../../dataset/import-payload.js';
+import { averageRate, everyMs } from '../progress-rate.js';
 
 /** Job kind `import`: runs an import in its worker thread and returns the import report as the job result. */
 export async function run(ctx: JobContext): Promise<ImportReport> {
@@ -9,6 +10,9 @@ export async function run(ctx: JobContext): Promise<ImportReport> {
   if (!parsed.success) throw new Error(`invalid import request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`);
   const p = parsed.data;
   const project = openProject(ctx.projectDir);
+  const rate = averageRate();
+  // Counts go out at most four times a second: progress with data skips the runner's event throttle.
+  const countsDue = everyMs(250);
   try {
     const report = await importDataset(project, {
       source: p.source,
@@ -20,7 +24,11 @@ export async function run(ctx: JobContext): Promise<ImportReport> {
       threads: p.threads,
       limits: p.maxPixels ? { maxPixels: p.maxPixels } : undefined,
       signal: ctx.signal,
-      progress: (f, m) => ctx.progress(f, m),
+      progress: (f, m, counts) => {
+        const perSecond = counts && rate(counts.done);
+        if (counts && perSecond !== undefined && countsDue(counts.done === counts.total)) ctx.progress(f, m, { kind: 'import', ...counts, imagesPerSecond: perSecond });
+        else ctx.progress(f, m);
+      },
     });
     ctx.log('info', `import of ${report.source}: ${report.imported} imported, ${report.duplicates} duplicates, ${report.failed.length} failed`);
     return report;

@@ -11,7 +11,7 @@ export async function run(ctx: JobContext<InferPayload>): Promise<InferSummary> 
     return await runInference(project, {
       ...ctx.payload,
       signal: ctx.signal,
-      progress: (f, msg, data) => ctx.progress(f, msg, data),
+      progress: (f, msg, data) => ctx.progress(f, msg, data && { kind: 'infer', ...data }),
     });
   } finally {
     project.close();

@@ -7,7 +7,8 @@ import { AppError } from '../../core/errors.js';
 import type { JobContext } from '../../core/job-types.js';
 import { getModelByJob } from '../../store/models.js';
 import { openProject } from '../../store/project.js';
-import { trainModel, type TrainResult } from '../../train/trainer.js';
+import { trainModel, type TrainProgress, type TrainResult } from '../../train/trainer.js';
+import { averageRate } from '../progress-rate.js';
 
 export interface TrainPayload {
   readonly category?: string;
@@ -19,6 +20,7 @@ export interface TrainPayload {
 
 export async function run(ctx: JobContext<TrainPayload>): Promise<TrainResult> {
   const project = openProject(ctx.projectDir);
+  const report = trainProgress(ctx);
   try {
     const p = ctx.payload ?? {};
     const previous = ctx.resumed ? getModelByJob(project.db, ctx.jobId) : undefined;
@@ -31,10 +33,20 @@ export async function run(ctx: JobContext<TrainPayload>): Promise<TrainResult> {
         : { category: p.category, datasetId: p.datasetId, objective: p.objective, settings: p.settings, name: p.name }),
       jobId: ctx.jobId,
       signal: ctx.signal,
-      progress: (f, msg, data) => ctx.progress(f, msg, data),
+      progress: report,
       log: (level, msg, data) => ctx.log(level, msg, data),
     });
   } finally {
     project.close();
   }
+}
+
+/** Relays the trainer's progress as `train` progress data, adding steps/s over the steps this run has trained. */
+function trainProgress(ctx: JobContext<TrainPayload>): (fraction: number, message: string, data?: TrainProgress) => void {
+  const rate = averageRate();
+  let stepsPerSecond: number | undefined;
+  return (fraction, message, data) => {
+    if (data?.event === 'train') stepsPerSecond = rate(data.step) ?? stepsPerSecond;
+    ctx.progress(fraction, message, data && { kind: 'train', ...data, ...(stepsPerSecond !== undefined ? { stepsPerSecond } : {}) });
+  };
 }
