@@ -1,4 +1,6 @@
+/** Live job state for the views: progress, rate and outcome of every job this window has heard of. */
 import type { AppEvent } from '../../../app/api/contract';
+import type { JobProgressData, JobProgressKind } from '../../../app/core/job-types';
 import { client } from './client';
 
 export interface JobView {
@@ -7,21 +9,26 @@ export interface JobView {
   readonly fraction: number;
   readonly etaSeconds: number | null;
   readonly message: string;
-  readonly data: unknown;
+  readonly data: JobProgressData | undefined;
   readonly status: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'queued';
   readonly error?: string;
   readonly result?: unknown;
-  /** Items per second if the job reports one (`imagesPerSecond` / `itemsPerSecond` in its progress data). */
+  /** The job's rate in {@link rateUnitOf} its kind, when its progress data carries one. */
   readonly rate: number | null;
 }
 
-function rateOf(data: unknown): number | null {
-  if (!data || typeof data !== 'object') return null;
-  const d = data as Record<string, unknown>;
-  for (const k of ['imagesPerSecond', 'itemsPerSecond', 'images_per_second']) {
-    if (typeof d[k] === 'number' && Number.isFinite(d[k])) return d[k] as number;
-  }
-  return null;
+/** What each kind's rate counts: images for an import and for inference, optimiser steps for training. */
+const RATE_UNITS: Record<JobProgressKind, string> = { import: 'images/s', infer: 'images/s', train: 'steps/s' };
+
+/** The unit of a job kind's rate; undefined for kinds that report none. */
+export function rateUnitOf(kind: string): string | undefined {
+  return Object.hasOwn(RATE_UNITS, kind) ? RATE_UNITS[kind as JobProgressKind] : undefined;
+}
+
+/** The rate in a job's progress data: one typed field per kind. */
+export function rateOf(data: JobProgressData | undefined): number | null {
+  const rate = data?.kind === 'train' ? data.stepsPerSecond : data?.imagesPerSecond;
+  return rate !== undefined && Number.isFinite(rate) ? rate : null;
 }
 
 /** Live state of every job this window has heard of, fed by `job.progress` / `job.finished` events. */
