@@ -9,6 +9,7 @@
  * train with alignment, both objectives alike; FLOWSPECT_BENCH_ALIGN=none turns it off to measure what it brings.
  * FLOWSPECT_BENCH_SEEDS (comma list, default 7) repeats every training with each seed; targets and means are then
  * taken over the seeds too, so that a difference between the objectives can be told from run-to-run noise.
+ * `--suite photos` runs the real-photo suite instead (bench/photos/run.ts, docs/photo-suite.md).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,7 +37,24 @@ interface Row {
   executionProvider: string;
 }
 
+/** The suites `--suite NAME` selects: the demo categories (default) or real photographs (bench/photos/run.ts). */
+export const SUITES = ['demo', 'photos'] as const;
+
+/** `--suite NAME` or `--suite=NAME` from the benchmark's arguments; 'demo' when absent. */
+export function suiteOf(args: readonly string[]): (typeof SUITES)[number] {
+  let name: string | undefined;
+  args.forEach((a, i) => {
+    if (a === '--suite') name = args[i + 1] ?? '';
+    else if (a.startsWith('--suite=')) name = a.slice('--suite='.length);
+  });
+  if (name === undefined) return 'demo';
+  const known = SUITES.find((s) => s === name);
+  if (!known) throw new Error(`bench accuracy: unknown suite "${name}"; known: ${SUITES.join(', ')}`);
+  return known;
+}
+
 export async function run(options: BenchOptions): Promise<object> {
+  if (suiteOf(options.args ?? []) === 'photos') return (await import('./photos/run.js')).runPhotoSuite(options);
   const env = process.env;
   const size = Number(env.FLOWSPECT_BENCH_SIZE ?? (options.quick ? 128 : 256));
   const epochs = Number(env.FLOWSPECT_BENCH_EPOCHS ?? (options.quick ? 3 : 8));
