@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import type { BackboneInfo } from '../core/backbone.js';
+import type { Objective } from '../core/domain.js';
 import { buildInferenceGraph, IMAGE_INPUT, MAP_OUTPUT, type ModelSpec, SCORE_OUTPUT } from '../model/flow/graphs.js';
 import { type ModelMetadata, METADATA_FORMAT, metadataProps } from '../model/metadata.js';
 import { updateModel } from '../store/models.js';
@@ -80,7 +81,7 @@ export async function finishModel(plan: RunPlan, run: ActiveRun, hooks: RunHooks
 export function modelMetadata(m: {
   modelId: number | null;
   name: string;
-  objective: 'clflow' | 'fastflow';
+  objective: Objective;
   spec: ModelSpec;
   settings: TrainSettings;
   backbone: Pick<BackboneInfo, 'name' | 'sha256' | 'taps'>;

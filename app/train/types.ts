@@ -4,6 +4,8 @@
  * exported (`StoredModelConfig`). Re-exported by trainer.ts, the module callers import.
  */
 import type { BackboneInfo } from '../core/backbone.js';
+import type { Objective } from '../core/domain.js';
+import type { ProgressDataOf } from '../core/job-types.js';
 import type { ModelSpec } from '../model/flow/graphs.js';
 import type { AlignmentReference } from './align.js';
 import type { TrainSettings } from './settings.js';
@@ -14,7 +16,7 @@ export interface TrainOptions {
   readonly datasetId?: number;
   /** Raw settings (validated here); `objective` below overrides settings.objective. */
   readonly settings?: unknown;
-  readonly objective?: 'clflow' | 'fastflow';
+  readonly objective?: Objective;
   readonly name?: string;
   readonly jobId?: number | null;
   /** Continue this model from its last checkpoint (same settings and schedule). */
@@ -26,23 +28,13 @@ export interface TrainOptions {
   readonly backbone?: BackboneInfo;
 }
 
-export interface TrainProgress {
-  readonly step: number;
-  readonly totalSteps: number;
-  readonly epoch: number;
-  readonly losses?: Record<string, number>;
-  readonly lr?: number;
-  readonly valImageAuroc?: number;
-  readonly imagesPerSecond?: number;
-  readonly etaSeconds?: number;
-  readonly executionProvider: string;
-  readonly event?: 'train' | 'val' | 'nan' | 'checkpoint';
-}
+/** What the run reports as it goes: the `train` job's progress record (app/core/job-types.ts) less what the job adds. */
+export type TrainProgress = Readonly<Omit<ProgressDataOf<'train'>, 'kind' | 'stepsPerSecond'>>;
 
 export interface TrainResult {
   readonly modelId: number;
   readonly name: string;
-  readonly objective: 'clflow' | 'fastflow';
+  readonly objective: Objective;
   readonly paramCount: number;
   readonly steps: number;
   readonly epochs: number;
