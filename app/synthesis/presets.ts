@@ -5,7 +5,7 @@ import { parseParams } from './params.js';
  * The built-in presets. Each is a complete, valid SynthesisParams; a project starts with these rows and users tune
  * copies of them. `mixed` (every kind at once) is the default for training.
  */
-export const PRESET_NAMES = ['scratch', 'crack', 'stain', 'hole', 'foreign-particle', 'missing-material', 'cutpaste', 'mixed'] as const;
+export const PRESET_NAMES = ['scratch', 'crack', 'stain', 'hole', 'foreign-particle', 'missing-material', 'cutpaste', 'subtle', 'mixed'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 export const DEFAULT_PRESET: PresetName = 'mixed';
 
@@ -82,6 +82,27 @@ const cutpasteKinds: DefectKind[] = [
   },
 ];
 
+/**
+ * Defects a person sees only on a second look: faint stains (a few per cent of the intensity), smears (the surface
+ * blurred or dragged, its mean unchanged) and colour shifts. Strong synthetic stains teach a model that a stain is
+ * dark; these teach it that a small change of brightness, sharpness or hue over a patch is a defect too.
+ * `minChange` keeps pixels a faint defect did not visibly change out of its mask.
+ */
+const faint = { mode: 'normal' as const, opacity: [0.6, 1] as [number, number], feather: [0.008, 0.025] as [number, number], poisson: false, minChange: 0.006 };
+const blob = (lo: number, hi: number) => ({ kind: 'perlin' as const, area: [lo, hi] as [number, number], aspect: [0.5, 2] as [number, number], angle: [-180, 180] as [number, number], scale: [1.5, 4] as [number, number], octaves: 3, roughness: 0.6 });
+const subtleKinds: DefectKind[] = [
+  { weight: 1, shape: blob(0.004, 0.06), content: { source: 'shift', intensity: [-0.12, -0.03], tint: 0.02, gain: [0.92, 1.02] }, blend: faint },
+  { weight: 1, shape: blob(0.004, 0.06), content: { source: 'shift', intensity: [0.03, 0.1], tint: 0.02, gain: [0.98, 1.08] }, blend: faint },
+  { weight: 1, shape: blob(0.004, 0.05), content: { source: 'shift', intensity: [-0.02, 0.02], tint: 0.1, gain: [0.95, 1.05] }, blend: faint },
+  {
+    weight: 1,
+    shape: { kind: 'scratch', length: [0.08, 0.3], width: [0.015, 0.05], curvature: [0, 40], angle: [-180, 180] },
+    content: { source: 'blur', radius: [0.004, 0.015] },
+    blend: { ...faint, opacity: [0.8, 1] },
+  },
+  { weight: 1, shape: blob(0.004, 0.04), content: { source: 'warp', amplitude: [0.004, 0.015], cell: [0.02, 0.08] }, blend: { ...faint, opacity: [0.8, 1] } },
+];
+
 const stain: SynthesisParams = { count: [1, 2], defects: [stainKind], placement };
 
 export const BUILTIN_PRESETS: Readonly<Record<PresetName, SynthesisParams>> = {
@@ -92,6 +113,7 @@ export const BUILTIN_PRESETS: Readonly<Record<PresetName, SynthesisParams>> = {
   'foreign-particle': { count: [1, 3], defects: [particleKind], placement },
   'missing-material': { count: [1, 2], defects: [missingKind], placement },
   cutpaste: { count: [1, 2], defects: cutpasteKinds, placement },
+  subtle: { count: [1, 2], defects: subtleKinds, placement },
   mixed: {
     count: [1, 3],
     defects: [...scratchKinds, crackKind, stainKind, holeKind, particleKind, missingKind, ...cutpasteKinds].map((k) => ({ ...k, weight: 1 })),
@@ -107,7 +129,8 @@ export const PRESET_DESCRIPTIONS: Readonly<Record<PresetName, string>> = {
   'foreign-particle': 'Small ragged particles of a foreign noisy material.',
   'missing-material': 'Chunks (box ∪ ellipse) darkened like missing material.',
   cutpaste: 'CutPaste: rectangles and thin scars cut from elsewhere in the image or another image.',
-  mixed: 'All of the above, equally likely (the default for training).',
+  subtle: 'Faint stains (3–12 % of the intensity), blurred or dragged smears, and colour shifts.',
+  mixed: 'All of the above except subtle, equally likely (the default for training).',
 };
 
 export function isPresetName(name: string): name is PresetName {

@@ -26,7 +26,7 @@ const withChange = (edit: (p: any) => void): unknown => {
 describe('synthesis parameters', () => {
   it('accepts every built-in preset', () => {
     for (const name of PRESET_NAMES) expect(() => builtinPreset(name)).not.toThrow();
-    expect(PRESET_NAMES).toEqual(['scratch', 'crack', 'stain', 'hole', 'foreign-particle', 'missing-material', 'cutpaste', 'mixed']);
+    expect(PRESET_NAMES).toEqual(['scratch', 'crack', 'stain', 'hole', 'foreign-particle', 'missing-material', 'cutpaste', 'subtle', 'mixed']);
   });
 
   it('rejects unknown keys, naming where they are', () => {

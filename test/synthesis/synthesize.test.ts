@@ -354,3 +354,25 @@ describe('synthesize: content sources and blending', () => {
     expect(() => synthesize(img, singleKind(kind), 1)).toThrow(/no textures loaded from 'mem'/);
   });
 });
+
+describe('synthesize: the subtle preset', () => {
+  it('makes faint defects: every one changes its mask, and by a few per cent of full scale on average', () => {
+    let masks = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = synthesize(texture256, builtinPreset('subtle'), seed);
+      let n = 0;
+      let change = 0;
+      for (let p = 0; p < r.mask.data.length; p++) {
+        if (!r.mask.data[p]) continue;
+        n++;
+        for (let c = 0; c < 3; c++) change += Math.abs(r.image.data[p * 3 + c] - texture256.data[p * 3 + c]);
+      }
+      if (n === 0) continue;
+      masks++;
+      const meanChange = change / (3 * n) / 255;
+      expect(meanChange, `seed ${seed}`).toBeGreaterThan(0.003);
+      expect(meanChange, `seed ${seed}`).toBeLessThan(0.12);
+    }
+    expect(masks).toBeGreaterThanOrEqual(10);
+  });
+});
