@@ -13,7 +13,7 @@ export const reportCommand: CliCommand = {
   summary: 'Write a report (HTML, PDF, CSV, JSON) of a model’s results',
   usage: [
     'flowspect report PROJECT --model ID --out report.pdf|report.html|results.csv|results.json',
-    '    [--bands ACCEPT,REJECT] [--dataset ID|all] [--title TEXT] [--gallery N] [--pdf] [--json]',
+    '    [--bands REVIEW,REJECT] [--dataset ID|all] [--title TEXT] [--gallery N] [--pdf] [--json]',
     'Every format is also kept in PROJECT/reports/<id>/. A .pdf needs Chromium (/usr/bin/chromium or CHROMIUM_PATH);',
     'without it the HTML is written beside --out and the command fails with the reason. --pdf prints a PDF into the',
     'project even when --out is another format.',
@@ -69,8 +69,8 @@ export const reportCommand: CliCommand = {
       const s = report.summary;
       printResult(io, globals, result, () => [
         `wrote ${out}`,
-        `  report ${report.reportId}: ${s.images} images — ${s.verdicts.accept} accept, ${s.verdicts.review} review, ${s.verdicts.reject} reject`,
-        `  bands: accept < ${report.bands.accept}, reject ≥ ${report.bands.reject} (${report.bandsMethod})`,
+        `  report ${report.reportId}: ${s.images} images — ${s.verdicts.accept} accept, ${s.verdicts.review} review, ${s.verdicts.reject} reject, ${s.verdicts.error} error (no finite score, not passed)`,
+        `  bands: review from ${report.bands.review}, reject from ${report.bands.reject} (${report.bandsMethod})`,
         `  image AUROC ${s.imageAuroc?.toFixed(4) ?? '—'}, pixel AUROC ${s.pixelAuroc?.toFixed(4) ?? '—'}, AUPRO ${s.aupro?.toFixed(4) ?? '—'}, F1-max ${s.f1Max?.toFixed(4) ?? '—'}`,
         `  all formats in ${report.dir}`,
         ...(report.pdfError ? [`  PDF not written: ${report.pdfError}`] : []),

@@ -127,8 +127,15 @@ export function statsFromTable(metric: string, t: ScoreTable, threshold: number)
     tp += t.pos[k];
     fp += t.neg[k];
   }
-  const fn = totals.pos - tp;
-  const tn = totals.neg - fp;
+  return statsFromCounts(threshold, { tp, fp, tn: totals.neg - fp, fn: totals.pos - tp });
+}
+
+/**
+ * Statistics from the four counts (flagged = predicted defective). Also for counts that are not one threshold over
+ * scores: parts that could not be scored (verdict 'error') are flagged, never passed.
+ */
+export function statsFromCounts(threshold: number, c: { tp: number; fp: number; tn: number; fn: number }): ThresholdStats {
+  const { tp, fp, tn, fn } = c;
   const div = (a: number, b: number) => (b === 0 ? 0 : a / b);
   return {
     threshold,
@@ -137,10 +144,10 @@ export function statsFromTable(metric: string, t: ScoreTable, threshold: number)
     tn,
     fn,
     precision: div(tp, tp + fp),
-    recall: div(tp, totals.pos),
-    fpr: div(fp, totals.neg),
+    recall: div(tp, tp + fn),
+    fpr: div(fp, fp + tn),
     f1: div(2 * tp, 2 * tp + fp + fn),
-    accuracy: div(tp + tn, totals.pos + totals.neg),
+    accuracy: div(tp + tn, tp + fp + tn + fn),
   };
 }
 

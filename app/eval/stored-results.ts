@@ -10,6 +10,7 @@ import { listResults, type ResultRow } from '../store/results.js';
 import type { F1Max, ThresholdStats } from './curves.js';
 import { MetricInputError } from './errors.js';
 import { averagePrecision, f1Max, imageAuroc, statsAtThreshold } from './image-metrics.js';
+import { statsFromCounts } from './curves.js';
 import { PixelMetricAccumulator } from './pixel-accumulator.js';
 
 export interface StoredEvaluation {
@@ -70,12 +71,19 @@ export async function evaluateStoredResults(
     rows.push(...page.items);
     if (rows.length >= page.total || page.items.length === 0) break;
   }
-  const used = rows.filter((r) => r.label === 'good' || r.label === 'defect');
-  if (used.length === 0) throw new MetricInputError(`model ${modelId} has no stored results on the ${split} split; run inference first`);
+  const labelled = rows.filter((r) => r.label === 'good' || r.label === 'defect');
+  if (labelled.length === 0) throw new MetricInputError(`model ${modelId} has no stored results on the ${split} split; run inference first`);
+  // Results without a finite score (verdict 'error') cannot be ranked; they count as flagged, never as passed.
+  const used = labelled.filter((r): r is ResultRow & { score: number } => r.score !== null);
+  const unscored = { defect: labelled.filter((r) => r.score === null && r.label === 'defect').length, good: labelled.filter((r) => r.score === null && r.label === 'good').length };
+  if (used.length === 0) throw new MetricInputError(`model ${modelId}: none of its ${labelled.length} results on the ${split} split has a finite score`);
   const scores = used.map((r) => r.score);
   const labels = used.map((r) => (r.label === 'defect' ? 1 : 0));
-  const reject = typeof model.thresholds.reject === 'number' ? model.thresholds.reject : null;
+  const reject = model.thresholds?.reject ?? null;
   const notes: string[] = [];
+  if (unscored.defect + unscored.good > 0) {
+    notes.push(`${unscored.defect + unscored.good} results have no finite score (verdict error): left out of AUROC, AP and F1, counted as flagged at the reject threshold`);
+  }
 
   const pixels = new PixelMetricAccumulator();
   let exact = true;
@@ -106,12 +114,17 @@ export async function evaluateStoredResults(
   return {
     modelId,
     split,
-    images: { total: rows.length, good: labels.filter((l) => l === 0).length, defect: labels.filter((l) => l === 1).length, ignored: rows.length - used.length },
+    images: { total: rows.length, good: labelled.filter((r) => r.label === 'good').length, defect: labelled.filter((r) => r.label === 'defect').length, ignored: rows.length - labelled.length },
     imageAuroc: imageAuroc(scores, labels),
     averagePrecision: averagePrecision(scores, labels),
     f1Max: f1Max(scores, labels),
-    atRejectThreshold: reject === null ? null : statsAtThreshold(scores, labels, reject),
+    atRejectThreshold: reject === null ? null : flaggingUnscored(statsAtThreshold(scores, labels, reject), unscored),
     pixel,
     notes,
   };
+}
+
+/** Stats with the unscored results added as flagged (an error verdict never passes). */
+function flaggingUnscored(s: ThresholdStats, unscored: { defect: number; good: number }): ThresholdStats {
+  return statsFromCounts(s.threshold, { tp: s.tp + unscored.defect, fp: s.fp + unscored.good, tn: s.tn, fn: s.fn });
 }

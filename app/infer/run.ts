@@ -1,9 +1,12 @@
 /**
  * In-app inference over a project's images with a trained model's ONNX file: results rows (score, verdict, map
  * file, execution provider) written per batch in one transaction, optional evaluation against labels and masks.
+ * A score that is not a finite number (or a model without usable thresholds) gives the verdict 'error', never
+ * 'accept'; such images are stored, counted and left out of the ranking metrics.
  */
 import path from 'node:path';
 import sharp from 'sharp';
+import { emptyVerdictCounts, type Verdict, verdictOf } from '../core/bands.js';
 import { AppError } from '../core/errors.js';
 import type { Split } from '../core/domain.js';
 import { imageAuroc, PixelMetricAccumulator } from '../eval/index.js';
@@ -12,7 +15,6 @@ import type { Project } from '../store/project.js';
 import { upsertResults } from '../store/results.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { imageFile } from '../train/data.js';
-import { verdictOf } from '../train/thresholds.js';
 import { writeMapF16, writeMapPng } from '../model/maps.js';
 import { ModelRunner } from './model-runner.js';
 
@@ -39,7 +41,10 @@ export interface InferSummary {
   readonly imagesPerSecond: number;
   readonly executionProvider: string;
   readonly providerReason: string;
-  readonly verdicts: { accept: number; review: number; reject: number };
+  /** 'error': images the model gave no finite score (or that no usable thresholds could judge); never passed. */
+  readonly verdicts: Record<Verdict, number>;
+  /** Ids of the images judged 'error' (first 100), so they can be found. */
+  readonly unjudgedImageIds: number[];
   readonly metrics?: {
     imageAuroc: number | null;
     pixelAuroc: number | null;
@@ -67,14 +72,15 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
   if (images.length === 0) throw new AppError('invalid_request', `no images to score (dataset ${datasetId ?? 'any'}, split ${o.split ?? 'any'})`);
 
   const runner = await ModelRunner.open(project.path(model.onnxPath), o.session ?? {}, `model ${model.id}`);
-  const thresholds = model.thresholds as { review: number; reject: number };
+  const thresholds = model.thresholds;
   const { height, width } = runner.metadata.input;
   const mapsKind = o.maps ?? 'png';
   const pixels = o.evaluate ? new PixelMetricAccumulator() : null;
   const scores: number[] = [];
   const labels: number[] = [];
   const defectTypes: (string | null)[] = [];
-  const verdicts = { accept: 0, review: 0, reject: 0 };
+  const verdicts = emptyVerdictCounts();
+  const unjudgedImageIds: number[] = [];
   const started = performance.now();
   try {
     for (let start = 0; start < images.length; start += batchSize) {
@@ -87,14 +93,16 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
         const score = r.scores[i];
         const verdict = verdictOf(score, thresholds);
         verdicts[verdict]++;
+        if (verdict === 'error' && unjudgedImageIds.length < 100) unjudgedImageIds.push(img.id);
         let mapPath: string | null = null;
         if (mapsKind !== 'none') {
           mapPath = path.join('maps', `model-${model.id}`, `${img.id}.${mapsKind}`);
-          if (mapsKind === 'png') await writeMapPng(project.path(mapPath), r.maps[i], width, height, thresholds.reject);
+          if (mapsKind === 'png') await writeMapPng(project.path(mapPath), r.maps[i], width, height, thresholds?.reject ?? 0);
           else writeMapF16(project.path(mapPath), r.maps[i], width, height);
         }
         rows.push({ imageId: img.id, score, mapPath, verdict, executionProvider: runner.provider });
-        if (o.evaluate) {
+        // Metrics rank finite scores; an unjudged image is already counted (and stored) as 'error'.
+        if (o.evaluate && Number.isFinite(score)) {
           scores.push(score);
           labels.push(img.label === 'defect' ? 1 : 0);
           defectTypes.push(img.label === 'defect' ? (img.defectType ?? 'unspecified') : null);
@@ -138,6 +146,7 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
     executionProvider: runner.provider,
     providerReason: runner.providerReason,
     verdicts,
+    unjudgedImageIds,
     ...(metrics ? { metrics } : {}),
   };
 }

@@ -1,17 +1,21 @@
 /**
  * Standalone inference (`flowspect infer`): an exported ONNX file + a folder of images → a CSV (path, score,
- * verdict, map file) and optional map PNGs. Needs no project: input size, fit policy and thresholds come from the
- * file's metadata.
+ * verdict, map file, reason) and optional map PNGs. Needs no project: input size, fit policy and thresholds come
+ * from the file's metadata. Every image found gets exactly one CSV row; one that could not be judged (unreadable,
+ * not decodable, refused by the model, or given a score that is not a finite number) gets the verdict 'error' and
+ * the reason, never 'accept'.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { emptyVerdictCounts, type Verdict, verdictOf } from '../core/bands.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { csvField } from '../core/csv.js';
 import type { SessionConfig } from '../runtime/index.js';
-import { verdictOf } from '../train/thresholds.js';
 import { writeMapPng } from '../model/maps.js';
 import { ModelRunner } from './model-runner.js';
+import { IMAGE_EXT, listImages, mapFileNames, refuseOverwritingInputs, relativeName } from './standalone-files.js';
 
-const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp']);
+export { listImages } from './standalone-files.js';
 
 export interface StandaloneOptions {
   readonly model: string;
@@ -25,103 +29,126 @@ export interface StandaloneOptions {
 }
 
 export interface StandaloneSummary {
+  /** Image files found (each has one CSV row). */
   readonly images: number;
-  readonly failed: { file: string; reason: string }[];
+  /** Images with an accept / review / reject verdict. */
+  readonly judged: number;
+  /** Images with the verdict 'error', each with why (also in the CSV's reason column). */
+  readonly unjudged: { file: string; reason: string }[];
   readonly out: string;
   readonly executionProvider: string;
   readonly seconds: number;
   readonly imagesPerSecond: number;
-  readonly verdicts: { accept: number; review: number; reject: number };
+  readonly verdicts: Record<Verdict, number>;
   readonly thresholds: { review: number; reject: number; method: string };
 }
 
-/** Image files under `dir` (recursive), sorted. */
-export function listImages(dir: string): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true, recursive: true });
-  } catch (err) {
-    throw new Error(`--images ${dir}: cannot read the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return entries
-    .filter((e) => e.isFile() && IMAGE_EXT.has(path.extname(e.name).toLowerCase()))
-    .map((e) => path.join(e.parentPath ?? dir, e.name))
-    .sort();
+interface Row {
+  readonly score: number | null;
+  readonly verdict: Verdict;
+  readonly mapFile: string;
+  readonly shift?: { x: number; y: number };
+  readonly reason: string;
+}
+
+const scoreCell = (score: number | null): string => (score === null ? '' : Number.isFinite(score) ? score.toPrecision(8) : String(score));
+
+function csvLines(imagesDir: string, files: readonly string[], rows: readonly Row[], aligned: boolean): string[] {
+  const header = ['path', 'score', 'verdict', 'map_file', ...(aligned ? ['shift_x', 'shift_y'] : []), 'reason'];
+  return [
+    header.join(','),
+    ...files.map((f, i) => {
+      const r = rows[i]!;
+      const shift = aligned ? [r.shift ? r.shift.x.toFixed(3) : '', r.shift ? r.shift.y.toFixed(3) : ''] : [];
+      return [csvField(relativeName(imagesDir, f)), scoreCell(r.score), r.verdict, csvField(r.mapFile), ...shift, csvField(r.reason)].join(',');
+    }),
+  ];
 }
 
 export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSummary> {
   const files = listImages(o.images);
   if (files.length === 0) throw new Error(`--images ${o.images}: no image files (${[...IMAGE_EXT].join(' ')})`);
+  const mapNames = o.maps ? mapFileNames(o.images, files) : null;
+  refuseOverwritingInputs(files, o.out, o.maps && mapNames ? { dir: o.maps, names: mapNames } : undefined);
   if (o.maps) fs.mkdirSync(o.maps, { recursive: true });
   const runner = await ModelRunner.open(o.model, o.session ?? {});
   const t = runner.metadata.thresholds;
   const { height, width } = runner.metadata.input;
-  // Aligned models also say how far each part sat from the reference: fixture drift shows up here first.
-  const lines = [runner.aligned ? 'path,score,verdict,map_file,shift_x,shift_y' : 'path,score,verdict,map_file'];
-  const failed: StandaloneSummary['failed'] = [];
-  const verdicts = { accept: 0, review: 0, reject: 0 };
+  const rows: Row[] = new Array(files.length);
   const batchSize = o.batchSize ?? 8;
   const started = performance.now();
+  const judge = async (i: number, score: number, map: Float32Array, shift?: { x: number; y: number }): Promise<void> => {
+    const verdict = verdictOf(score, t);
+    let mapFile = '';
+    if (o.maps && mapNames) {
+      mapFile = path.join(o.maps, mapNames.get(files[i]!)!);
+      await writeMapPng(mapFile, map, width, height, t.reject);
+    }
+    const reason = verdict !== 'error' ? '' : Number.isFinite(score) ? `the model's thresholds cannot judge a score (review ${t.review}, reject ${t.reject})` : `the model gave a score that is not a finite number (${score})`;
+    rows[i] = { score, verdict, mapFile, shift, reason };
+  };
+  const fail = (i: number, reason: string): void => {
+    rows[i] = { score: null, verdict: 'error', mapFile: '', reason };
+  };
   try {
     for (let start = 0; start < files.length; start += batchSize) {
       o.signal?.throwIfAborted();
-      // Decode one by one so a broken file is reported and skipped rather than failing the batch.
-      const ok: string[] = [];
-      const buffers: Buffer[] = [];
-      for (const f of files.slice(start, start + batchSize)) {
-        try {
-          buffers.push(fs.readFileSync(f));
-          ok.push(f);
-        } catch (err) {
-          failed.push({ file: f, reason: (err as Error).message });
-        }
-      }
-      let r;
-      try {
-        r = ok.length ? await runner.runFiles(buffers) : null;
-      } catch {
-        r = null;
-        // retry singly to isolate the bad file(s)
-        for (let i = 0; i < ok.length; i++) {
-          try {
-            const one = await runner.runFiles([buffers[i]]);
-            await emit(ok[i], one.scores[0], one.maps[0], one.shifts?.[0]);
-          } catch (err) {
-            failed.push({ file: ok[i], reason: (err as Error).message.replace(/^preprocess: cannot read image: /, '') });
-          }
-        }
-      }
-      if (r) for (let i = 0; i < ok.length; i++) await emit(ok[i], r.scores[i], r.maps[i], r.shifts?.[i]);
-      o.progress?.(Math.min(1, (start + batchSize) / files.length), `${Math.min(files.length, start + batchSize)}/${files.length} images on ${runner.provider}`);
+      await scoreBatch(runner, files, start, Math.min(files.length, start + batchSize), judge, fail);
+      const done = Math.min(files.length, start + batchSize);
+      o.progress?.(done / files.length, `${done}/${files.length} images on ${runner.provider}`);
     }
   } finally {
     await runner.release();
   }
-  fs.writeFileSync(o.out, lines.join('\n') + '\n');
+  writeFileAtomic(o.out, csvLines(o.images, files, rows, runner.aligned).join('\n') + '\n');
   const seconds = (performance.now() - started) / 1000;
-  const scored = lines.length - 1;
+  const verdicts = emptyVerdictCounts();
+  for (const r of rows) verdicts[r.verdict]++;
+  const judged = files.length - verdicts.error;
   return {
-    images: scored,
-    failed,
+    images: files.length,
+    judged,
+    unjudged: rows.flatMap((r, i) => (r.verdict === 'error' ? [{ file: files[i]!, reason: r.reason }] : [])),
     out: path.resolve(o.out),
     executionProvider: runner.provider,
     seconds,
-    imagesPerSecond: scored / Math.max(seconds, 1e-6),
+    imagesPerSecond: judged / Math.max(seconds, 1e-6),
     verdicts,
     thresholds: { review: t.review, reject: t.reject, method: t.method },
   };
+}
 
-  async function emit(file: string, score: number, map: Float32Array, shift?: { x: number; y: number }): Promise<void> {
-    const verdict = verdictOf(score, t);
-    verdicts[verdict]++;
-    let mapFile = '';
-    if (o.maps) {
-      const rel = path.relative(o.images, file).replace(/[\\/]/g, '__').replace(/\.[^.]+$/, '');
-      mapFile = path.join(o.maps, `${rel}_map.png`);
-      await writeMapPng(mapFile, map, width, height, t.reject);
+type Judge = (i: number, score: number, map: Float32Array, shift?: { x: number; y: number }) => Promise<void>;
+
+/**
+ * Scores files[start, end) as one batch; when the batch fails, each file alone, so one bad file is named and the
+ * rest are still scored. A file that cannot be read or scored is failed with the reason.
+ */
+async function scoreBatch(runner: ModelRunner, files: readonly string[], start: number, end: number, judge: Judge, fail: (i: number, reason: string) => void): Promise<void> {
+  const ok: number[] = [];
+  const buffers: Buffer[] = [];
+  for (let i = start; i < end; i++) {
+    try {
+      buffers.push(fs.readFileSync(files[i]!));
+      ok.push(i);
+    } catch (err) {
+      fail(i, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
-    const row = [csvField(path.relative(o.images, file)), score.toPrecision(8), verdict, csvField(mapFile)];
-    if (shift) row.push(shift.x.toFixed(3), shift.y.toFixed(3));
-    lines.push(row.join(','));
+  }
+  if (ok.length === 0) return;
+  try {
+    const r = await runner.runFiles(buffers);
+    for (let k = 0; k < ok.length; k++) await judge(ok[k]!, r.scores[k]!, r.maps[k]!, r.shifts?.[k]);
+    return;
+  } catch {
+    // retry singly below to isolate the bad file(s)
+  }
+  for (let k = 0; k < ok.length; k++) {
+    try {
+      const one = await runner.runFiles([buffers[k]!]);
+      await judge(ok[k]!, one.scores[0]!, one.maps[0]!, one.shifts?.[0]);
+    } catch (err) {
+      fail(ok[k]!, (err as Error).message.replace(/^preprocess: cannot read image: /, ''));
+    }
   }
 }

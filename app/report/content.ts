@@ -1,17 +1,18 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import sharp from 'sharp';
-import { averagePrecision, f1Max, imageAuroc, PixelMetricAccumulator, prCurve, rocCurve, statsAtThreshold, type ThresholdStats } from '../eval/index.js';
+import { type Bands, emptyVerdictCounts, isPassed, type Verdict, verdictOf } from '../core/bands.js';
+import { averagePrecision, f1Max, imageAuroc, PixelMetricAccumulator, prCurve, rocCurve, statsFromCounts, type ThresholdStats } from '../eval/index.js';
 import type { Project } from '../store/project.js';
 import { readProjectInfo } from '../store/projects.js';
 import { rasterisePolygons, type Polygon } from '../dataset/mask-input.js';
 import { imageFilePath } from '../store/images.js';
 import { getModel } from '../store/models.js';
-import { readDatasetSummary, readResultsForReport, type ReportBands, type ReportResultRow } from '../store/reports.js';
+import { readDatasetSummary, readResultsForReport, type ReportResultRow } from '../store/reports.js';
 import { listTrainingEvents, type TrainingEvent } from '../store/training-events.js';
 import { APP_VERSION } from '../core/version.js';
 import { readAnomalyMap, type AnomalyMap } from '../model/map-files.js';
-import { bandsFromModel, computeBands, validateBands, verdictAt, type ResolvedBands, type Verdict } from './bands.js';
+import { bandsFromModel, computeBands, validateBands, type ResolvedBands } from './bands.js';
 import { ReportError } from './errors.js';
 import { modelCardFromRecord, type ModelCard } from './model-card.js';
 import { composeOverlay } from './overlay.js';
@@ -22,7 +23,7 @@ export interface ReportOptions {
   readonly datasetId?: number | null;
   readonly title?: string;
   /** Overrides the model's stored bands for this report. */
-  readonly bands?: ReportBands;
+  readonly bands?: Bands;
   /** Most parts shown in the gallery (the CSV always lists every image). */
   readonly galleryLimit?: number;
   /** Parts per gallery page (one printed page each). */
@@ -33,6 +34,7 @@ export interface ReportOptions {
 
 /** One result as exported (CSV / JSON) and shown: the stored row plus the verdict at the report's bands. */
 export interface ReportResult extends ReportResultRow {
+  /** 'error' when the stored score is not a finite number: never counted as passed. */
   readonly verdict: Verdict;
 }
 
@@ -45,12 +47,12 @@ export interface GalleryItem {
 }
 
 export interface ConfusionAtBands {
-  /** Rows: the image's label; columns: the verdict at the bands. */
+  /** Rows: the image's label; columns: the verdict at the bands ('error' = could not be judged). */
   readonly good: Record<Verdict, number>;
   readonly defect: Record<Verdict, number>;
-  /** Flagging = review or reject (the accept threshold): what a line with human review catches. */
-  readonly atAccept: ThresholdStats | null;
-  /** Flagging = reject only (the reject threshold): what the line rejects unattended. */
+  /** Flagged = not accepted (review, reject or error; the review threshold): what a line with human review catches. */
+  readonly atReview: ThresholdStats | null;
+  /** Flagged = reject or error (the reject threshold): what the line keeps out unattended (an error never passes). */
   readonly atReject: ThresholdStats | null;
 }
 
@@ -82,6 +84,8 @@ export interface ReportContent {
   };
   readonly confusion: ConfusionAtBands;
   readonly verdictCounts: Record<Verdict, number>;
+  /** Results that could not be judged (no finite score), each listed in the report. */
+  readonly unjudged: readonly ReportResult[];
   readonly reviewCounts: Record<'defect' | 'false_alarm' | 'skip' | 'unreviewed', number>;
   readonly curves: {
     readonly roc: ReadonlyArray<readonly [number, number]>;
@@ -167,15 +171,20 @@ export async function buildReportContent(project: Project, options: ReportOption
   const evalRows = tests.length > 0 ? tests : labelled;
   const evalDescription =
     tests.length > 0 ? 'labelled images of the test split' : labelled.length > 0 ? 'all labelled images (no test split has results)' : 'none';
-  const scores = evalRows.map((r) => r.score);
-  const labels = evalRows.map((r) => r.label === 'defect');
+  // Ranking metrics need a finite score; results without one are judged 'error' and counted as not passed below.
+  const scoredEval = evalRows.filter((r): r is ReportResultRow & { score: number } => r.score !== null && Number.isFinite(r.score));
+  const scores = scoredEval.map((r) => r.score);
+  const labels = scoredEval.map((r) => r.label === 'defect');
 
   const resolved: ResolvedBands = options.bands
     ? { bands: validateBands(options.bands, 'bands'), source: 'report', method: 'set for this report by the person who generated it' }
     : (bandsFromModel(modelRow.thresholds) ??
-      computeBands(evalRows.length > 0 ? scores : rows.map((r) => r.score), evalRows.length > 0 ? labels : rows.map(() => false)));
+      computeBands(evalRows.length > 0 ? evalRows.map((r) => r.score) : rows.map((r) => r.score), evalRows.length > 0 ? evalRows.map((r) => r.label === 'defect') : rows.map(() => false)));
   const bands = resolved.bands;
-  const results: ReportResult[] = rows.map((r) => ({ ...r, verdict: verdictAt(r.score, bands) }));
+  const results: ReportResult[] = rows.map((r) => ({ ...r, verdict: verdictOf(r.score, bands) }));
+  const evalIds = new Set(evalRows.map((r) => r.resultId));
+  const evalResults = results.filter((r) => evalIds.has(r.resultId));
+  const evalHasBothClasses = evalRows.some((r) => r.label === 'defect') && evalRows.some((r) => r.label === 'good');
 
   const notes: string[] = [];
   const bothClasses = labels.includes(true) && labels.includes(false);
@@ -186,28 +195,24 @@ export async function buildReportContent(project: Project, options: ReportOption
   const roc = bothClasses ? rocCurve(scores, labels, 400).map((p) => [p.fpr, p.tpr] as const) : [];
   const pr = bothClasses ? prCurve(scores, labels, 400).map((p) => [p.recall, p.precision] as const) : [];
 
-  const confusion: ConfusionAtBands = {
-    good: { accept: 0, review: 0, reject: 0 },
-    defect: { accept: 0, review: 0, reject: 0 },
-    atAccept: bothClasses ? statsAtThreshold(scores, labels, bands.accept) : null,
-    atReject: bothClasses ? statsAtThreshold(scores, labels, bands.reject) : null,
-  };
-  for (const r of evalRows) confusion[r.label === 'defect' ? 'defect' : 'good'][verdictAt(r.score, bands)]++;
-  const verdictCounts: Record<Verdict, number> = { accept: 0, review: 0, reject: 0 };
+  const confusion = confusionAtBands(evalResults, bands, evalHasBothClasses);
+  const verdictCounts = emptyVerdictCounts();
   const reviewCounts = { defect: 0, false_alarm: 0, skip: 0, unreviewed: 0 };
   for (const r of results) {
     verdictCounts[r.verdict]++;
     reviewCounts[r.reviewDecision ?? 'unreviewed']++;
   }
+  const unjudged = results.filter((r) => r.verdict === 'error');
+  if (unjudged.length > 0) notes.push(`${unjudged.length} results have no finite score (verdict error): left out of AUROC, AP, F1 and the curves, counted as not passed everywhere else.`);
 
   // Pixel metrics from the stored maps and defect masks of the evaluation set, streamed one image at a time.
   const modelMetrics = modelRow.metrics;
   let pixelAurocV: number | null = null;
   let auproV: number | null = null;
   let pixelSource = 'not available';
-  const withMaps = evalRows.filter((r) => r.mapPath);
+  const withMaps = scoredEval.filter((r) => r.mapPath);
   const defectsWithMasks = withMaps.filter((r) => r.label === 'defect' && (r.maskPath || r.maskPolygonsJson));
-  if (bothClasses && withMaps.length === evalRows.length && defectsWithMasks.length === evalRows.filter((r) => r.label === 'defect').length) {
+  if (bothClasses && withMaps.length === scoredEval.length && defectsWithMasks.length === scoredEval.filter((r) => r.label === 'defect').length) {
     const acc = new PixelMetricAccumulator();
     for (let i = 0; i < withMaps.length; i++) {
       signal?.throwIfAborted();
@@ -233,8 +238,8 @@ export async function buildReportContent(project: Project, options: ReportOption
   }
   progress(0.35, 'metrics done');
 
-  // Gallery: the highest-scoring flagged parts, capped; the CSV lists every image.
-  const flagged = results.filter((r) => r.verdict !== 'accept');
+  // Gallery: the parts that did not pass (unjudged first, then by score), capped; the CSV lists every image.
+  const flagged = results.filter((r) => !isPassed(r.verdict));
   const chosen = flagged.slice(0, galleryLimit);
   const maps = new Map<number, AnomalyMap>();
   const mapProblems = new Map<number, string>();
@@ -292,16 +297,37 @@ export async function buildReportContent(project: Project, options: ReportOption
     },
     confusion,
     verdictCounts,
+    unjudged,
     reviewCounts,
     curves: { roc, pr },
     scores: {
-      good: evalRows.filter((r) => r.label === 'good').map((r) => r.score),
-      defect: evalRows.filter((r) => r.label === 'defect').map((r) => r.score),
-      unlabelled: evalRows.length > 0 ? [] : rows.map((r) => r.score),
+      good: scoredEval.filter((r) => r.label === 'good').map((r) => r.score),
+      defect: scoredEval.filter((r) => r.label === 'defect').map((r) => r.score),
+      unlabelled: evalRows.length > 0 ? [] : rows.flatMap((r) => (r.score !== null && Number.isFinite(r.score) ? [r.score] : [])),
     },
     training: listTrainingEvents(db, options.modelId),
     gallery: { items, flagged: flagged.length, limit: galleryLimit, pageSize },
     results,
+  };
+}
+
+/**
+ * Verdicts by label over the evaluation set, and flagging statistics from those same verdicts: an 'error' is flagged
+ * at both thresholds (it never passes), so the counts here and in the matrix always agree.
+ */
+function confusionAtBands(evalResults: readonly ReportResult[], bands: Bands, bothClasses: boolean): ConfusionAtBands {
+  const good = emptyVerdictCounts();
+  const defect = emptyVerdictCounts();
+  for (const r of evalResults) (r.label === 'defect' ? defect : good)[r.verdict]++;
+  const flaggedWhen = (threshold: number, flagged: (v: Verdict) => boolean): ThresholdStats => {
+    const sum = (c: Record<Verdict, number>, f: boolean) => (Object.keys(c) as Verdict[]).filter((v) => flagged(v) === f).reduce((n, v) => n + c[v], 0);
+    return statsFromCounts(threshold, { tp: sum(defect, true), fp: sum(good, true), tn: sum(good, false), fn: sum(defect, false) });
+  };
+  return {
+    good,
+    defect,
+    atReview: bothClasses ? flaggedWhen(bands.review, (v) => !isPassed(v)) : null,
+    atReject: bothClasses ? flaggedWhen(bands.reject, (v) => v === 'reject' || v === 'error') : null,
   };
 }
 

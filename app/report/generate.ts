@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import type { Project } from '../store/project.js';
-import { getReport, insertReport, updateReportFiles, type ReportBands, type ReportRecord } from '../store/reports.js';
+import type { Bands, Verdict } from '../core/bands.js';
+import { getReport, insertReport, updateReportFiles, type ReportRecord } from '../store/reports.js';
 import { ReportError } from './errors.js';
 import { buildReportContent, type BuildHooks, type ReportContent, type ReportOptions } from './content.js';
 import { renderReportHtml } from './html.js';
@@ -21,11 +22,12 @@ export interface GeneratedReport {
   /** Project-relative paths by kind. */
   readonly files: ReportRecord['files'];
   readonly pdfError?: string;
-  readonly bands: ReportBands;
+  readonly bands: Bands;
   readonly bandsMethod: string;
   readonly summary: {
     readonly images: number;
-    readonly verdicts: Record<'accept' | 'review' | 'reject', number>;
+    /** 'error' counts results that could not be judged (no finite score); they are not passed. */
+    readonly verdicts: Record<Verdict, number>;
     readonly imageAuroc: number | null;
     readonly pixelAuroc: number | null;
     readonly aupro: number | null;

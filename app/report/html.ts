@@ -1,3 +1,4 @@
+import { VERDICTS } from '../core/bands.js';
 import type { ReportContent, GalleryItem } from './content.js';
 import { binCounts, escapeXml as esc, histogramChart, lineChart } from './svg-charts.js';
 import { trainingCurve } from './training-curve.js';
@@ -8,7 +9,8 @@ import { trainingCurve } from './training-curve.js';
  */
 
 const fmt = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
-const fmtScore = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(5));
+const fmtScore = (v: number | null): string =>
+  v === null || !Number.isFinite(v) ? '—' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(5);
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
 
 function duration(seconds: number | null): string {
@@ -64,9 +66,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 3mm; break-inside: avoid; }
 .note { color: #56606b; font-size: 9pt; }
 .hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 8pt; word-break: break-all; }
-.v-accept { color: #2e7d32; } .v-review { color: #b26a00; } .v-reject { color: #c62828; }
+.v-accept { color: #2e7d32; } .v-review { color: #b26a00; } .v-reject { color: #c62828; } .v-error { color: #7b1fa2; }
 .band { display: inline-block; padding: 0 2mm; border-radius: 1mm; font-weight: 600; }
-.band.accept { background: #e8f5e9; } .band.review { background: #fff8e1; } .band.reject { background: #fdecea; }
+.band.accept { background: #e8f5e9; } .band.review { background: #fff8e1; } .band.reject { background: #fdecea; } .band.error { background: #f3e5f5; }
 .page { break-before: page; }
 .gallery { display: grid; grid-template-columns: 1fr 1fr 1fr; gap: 2.5mm; }
 .part { border: 1px solid #d5dbe1; border-radius: 2mm; padding: 1.5mm; break-inside: avoid; overflow-wrap: anywhere; }
@@ -89,7 +91,7 @@ function summary(c: ReportContent): string {
   const v = c.verdictCounts;
   return (
     `<div class="tiles">${tiles.map(([k, val]) => `<div class="tile"><b>${val}</b><span>${esc(k)}</span></div>`).join('')}</div>` +
-    `<p>${c.results.length} images scored: <span class="band accept">${v.accept} accept</span> <span class="band review">${v.review} review</span> <span class="band reject">${v.reject} reject</span> at the bands below.</p>`
+    `<p>${c.results.length} images scored: <span class="band accept">${v.accept} accept</span> <span class="band review">${v.review} review</span> <span class="band reject">${v.reject} reject</span> <span class="band error">${v.error} error</span> at the bands below.</p>`
   );
 }
 
@@ -132,12 +134,25 @@ function modelSection(c: ReportContent): string {
 
 function bandsSection(c: ReportContent): string {
   const b = c.bands.bands;
-  const norm = flatten(c.model.scoreNormalisation);
+  const norm = flatten(c.model.scoreNormalisation ?? {});
   return (
     `<h2>Thresholds and bands</h2>` +
-    `<p><span class="band accept">accept</span> score &lt; ${fmtScore(b.accept)} · <span class="band review">review</span> ${fmtScore(b.accept)} ≤ score &lt; ${fmtScore(b.reject)} · <span class="band reject">reject</span> score ≥ ${fmtScore(b.reject)}</p>` +
-    `<p class="note">How they were chosen: ${esc(c.bands.method)}.${b.accept === b.reject ? ' With equal thresholds there is no review band.' : ''}</p>` +
+    `<p><span class="band accept">accept</span> score &lt; ${fmtScore(b.review)} · <span class="band review">review</span> ${fmtScore(b.review)} ≤ score &lt; ${fmtScore(b.reject)} · <span class="band reject">reject</span> score ≥ ${fmtScore(b.reject)} · <span class="band error">error</span> no finite score (never accepted)</p>` +
+    `<p class="note">How they were chosen: ${esc(c.bands.method)}.${b.review === b.reject ? ' With equal thresholds there is no review band.' : ''}</p>` +
     (norm.length ? `<h3>Score normalisation</h3>${kvTable(norm)}` : '')
+  );
+}
+
+/** Every part that could not be judged, by name: an error verdict must be seen, not just counted. */
+function unjudgedSection(c: ReportContent): string {
+  if (c.unjudged.length === 0) return '';
+  const rows = c.unjudged
+    .map((r) => `<tr><td class="hash">${esc(r.originalPath)}</td><td>${esc(r.label)}</td><td>${esc(r.split)}</td><td>${esc(r.executionProvider ?? '—')}</td></tr>`)
+    .join('');
+  return (
+    `<h2>Parts that could not be judged</h2>` +
+    `<p><span class="band error">${c.unjudged.length} error</span> The model gave no finite score for these parts, so they are neither accepted nor rejected: inspect them by hand. They count as not passed in every count of this report.</p>` +
+    `<table><tr><th>part</th><th>label</th><th>split</th><th>provider</th></tr>${rows}</table>`
   );
 }
 
@@ -152,7 +167,7 @@ function metricsSection(c: ReportContent): string {
     ['AUPRO (FPR ≤ 0.3)', fmt(m.aupro)],
     ['pixel metrics', m.pixelSource],
   ];
-  const stats = (label: string, s: typeof cf.atAccept) =>
+  const stats = (label: string, s: typeof cf.atReview) =>
     s
       ? `<tr><td>${label}</td><td class="num">${fmtScore(s.threshold)}</td><td class="num">${s.tp}</td><td class="num">${s.fp}</td><td class="num">${s.tn}</td><td class="num">${s.fn}</td><td class="num">${pct(s.precision)}</td><td class="num">${pct(s.recall)}</td><td class="num">${pct(s.fpr)}</td></tr>`
       : '';
@@ -160,13 +175,13 @@ function metricsSection(c: ReportContent): string {
     `<h2>Metrics</h2>${kvTable(rows)}` +
     (m.notes.length ? `<p class="note">${m.notes.map(esc).join('<br>')}</p>` : '') +
     `<h3>Confusion matrix at the bands</h3>` +
-    `<table><tr><th>label \\ verdict</th><th class="num v-accept">accept</th><th class="num v-review">review</th><th class="num v-reject">reject</th></tr>` +
+    `<table><tr><th>label \\ verdict</th>${VERDICTS.map((v) => `<th class="num v-${v}">${v}</th>`).join('')}</tr>` +
     (['good', 'defect'] as const)
-      .map((l) => `<tr><th>${l}</th>${(['accept', 'review', 'reject'] as const).map((v) => `<td class="num">${cf[l][v]}</td>`).join('')}</tr>`)
+      .map((l) => `<tr><th>${l}</th>${VERDICTS.map((v) => `<td class="num">${cf[l][v]}</td>`).join('')}</tr>`)
       .join('') +
     `</table>` +
-    (cf.atAccept
-      ? `<table><tr><th>flagged when</th><th class="num">threshold</th><th class="num">TP</th><th class="num">FP</th><th class="num">TN</th><th class="num">FN</th><th class="num">precision</th><th class="num">recall</th><th class="num">FPR</th></tr>${stats('review or reject', cf.atAccept)}${stats('reject', cf.atReject)}</table>`
+    (cf.atReview
+      ? `<table><tr><th>flagged when</th><th class="num">threshold</th><th class="num">TP</th><th class="num">FP</th><th class="num">TN</th><th class="num">FN</th><th class="num">precision</th><th class="num">recall</th><th class="num">FPR</th></tr>${stats('review, reject or error', cf.atReview)}${stats('reject or error', cf.atReject)}</table>`
       : '')
   );
 }
@@ -198,12 +213,12 @@ function chartsSection(c: ReportContent): string {
   if (raw.length) {
     // Defects can score orders of magnitude above good parts (likelihoods): a log axis keeps both visible.
     const rb = c.bands.bands;
-    const positive = Math.min(...raw, rb.accept) > 0;
-    const log = positive && Math.max(...raw, rb.reject) / Math.min(...raw, rb.accept) > 30;
+    const positive = Math.min(...raw, rb.review) > 0;
+    const log = positive && Math.max(...raw, rb.reject) / Math.min(...raw, rb.review) > 30;
     const tf = (v: number) => (log ? Math.log10(v) : v);
     const all = raw.map(tf);
-    const b = { accept: tf(rb.accept), reject: tf(rb.reject) };
-    let lo = Math.min(...all, b.accept);
+    const b = { review: tf(rb.review), reject: tf(rb.reject) };
+    let lo = Math.min(...all, b.review);
     let hi = Math.max(...all, b.reject);
     const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
     lo -= pad;
@@ -277,10 +292,10 @@ function gallerySection(c: ReportContent): string {
   const rc = c.reviewCounts;
   const head =
     `<h2>Flagged parts</h2>` +
-    `<p>${g.flagged} parts flagged for review or rejection; ${g.items.length < g.flagged ? `the ${g.items.length} highest-scoring are shown (limit ${g.limit}); every image is listed in results.csv` : 'all are shown'}, highest score first. Left: the part; right: its anomaly heatmap (inferno colour map, one scale for all parts).</p>` +
+    `<p>${g.flagged} parts not passed (review, reject or error); ${g.items.length < g.flagged ? `the first ${g.items.length} are shown (limit ${g.limit}); every image is listed in results.csv` : 'all are shown'}: parts that could not be judged first, then highest score first. Left: the part; right: its anomaly heatmap (inferno colour map, one scale for all parts).</p>` +
     `<p class="note">Reviewer decisions: ${rc.defect} confirmed defects, ${rc.false_alarm} false alarms, ${rc.skip} skipped, ${rc.unreviewed} not reviewed.</p>`;
   if (!g.items.length) {
-    const why = g.flagged === 0 ? 'No part scored in the review or reject band.' : 'The gallery is switched off for this report (limit 0).';
+    const why = g.flagged === 0 ? 'Every part scored in the accept band.' : 'The gallery is switched off for this report (limit 0).';
     return `<section class="page">${head}<p>${why}</p></section>`;
   }
   const pages: string[] = [];
@@ -302,6 +317,7 @@ export function renderReportHtml(c: ReportContent): string {
     datasetSection(c),
     modelSection(c),
     bandsSection(c),
+    unjudgedSection(c),
     metricsSection(c),
     chartsSection(c),
     gallerySection(c),

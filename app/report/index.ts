@@ -6,7 +6,7 @@ export { generateReport, printReportPdf, REPORT_FILES, type GeneratedReport, typ
 export { buildReportContent, type ReportContent, type ReportOptions, type ReportResult } from './content.js';
 export { renderReportHtml } from './html.js';
 export { resultsToCsv, resultsToJson, parseResultsCsv, CSV_COLUMNS } from './results-table.js';
-export { parseBandsFlag, verdictAt, type Verdict } from './bands.js';
+export { parseBandsFlag } from './bands.js';
 export {
   chromiumPdfPrinter,
   electronPdfPrinter,

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { VERDICT_RULE } from '../core/bands.js';
+import type { ModelConfig, ModelThresholds, ScoreNorm } from '../core/model-record.js';
 import type { ModelRecord } from '../store/models.js';
 import { APP_VERSION } from '../core/version.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -19,13 +21,16 @@ export interface ModelCard {
   readonly backbone: string;
   /** Trainable parameters (the flows and their LayerNorms; the frozen backbone is not counted). */
   readonly parameters: number | null;
-  readonly trainingSettings: Readonly<Record<string, unknown>>;
+  readonly trainingSettings: ModelConfig;
   readonly trainingSeconds: number | null;
   readonly executionProvider: string | null;
   readonly trainDataHash: string | null;
   readonly dataset: { readonly id: number; readonly name: string } | null;
-  readonly thresholds: Readonly<Record<string, unknown>>;
-  readonly scoreNormalisation: Readonly<Record<string, unknown>>;
+  /** null when the model has no usable thresholds (every verdict is then 'error'). */
+  readonly thresholds: ModelThresholds | null;
+  /** How a score becomes a verdict with these thresholds, for deployments that do not run Flowspect's scorer. */
+  readonly verdictRule?: string;
+  readonly scoreNormalisation: ScoreNorm | null;
   readonly metrics: Readonly<Record<string, unknown>>;
   readonly createdAt: string;
   readonly appVersion: string;
@@ -58,6 +63,7 @@ export function modelCardFromRecord(m: ModelRecord, dataset: { id: number; name:
     dataset,
     thresholds: m.thresholds,
     scoreNormalisation: m.scoreNorm,
+    verdictRule: VERDICT_RULE,
     metrics: m.metrics,
     createdAt: m.createdAt,
     appVersion: APP_VERSION,

@@ -1,4 +1,4 @@
-import type { ReportBands } from '../store/reports.js';
+import type { Bands } from '../core/bands.js';
 import type { ReportResult } from './content.js';
 import { csvField, parseCsv } from '../core/csv.js';
 import { ReportError } from './errors.js';
@@ -76,7 +76,7 @@ export interface ResultsJson {
   readonly generatedAt: string;
   readonly model: { readonly id: number; readonly name: string };
   readonly dataset: { readonly id: number; readonly name: string } | null;
-  readonly bands: ReportBands;
+  readonly bands: Bands;
   readonly results: ReadonlyArray<{
     readonly imageId: number;
     readonly resultId: number;
@@ -88,7 +88,8 @@ export interface ResultsJson {
     readonly label: string;
     readonly split: string;
     readonly defectType: string | null;
-    readonly score: number;
+    /** null when the model gave no finite score; the verdict is then 'error'. */
+    readonly score: number | null;
     readonly verdict: string;
     readonly storedVerdict: string | null;
     readonly review: { readonly decision: string; readonly note: string; readonly decidedAt: string } | null;
@@ -99,7 +100,7 @@ export interface ResultsJson {
 
 export function resultsToJson(
   results: readonly ReportResult[],
-  meta: { generatedAt: string; model: { id: number; name: string }; dataset: { id: number; name: string } | null; bands: ReportBands },
+  meta: { generatedAt: string; model: { id: number; name: string }; dataset: { id: number; name: string } | null; bands: Bands },
 ): ResultsJson {
   return {
     format: 'flowspect.results/1',

@@ -134,7 +134,7 @@ export function histogramChart(options: {
   min: number;
   max: number;
   series: readonly HistogramSeries[];
-  bands?: { accept: number; reject: number };
+  bands?: { review: number; reject: number };
   /** Maps an axis position to the value its tick shows (log axes). */
   xTick?: (v: number) => number;
 }): string {
@@ -150,10 +150,10 @@ export function histogramChart(options: {
   const sy = (v: number) => M.top + ph - (v / y.max) * ph;
   const body: string[] = [];
   if (options.bands) {
-    const { accept, reject } = options.bands;
+    const { review, reject } = options.bands;
     const shade = (a: number, b: number, fill: string) =>
       b > a ? `<rect x="${sx(a).toFixed(1)}" y="${M.top}" width="${(sx(b) - sx(a)).toFixed(1)}" height="${ph}" fill="${fill}"/>` : '';
-    body.push(shade(x.min, accept, '#e8f5e9'), shade(accept, reject, '#fff8e1'), shade(reject, x.max, '#fdecea'));
+    body.push(shade(x.min, review, '#e8f5e9'), shade(review, reject, '#fff8e1'), shade(reject, x.max, '#fdecea'));
   }
   const bw = (x.max - x.min) / Math.max(1, bins);
   for (let b = 0; b < bins; b++) {
@@ -172,10 +172,10 @@ export function histogramChart(options: {
   const legend = options.series.map((s) => ({ label: s.label, colour: s.colour }));
   if (options.bands) {
     const lines: Array<readonly [number, string, string]> =
-      options.bands.accept === options.bands.reject
+      options.bands.review === options.bands.reject
         ? [[options.bands.reject, 'reject ≥', '#c62828']]
         : [
-            [options.bands.accept, 'review ≥', '#b26a00'],
+            [options.bands.review, 'review ≥', '#b26a00'],
             [options.bands.reject, 'reject ≥', '#c62828'],
           ];
     for (const [i, [v, label, colour]] of lines.entries()) {

@@ -1,6 +1,9 @@
 /** Models repository: one row per trained (or training) model, plus the image selections training reads. */
 import type Database from 'better-sqlite3';
 import type { ImageLabel, Objective, Split } from '../core/domain.js';
+import { bandsFromStored } from '../core/bands.js';
+import { AppError } from '../core/errors.js';
+import { ModelConfig, ModelThresholds, ScoreNorm, ThresholdValidation } from '../core/model-record.js';
 
 export type ModelStatus = 'training' | 'ready' | 'failed' | 'cancelled' | 'interrupted';
 export type ObjectiveName = Objective;
@@ -12,13 +15,14 @@ export interface ModelRecord {
   readonly status: ModelStatus;
   readonly objective: ObjectiveName;
   readonly backbone: string;
-  readonly config: Record<string, unknown>;
+  readonly config: ModelConfig;
   readonly paramCount: number | null;
   readonly metrics: Record<string, unknown>;
   readonly onnxPath: string | null;
   readonly checkpointPath: string | null;
-  readonly thresholds: Record<string, unknown>;
-  readonly scoreNorm: Record<string, unknown>;
+  /** null until training chose them (or when what is stored cannot give bands: verdicts are then 'error'). */
+  readonly thresholds: ModelThresholds | null;
+  readonly scoreNorm: ScoreNorm | null;
   readonly trainDataHash: string | null;
   readonly trainingSeconds: number | null;
   readonly executionProvider: string | null;
@@ -49,6 +53,46 @@ interface Row {
   updated_at: string;
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * thresholds_json in today's shape. Older shapes ({low, high}, {accept, reject}, {threshold}, nested under `bands`)
+ * are converted here, at the read boundary; anything that gives no usable bands reads as null.
+ */
+export function readStoredThresholds(json: string): ModelThresholds | null {
+  const raw = parseJson(json);
+  const current = ModelThresholds.safeParse(raw);
+  if (current.success) return current.data;
+  const bands = bandsFromStored(raw);
+  if (!bands) return null;
+  const o = raw as Record<string, unknown>;
+  const validation = ThresholdValidation.safeParse(o.validation);
+  return {
+    ...bands,
+    method: text(o.method) ?? text(o.source) ?? text(o.how) ?? 'unknown',
+    detail: text(o.detail) ?? text(o.description) ?? '',
+    ...(validation.success ? { validation: validation.data } : {}),
+  };
+}
+
+function readStoredScoreNorm(json: string): ScoreNorm | null {
+  const r = ScoreNorm.safeParse(parseJson(json));
+  return r.success ? r.data : null;
+}
+
+function readStoredConfig(json: string): ModelConfig {
+  const r = ModelConfig.safeParse(parseJson(json));
+  return r.success ? r.data : {};
+}
+
 const toModel = (r: Row): ModelRecord => ({
   id: r.id,
   name: r.name,
@@ -56,13 +100,13 @@ const toModel = (r: Row): ModelRecord => ({
   status: r.status,
   objective: r.objective,
   backbone: r.backbone,
-  config: JSON.parse(r.config_json),
+  config: readStoredConfig(r.config_json),
   paramCount: r.param_count,
   metrics: JSON.parse(r.metrics_json),
   onnxPath: r.onnx_path,
   checkpointPath: r.checkpoint_path,
-  thresholds: JSON.parse(r.thresholds_json),
-  scoreNorm: JSON.parse(r.score_norm_json),
+  thresholds: readStoredThresholds(r.thresholds_json),
+  scoreNorm: readStoredScoreNorm(r.score_norm_json),
   trainDataHash: r.train_data_hash,
   trainingSeconds: r.training_seconds,
   executionProvider: r.execution_provider,
@@ -112,11 +156,19 @@ export interface ModelUpdate {
   metrics?: Record<string, unknown>;
   onnxPath?: string | null;
   checkpointPath?: string | null;
-  thresholds?: Record<string, unknown>;
-  scoreNorm?: Record<string, unknown>;
+  /** Validated against ModelThresholds before anything is written (a loose record is accepted for the trainer); null clears them. */
+  thresholds?: ModelThresholds | Record<string, unknown> | null;
+  scoreNorm?: ScoreNorm | Record<string, unknown>;
   trainingSeconds?: number;
   executionProvider?: string;
   name?: string;
+}
+
+/** The value parsed by `schema`, or an error naming the thing and every reason (nothing is written then). */
+function validated<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new AppError('invalid_request', `${what}: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
 }
 
 export function updateModel(db: Database.Database, id: number, u: ModelUpdate): ModelRecord {
@@ -125,8 +177,8 @@ export function updateModel(db: Database.Database, id: number, u: ModelUpdate): 
   if (u.metrics !== undefined) cols.push(['metrics_json', JSON.stringify(u.metrics)]);
   if (u.onnxPath !== undefined) cols.push(['onnx_path', u.onnxPath]);
   if (u.checkpointPath !== undefined) cols.push(['checkpoint_path', u.checkpointPath]);
-  if (u.thresholds !== undefined) cols.push(['thresholds_json', JSON.stringify(u.thresholds)]);
-  if (u.scoreNorm !== undefined) cols.push(['score_norm_json', JSON.stringify(u.scoreNorm)]);
+  if (u.thresholds !== undefined) cols.push(['thresholds_json', u.thresholds === null ? '{}' : JSON.stringify(validated(ModelThresholds, u.thresholds, `model ${id}: thresholds`))]);
+  if (u.scoreNorm !== undefined) cols.push(['score_norm_json', JSON.stringify(validated(ScoreNorm, u.scoreNorm, `model ${id}: score normalisation`))]);
   if (u.trainingSeconds !== undefined) cols.push(['training_seconds', u.trainingSeconds]);
   if (u.executionProvider !== undefined) cols.push(['execution_provider', u.executionProvider]);
   if (u.name !== undefined) cols.push(['name', u.name]);

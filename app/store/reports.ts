@@ -1,18 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { ImageLabel, Split } from '../core/domain.js';
+import { type Bands, bandsFromStored, type Verdict } from '../core/bands.js';
 
 /**
  * Reports repository: the `reports` table (one row per generated report, its files relative to the project), and
  * the read model a report is built from (results of one model joined with their images, masks and reviews; the
  * dataset's counts and image hashes).
  */
-
-export interface ReportBands {
-  /** Scores below `accept` are accepted. */
-  readonly accept: number;
-  /** Scores at or above `reject` are rejected; between the two goes to human review. */
-  readonly reject: number;
-}
 
 export type ReportFileKind = 'html' | 'pdf' | 'csv' | 'json';
 
@@ -21,7 +15,8 @@ export interface ReportRecord {
   readonly modelId: number;
   readonly datasetId: number | null;
   readonly title: string;
-  readonly bands: ReportBands;
+  /** The bands it judged by; null only when a stored row's bands cannot be read. */
+  readonly bands: Bands | null;
   /** Project-relative paths of the files written, by kind (pdf absent when no printer was available). */
   readonly files: Partial<Record<ReportFileKind, string>>;
   readonly createdAt: string;
@@ -37,13 +32,22 @@ interface ReportRow {
   created_at: string;
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 function toRecord(row: ReportRow): ReportRecord {
   return {
     id: row.id,
     modelId: row.model_id,
     datasetId: row.dataset_id,
     title: row.title,
-    bands: JSON.parse(row.bands_json) as ReportBands,
+    // Reports written before the one vocabulary stored {accept, reject}: converted here, at the read boundary.
+    bands: bandsFromStored(parseJson(row.bands_json)) ?? null,
     files: JSON.parse(row.files_json) as ReportRecord['files'],
     createdAt: row.created_at,
   };
@@ -51,7 +55,7 @@ function toRecord(row: ReportRow): ReportRecord {
 
 export function insertReport(
   db: Database.Database,
-  report: { modelId: number; datasetId: number | null; title: string; bands: ReportBands; files: ReportRecord['files'] },
+  report: { modelId: number; datasetId: number | null; title: string; bands: Bands; files: ReportRecord['files'] },
 ): number {
   const info = db
     .prepare(
@@ -134,9 +138,10 @@ export interface ReportResultRow {
   readonly label: ImageLabel;
   readonly split: Split;
   readonly defectType: string | null;
-  readonly score: number;
+  /** null when the model gave no finite score (stored verdict 'error'). */
+  readonly score: number | null;
   readonly mapPath: string | null;
-  readonly storedVerdict: 'accept' | 'review' | 'reject' | null;
+  readonly storedVerdict: Verdict | null;
   readonly executionProvider: string | null;
   /** The image's defect mask: a PNG (maskPath) or polygons in image pixels (maskPolygonsJson). */
   readonly maskPath: string | null;
@@ -146,7 +151,7 @@ export interface ReportResultRow {
   readonly reviewedAt: string | null;
 }
 
-/** Every result of a model (optionally on one dataset), highest score first; ties broken by image id. */
+/** Every result of a model (optionally on one dataset): unjudged ones (no score) first, then highest score first; ties by image id. */
 export function readResultsForReport(
   db: Database.Database,
   modelId: number,
@@ -163,7 +168,7 @@ export function readResultsForReport(
        LEFT JOIN masks m ON m.image_id = i.id AND m.kind = 'defect'
        LEFT JOIN reviews v ON v.result_id = r.id
        WHERE r.model_id = @model AND (@dataset IS NULL OR i.dataset_id = @dataset)
-       ORDER BY r.score DESC, i.id ASC`,
+       ORDER BY r.score IS NOT NULL, r.score DESC, i.id ASC`,
     )
     .all({ model: modelId, dataset: datasetId }) as ReportResultRow[];
 }

@@ -1,11 +1,16 @@
-/** Inference results: one row per (model, image) with score, map file, verdict; listed with review decisions. */
+/**
+ * Inference results: one row per (model, image) with score, map file, verdict; listed with review decisions.
+ * A score that is not a finite number is stored as NULL with the verdict 'error' (core/bands.ts decides verdicts).
+ */
 import type Database from 'better-sqlite3';
 import type { Split } from '../core/domain.js';
+import { type Bands, type Verdict, verdictOf } from '../core/bands.js';
 
-export type Verdict = 'accept' | 'review' | 'reject';
+export type { Verdict } from '../core/bands.js';
 
 export interface ResultInput {
   readonly imageId: number;
+  /** As the model gave it; NaN or ±Infinity is stored as NULL (and its verdict must be 'error'). */
   readonly score: number;
   readonly mapPath: string | null;
   readonly verdict: Verdict | null;
@@ -21,7 +26,12 @@ export function upsertResults(db: Database.Database, modelId: number, rows: read
   );
   const t = new Date().toISOString();
   db.transaction(() => {
-    for (const r of rows) stmt.run(r.imageId, modelId, r.score, r.mapPath, r.verdict, r.executionProvider, t);
+    for (const r of rows) {
+      const finite = Number.isFinite(r.score);
+      // Whatever the caller computed, a row without a finite score is an error, never a pass.
+      const verdict = finite ? r.verdict : 'error';
+      stmt.run(r.imageId, modelId, finite ? r.score : null, r.mapPath, verdict, r.executionProvider, t);
+    }
   })();
 }
 
@@ -29,7 +39,8 @@ export interface ResultRow {
   readonly id: number;
   readonly imageId: number;
   readonly modelId: number;
-  readonly score: number;
+  /** null when the model gave no finite score (verdict 'error'). */
+  readonly score: number | null;
   readonly mapPath: string | null;
   readonly verdict: Verdict | null;
   readonly executionProvider: string | null;
@@ -53,8 +64,9 @@ export interface ResultQuery {
   readonly limit?: number;
 }
 
+/** Results without a score (verdict 'error') come first either way: they are the ones nobody could judge. */
 const ORDER: Record<NonNullable<ResultQuery['sort']>, string> = {
-  score_desc: 'r.score DESC, r.id',
+  score_desc: 'r.score IS NOT NULL, r.score DESC, r.id',
   score_asc: 'r.score ASC, r.id',
   image: 'r.image_id',
 };
@@ -76,9 +88,13 @@ export function listResults(db: Database.Database, q: ResultQuery): { total: num
   return { total, items };
 }
 
-/** Recomputes verdicts after the thresholds changed (scores stay). */
-export function reapplyVerdicts(db: Database.Database, modelId: number, review: number, reject: number): number {
-  return db
-    .prepare(`UPDATE results SET verdict = CASE WHEN score >= ? THEN 'reject' WHEN score >= ? THEN 'review' ELSE 'accept' END WHERE model_id = ?`)
-    .run(reject, review, modelId).changes;
+/**
+ * Recomputes verdicts after the thresholds changed (scores stay), with the one rule in core/bands.ts registered as
+ * an SQL function rather than restated in SQL.
+ */
+export function reapplyVerdicts(db: Database.Database, modelId: number, bands: Bands): number {
+  db.function('flowspect_verdict', { deterministic: true }, (score: unknown, review: unknown, reject: unknown) =>
+    verdictOf(typeof score === 'number' ? score : null, { review: review as number, reject: reject as number }),
+  );
+  return db.prepare('UPDATE results SET verdict = flowspect_verdict(score, ?, ?) WHERE model_id = ?').run(bands.review, bands.reject, modelId).changes;
 }

@@ -9,7 +9,7 @@ export interface Review {
   readonly resultId: number;
   readonly imageId: number;
   readonly modelId: number;
-  readonly score: number;
+  readonly score: number | null;
   readonly decision: ReviewDecision;
   readonly note: string;
   readonly decidedAt: string;
@@ -19,7 +19,7 @@ interface ReviewRow {
   result_id: number;
   image_id: number;
   model_id: number;
-  score: number;
+  score: number | null;
   decision: ReviewDecision;
   note: string;
   decided_at: string;

@@ -1,19 +1,18 @@
 /**
- * Decision thresholds from validation scores. Two thresholds make three bands: score < review → accept,
- * review ≤ score < reject → review (a human looks), score ≥ reject → reject.
+ * Decision thresholds from validation scores: the two thresholds of the bands (the rule itself, and the verdict
+ * 'error' for what cannot be judged, lives in app/core/bands.ts).
  * - With labelled real defects in validation: reject = the F1-max threshold (clean vs real defects).
  * - Without: reject = the `quantile` (default 99.5 %) of clean validation scores — "adaptive F1" on a set with no
  *   anomalies would flag everything.
  * review = the `reviewQuantile` (default 95 %) of clean validation scores, never above reject.
  * Score normalisation (for display): (score − p50) / (reject − p50), so 0 ≈ a typical good part and 1 = reject.
  */
+import type { ModelThresholds } from '../core/model-record.js';
 import { f1Max } from '../eval/index.js';
 
-export interface Thresholds {
-  readonly review: number;
-  readonly reject: number;
+/** What training stores as the model's thresholds (the stored shape, with the trainer's own methods). */
+export interface Thresholds extends ModelThresholds {
   readonly method: 'f1-max' | 'clean-quantile';
-  readonly detail: string;
   readonly validation: { readonly clean: number; readonly defects: number };
 }
 
@@ -57,8 +56,4 @@ export function scoreNorm(clean: ArrayLike<number>, t: Thresholds): ScoreNorm {
   const offset = quantile(clean, 0.5);
   const scale = t.reject - offset > 1e-12 ? t.reject - offset : 1;
   return { method: 'clean-median-to-reject', offset, scale };
-}
-
-export function verdictOf(score: number, t: { review: number; reject: number }): 'accept' | 'review' | 'reject' {
-  return score >= t.reject ? 'reject' : score >= t.review ? 'review' : 'accept';
 }

@@ -11,7 +11,8 @@ import { createSession, float32Tensor, toOrtFeeds } from '../../app/runtime/inde
 import { readCheckpoint, writeCheckpoint } from '../../app/train/checkpoint.js';
 import { downsampleMask } from '../../app/train/masks.js';
 import { parseTrainSettings } from '../../app/train/settings.js';
-import { chooseThresholds, quantile, verdictOf } from '../../app/train/thresholds.js';
+import { verdictOf } from '../../app/core/bands.js';
+import { chooseThresholds, quantile } from '../../app/train/thresholds.js';
 
 const taps: TapShape[] = [
   { name: 'a', channels: 6, stride: 4, height: 8, width: 8 },

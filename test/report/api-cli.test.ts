@@ -64,20 +64,24 @@ describe('reports API (serve mode)', () => {
 
     const stored = await call<{ html: string }>('reports.preview', { reportId: result.reportId });
     expect(stored.result!.html).toContain('Weekly line 3');
-    const live = await call<{ html: string; bands: { accept: number; reject: number }; bandsMethod: string }>('reports.preview', {
+    const live = await call<{ html: string; bands: { review: number; reject: number }; bandsMethod: string }>('reports.preview', {
       modelId: fx.modelId,
-      bands: { accept: -0.8, reject: -0.5 },
+      bands: { review: -0.8, reject: -0.5 },
       galleryLimit: 2,
     });
-    expect(live.result!.bands).toEqual({ accept: -0.8, reject: -0.5 });
+    expect(live.result!.bands).toEqual({ review: -0.8, reject: -0.5 });
     expect(live.result!.html).toContain('set for this report');
     expect(list.result!.length).toBe((await call<unknown[]>('reports.list', {})).result!.length); // preview wrote nothing
   }, 60_000);
 
   it('rejects invalid requests with the reason', async () => {
-    const bad = await call('reports.create', { modelId: fx.modelId, bands: { accept: 2, reject: 1 } });
+    const bad = await call('reports.create', { modelId: fx.modelId, bands: { review: 2, reject: 1 } });
     expect(bad.status).toBe(400);
-    expect(bad.error!.message).toMatch(/accept threshold must not exceed/);
+    expect(bad.error!.message).toMatch(/review threshold \(2\) must not exceed the reject threshold \(1\)/);
+    // One vocabulary: the old {accept, reject} request shape is refused with the reason, not guessed at.
+    const old = await call('reports.create', { modelId: fx.modelId, bands: { accept: 0.2, reject: 0.5 } });
+    expect(old.status).toBe(400);
+    expect(old.error!.message).toMatch(/accept/);
     const missing = await call('reports.preview', { reportId: 9999 });
     expect(missing.status).toBe(404);
     const noModel = await call('reports.preview', { modelId: 9999 });
@@ -125,7 +129,7 @@ describe('flowspect report', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    expect(json).toMatchObject({ out, bands: { accept: -0.8, reject: -0.5 }, summary: { images: 18 } });
+    expect(json).toMatchObject({ out, bands: { review: -0.8, reject: -0.5 }, summary: { images: 18, verdicts: { error: 0 } } });
     expect(parseResultsCsv(fs.readFileSync(out, 'utf8'))).toHaveLength(18);
     expect(fs.readFileSync(out)).toEqual(fs.readFileSync(json.files.csv));
   }, 60_000);

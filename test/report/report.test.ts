@@ -85,7 +85,7 @@ describe('report generation', () => {
   }, 60_000);
 
   it('exports per-image CSV and JSON that round-trip to the numbers in the store', async () => {
-    const r = await generateReport(fx.project, { modelId: fx.modelId, bands: { accept: -0.7, reject: -0.5 }, galleryLimit: 0 });
+    const r = await generateReport(fx.project, { modelId: fx.modelId, bands: { review: -0.7, reject: -0.5 }, galleryLimit: 0 });
     const stored = new Map(storedRows().map((x) => [x.image_id, x]));
     const csv = parseResultsCsv(fs.readFileSync(fx.project.path(r.files.csv!), 'utf8'));
     expect(csv).toHaveLength(stored.size);
@@ -99,7 +99,7 @@ describe('report generation', () => {
       expect(row.review_note).toBe(s.note ?? '');
     }
     const json = JSON.parse(fs.readFileSync(fx.project.path(r.files.json!), 'utf8')) as ResultsJson;
-    expect(json.bands).toEqual({ accept: -0.7, reject: -0.5 });
+    expect(json.bands).toEqual({ review: -0.7, reject: -0.5 });
     expect(json.results).toHaveLength(stored.size);
     for (const row of json.results) {
       const s = stored.get(row.imageId)!;
@@ -113,21 +113,21 @@ describe('report generation', () => {
     updateModel(fx.project.db, fx.modelId, { thresholds: { review: -0.75, reject: -0.45, method: 'quantile', detail: '99.5% of clean validation scores' } });
     try {
       const r = await generateReport(fx.project, { modelId: fx.modelId, galleryLimit: 0 });
-      expect(r.bands).toEqual({ accept: -0.75, reject: -0.45 });
+      expect(r.bands).toEqual({ review: -0.75, reject: -0.45 });
       expect(r.bandsMethod).toBe('stored with the model: quantile (99.5% of clean validation scores)');
       const html = fs.readFileSync(fx.project.path(r.files.html!), 'utf8');
       expect(html).toContain('stored with the model: quantile (99.5% of clean validation scores)');
       const stored = storedRows();
       expect(r.summary.verdicts.review).toBe(stored.filter((x) => x.score >= -0.75 && x.score < -0.45).length);
     } finally {
-      updateModel(fx.project.db, fx.modelId, { thresholds: {} });
+      updateModel(fx.project.db, fx.modelId, { thresholds: null });
     }
   }, 60_000);
 
   it('refuses bad requests with clear errors and leaves nothing half-written', async () => {
     const before = listReports(fx.project.db).length;
     await expect(generateReport(fx.project, { modelId: 999 })).rejects.toThrow(/model 999 does not exist/);
-    await expect(generateReport(fx.project, { modelId: fx.modelId, bands: { accept: 1, reject: 0 } })).rejects.toThrow(/must not exceed/);
+    await expect(generateReport(fx.project, { modelId: fx.modelId, bands: { review: 1, reject: 0 } })).rejects.toThrow(/must not exceed/);
     const ac = new AbortController();
     const run = generateReport(fx.project, { modelId: fx.modelId }, { signal: ac.signal, progress: (f) => f > 0.4 && ac.abort(new Error('user cancelled')) });
     await expect(run).rejects.toThrow(/user cancelled/);

@@ -9,6 +9,7 @@ import { describeOnnx } from '../../app/report/onnx-io.js';
 import { tritonConfigFor, tritonName, writeTritonRepository } from '../../app/report/triton.js';
 import { tempDir } from '../helpers.js';
 
+import { VERDICT_RULE } from '../../app/core/bands.js';
 const { onnx } = onnxProto;
 const t = tempDir('flowspect-triton-');
 afterAll(() => t.cleanup());
@@ -71,8 +72,9 @@ const card: ModelCard = {
   executionProvider: 'cpu',
   trainDataHash: 'abc',
   dataset: null,
-  thresholds: { accept: 0.4, reject: 0.7 },
-  scoreNormalisation: {},
+  thresholds: { review: 0.4, reject: 0.7, method: 'f1-max', detail: '' },
+  verdictRule: VERDICT_RULE,
+  scoreNormalisation: null,
   metrics: {},
   createdAt: '2026-11-28T00:00:00.000Z',
   appVersion: '0.1.0',
@@ -149,6 +151,7 @@ describe('model card', () => {
     expect(back.onnx!.outputs.map((o) => o.name)).toEqual(['anomaly_map', 'score']);
     expect(back.onnx!.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(back.onnx!.bytes).toBe(fs.statSync(file).size);
-    expect(back).toMatchObject({ objective: 'clflow', backbone: 'mobilenetv2', thresholds: { accept: 0.4, reject: 0.7 } });
+    expect(back).toMatchObject({ objective: 'clflow', backbone: 'mobilenetv2', thresholds: { review: 0.4, reject: 0.7 } });
+    expect(back.verdictRule).toMatch(/not a finite number .*error, which is never accepted/);
   });
 });

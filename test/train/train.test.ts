@@ -58,7 +58,7 @@ describe('CL-Flow training end to end', () => {
     for (const t of byType) expect(t.imageAuroc).toBeGreaterThanOrEqual(0.5);
     const page = listResults(fx.project.db, { modelId: clflow.modelId, sort: 'score_desc', limit: 5 });
     expect(page.total).toBe(20);
-    expect(page.items[0].score).toBeGreaterThanOrEqual(page.items[4].score);
+    expect(page.items[0].score).toBeGreaterThanOrEqual(page.items[4].score!);
     expect(fs.existsSync(fx.project.path(page.items[0].mapPath!))).toBe(true);
   }, 120_000);
 
@@ -79,22 +79,22 @@ describe('CL-Flow training end to end', () => {
 
     const csv = path.join(fx.root, 'results.csv');
     const summary = await inferFolder({ model: out, images: fx.testDir, out: csv, maps: path.join(fx.root, 'maps') });
-    expect(summary.images).toBe(20);
+    expect(summary).toMatchObject({ images: 20, judged: 20, unjudged: [] });
     const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('path,score,verdict,map_file');
+    expect(lines[0]).toBe('path,score,verdict,map_file,reason');
     expect(lines).toHaveLength(21);
     const row = lines.find((l) => l.startsWith(path.relative(fx.testDir, files[0])))!.split(',');
     expect(Number(row[1])).toBeCloseTo(onnx.scores[0], 5);
     expect(fs.existsSync(row[3])).toBe(true);
 
-    // A broken file is reported and skipped; the rest are scored.
+    // A broken file is an error row with the reason; the rest are scored.
     const mixed = path.join(fx.root, 'mixed');
     fs.mkdirSync(mixed);
     fs.copyFileSync(files[0], path.join(mixed, 'a.png'));
     fs.writeFileSync(path.join(mixed, 'b.png'), Buffer.from('not an image'));
     const partial = await inferFolder({ model: out, images: mixed, out: path.join(fx.root, 'mixed.csv') });
-    expect(partial.images).toBe(1);
-    expect(partial.failed.map((f) => path.basename(f.file))).toEqual(['b.png']);
+    expect(partial).toMatchObject({ images: 2, judged: 1 });
+    expect(partial.unjudged.map((f) => path.basename(f.file))).toEqual(['b.png']);
     await expect(inferFolder({ model: path.join(fx.root, 'results.csv'), images: mixed, out: path.join(fx.root, 'x.csv') })).rejects.toThrow(/not (an ONNX|a Flowspect) model/);
   }, 60_000);
 

@@ -7,6 +7,7 @@ import { selectTrainingData } from '../../train/data.js';
 import { parseTrainSettings } from '../../train/settings.js';
 import type { HandlerGroup } from '../define.js';
 import { AppError } from '../../core/errors.js';
+import { bandsProblem } from '../../core/bands.js';
 import type { modelMethods } from '../methods/models.js';
 
 function mustGet(db: Parameters<typeof getModel>[0], id: number) {
@@ -33,10 +34,12 @@ export const modelHandlers: HandlerGroup<typeof modelMethods, HandlerContext> = 
     const db = app.project().db;
     const m = mustGet(db, req.id);
     if (m.status !== 'ready') throw new AppError('conflict', `model ${m.id} is ${m.status}; thresholds apply to ready models`);
-    if (req.review > req.reject) throw new AppError('invalid_request', `review (${req.review}) must not exceed reject (${req.reject})`);
+    const bands = { review: req.review, reject: req.reject };
+    const problem = bandsProblem(bands);
+    if (problem) throw new AppError('invalid_request', `thresholds of model ${m.id}: ${problem}`);
     return db.transaction(() => {
-      const updated = updateModel(db, m.id, { thresholds: { ...m.thresholds, review: req.review, reject: req.reject, method: 'manual', detail: 'set by the user' } });
-      reapplyVerdicts(db, m.id, req.review, req.reject);
+      const updated = updateModel(db, m.id, { thresholds: { ...m.thresholds, ...bands, method: 'manual', detail: 'set by the user' } });
+      reapplyVerdicts(db, m.id, bands);
       return updated;
     })();
   },

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineMethod } from '../define.js';
 import { AbsPath, Id, IsoTime, Job } from '../../core/schemas.js';
 import { Objective, Split } from '../../core/domain.js';
+import { BandsFields, refineBands, VerdictSchema } from '../../core/bands.js';
+import { ModelConfig, ModelThresholds, ScoreNorm } from '../../core/model-record.js';
 
 export const ModelStatus = z.enum(['training', 'ready', 'failed', 'cancelled', 'interrupted']);
 
@@ -12,13 +14,14 @@ export const Model = z.object({
   status: ModelStatus,
   objective: Objective,
   backbone: z.string(),
-  config: z.record(z.string(), z.unknown()),
+  config: ModelConfig,
   paramCount: z.number().int().nullable(),
   metrics: z.record(z.string(), z.unknown()),
   onnxPath: z.string().nullable(),
   checkpointPath: z.string().nullable(),
-  thresholds: z.record(z.string(), z.unknown()),
-  scoreNorm: z.record(z.string(), z.unknown()),
+  /** null until training chose them, or when the stored ones give no usable bands (verdicts are then 'error'). */
+  thresholds: ModelThresholds.nullable(),
+  scoreNorm: ScoreNorm.nullable(),
   trainDataHash: z.string().nullable(),
   trainingSeconds: z.number().nullable(),
   executionProvider: z.string().nullable(),
@@ -41,9 +44,10 @@ export const ResultItem = z.object({
   id: Id,
   imageId: Id,
   modelId: Id,
-  score: z.number(),
+  /** null when the model gave no finite score (the verdict is then 'error'). */
+  score: z.number().nullable(),
   mapPath: z.string().nullable(),
-  verdict: z.enum(['accept', 'review', 'reject']).nullable(),
+  verdict: VerdictSchema.nullable(),
   executionProvider: z.string().nullable(),
   createdAt: IsoTime,
   imagePath: z.string().describe('storage key of the image file (for fileUrl)'),
@@ -86,7 +90,7 @@ export const modelMethods = {
   }),
   'models.setThresholds': defineMethod({
     summary: 'Set the review and reject thresholds (stored in SQLite, written into exports); verdicts are recomputed.',
-    request: z.object({ id: Id, review: z.number().finite(), reject: z.number().finite() }).strict(),
+    request: z.strictObject({ id: Id, ...BandsFields }).superRefine(refineBands),
     response: Model,
   }),
   'models.infer': defineMethod({
@@ -115,7 +119,7 @@ export const modelMethods = {
         modelId: Id,
         datasetId: Id.optional(),
         split: Split.optional(),
-        verdict: z.enum(['accept', 'review', 'reject']).optional(),
+        verdict: VerdictSchema.optional(),
         sort: z.enum(['score_desc', 'score_asc', 'image']).default('score_desc'),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(1000).default(100),

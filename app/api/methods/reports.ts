@@ -1,19 +1,15 @@
 import { z } from 'zod';
 import { defineMethod } from '../define.js';
 import { Id, IsoTime, Job } from '../../core/schemas.js';
-
-export const ReportBandsSchema = z
-  .object({ accept: z.number().finite(), reject: z.number().finite() })
-  .strict()
-  .refine((b) => b.accept <= b.reject, 'the accept threshold must not exceed the reject threshold');
+import { BandsFields, BandsSchema } from '../../core/bands.js';
 
 const ReportSpec = {
   modelId: Id,
   /** Defaults to the model's training dataset; null = every result of the model. */
   datasetId: Id.nullable().optional(),
   title: z.string().trim().min(1).max(300).optional(),
-  /** Overrides the model's stored accept / reject thresholds for this report. */
-  bands: ReportBandsSchema.optional(),
+  /** Overrides the model's stored review / reject thresholds for this report. */
+  bands: BandsSchema.optional(),
   /** Most flagged parts in the gallery (every image is always in the CSV). */
   galleryLimit: z.number().int().min(0).max(2000).optional(),
 };
@@ -23,7 +19,8 @@ export const ReportRecordSchema = z.object({
   modelId: Id,
   datasetId: Id.nullable(),
   title: z.string(),
-  bands: z.object({ accept: z.number(), reject: z.number() }),
+  /** null only for a stored report whose bands cannot be read. */
+  bands: z.object(BandsFields).nullable(),
   /** Project-relative paths (use client.fileUrl to open them). */
   files: z.object({ html: z.string().optional(), pdf: z.string().optional(), csv: z.string().optional(), json: z.string().optional() }),
   createdAt: IsoTime,
@@ -46,6 +43,6 @@ export const reportMethods = {
       z.object({ reportId: Id }).strict(),
       z.object({ ...ReportSpec, galleryLimit: z.number().int().min(0).max(200).default(12) }).strict(),
     ]),
-    response: z.object({ html: z.string(), bands: z.object({ accept: z.number(), reject: z.number() }), bandsMethod: z.string() }),
+    response: z.object({ html: z.string(), bands: z.object(BandsFields).nullable(), bandsMethod: z.string() }),
   }),
 };

@@ -8,7 +8,8 @@ export const Review = z.object({
   resultId: Id,
   imageId: Id,
   modelId: Id,
-  score: z.number(),
+  /** null when the model gave no finite score for the image (its verdict is 'error'). */
+  score: z.number().nullable(),
   decision: ReviewDecision,
   note: z.string(),
   decidedAt: IsoTime,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BandsFields } from '../../core/bands.js';
 import type { JobContext } from '../../core/job-types.js';
 import { openProject } from '../../store/project.js';
 import { ReportError } from '../../report/errors.js';
@@ -11,7 +12,10 @@ export const ReportJobPayload = z
     modelId: z.number().int().positive(),
     datasetId: z.number().int().positive().nullable().optional(),
     title: z.string().max(300).optional(),
-    bands: z.object({ accept: z.number(), reject: z.number() }).optional(),
+    // Jobs queued before the one vocabulary carry {accept, reject}: read as {review, reject}.
+    bands: z
+      .union([z.strictObject(BandsFields), z.strictObject({ accept: z.number(), reject: z.number() }).transform((b) => ({ review: b.accept, reject: b.reject }))])
+      .optional(),
     galleryLimit: z.number().int().min(0).max(2000).optional(),
     pdf: z.boolean().default(true),
     /** The Electron main process prints after the job (webContents.printToPDF); the worker skips the PDF. */
