@@ -115,11 +115,12 @@ describe.skipIf(!chromium.path)('the workstation journey (serve mode, Chromium)'
     const { page } = s;
     await view('review');
     await page.getByRole('button', { name: 'Run inference on the test split' }).click();
-    const low = page.getByTestId('threshold-low');
+    const low = page.getByTestId('threshold-review');
     await low.waitFor({ timeout: 120_000 });
     const accept = page.getByTestId('count-accept');
     const before = Number(await accept.textContent());
-    const total = before + Number(await page.getByTestId('count-review').textContent()) + Number(await page.getByTestId('count-reject').textContent());
+    const others = await Promise.all(['count-review', 'count-reject', 'count-error'].map(async (id) => Number(await page.getByTestId(id).textContent())));
+    const total = before + others.reduce((a, b) => a + b, 0);
     expect(total).toBe(await page.locator('ol.results li').count());
     expect(total).toBeGreaterThan(0);
     // The README's picture: the model's own bands, before anything is dragged, with the map drawn.
@@ -142,7 +143,7 @@ describe.skipIf(!chromium.path)('the workstation journey (serve mode, Chromium)'
       await page.mouse.up();
     };
     // The reject threshold to the far right: only the top score stays rejected.
-    await drag(page.getByTestId('threshold-high'), hist.x + hist.width - 2);
+    await drag(page.getByTestId('threshold-reject'), hist.x + hist.width - 2);
     await expect.poll(async () => Number(await reject.textContent())).toBe(1);
     expect(rejectBefore).toBeGreaterThan(1);
     // The review threshold to the far left: nothing is accepted any more.

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { z } from 'zod';
 import { describe, expect, it, vi } from 'vitest';
 import { SynthesisParams } from '../../app/synthesis/params';
@@ -7,7 +7,7 @@ import BandSummary from '../../renderer/src/components/BandSummary.svelte';
 import ImageViewer from '../../renderer/src/components/ImageViewer.svelte';
 import ParamForm from '../../renderer/src/components/ParamForm.svelte';
 import ScoreHistogram from '../../renderer/src/components/ScoreHistogram.svelte';
-import { ScoreIndex, type Thresholds } from '../../renderer/src/lib/bands';
+import { type Bands, ScoreIndex } from '../../renderer/src/lib/bands';
 
 const index = new ScoreIndex([
   { score: 0, defect: false },
@@ -21,26 +21,39 @@ const index = new ScoreIndex([
 describe('score histogram thresholds and band summary', () => {
   it('moves a threshold with the keyboard and reports the new bands', async () => {
     const onchange = vi.fn();
-    render(ScoreHistogram, { index, thresholds: { low: 0.5, high: 0.9 }, onchange });
+    render(ScoreHistogram, { index, thresholds: { review: 0.5, reject: 0.9 }, onchange });
     const low = screen.getByRole('slider', { name: /Review threshold/ });
     expect(low.getAttribute('aria-valuenow')).toBe('0.5');
     await fireEvent.keyDown(low, { key: 'ArrowLeft', shiftKey: true });
-    expect(onchange).toHaveBeenLastCalledWith({ low: 0.4, high: 0.9 });
+    expect(onchange).toHaveBeenLastCalledWith({ review: 0.4, reject: 0.9 });
     const high = screen.getByRole('slider', { name: /Reject threshold/ });
     await fireEvent.keyDown(high, { key: 'Home' });
     // The reject handle stops at the review handle.
-    expect(onchange).toHaveBeenLastCalledWith({ low: 0.5, high: 0.5 });
+    expect(onchange).toHaveBeenLastCalledWith({ review: 0.5, reject: 0.5 });
   });
 
   it('shows live counts and the confusion matrix for the thresholds', async () => {
-    const { rerender } = render(BandSummary, { index, thresholds: { low: 0.5, high: 0.9 } as Thresholds });
+    const { rerender } = render(BandSummary, { index, thresholds: { review: 0.5, reject: 0.9 } as Bands });
     expect(screen.getByTestId('count-accept').textContent).toBe('3');
     expect(screen.getByTestId('count-review').textContent).toBe('2');
     expect(screen.getByTestId('count-reject').textContent).toBe('1');
+    expect(screen.getByTestId('count-error').textContent).toBe('0');
     expect(screen.getByTestId('rates').textContent).toContain('recall 100.0%');
-    await rerender({ index, thresholds: { low: 0.7, high: 0.9 } });
+    await rerender({ index, thresholds: { review: 0.7, reject: 0.9 } });
     expect(screen.getByTestId('count-accept').textContent).toBe('4');
     expect(screen.getByTestId('rates').textContent).toContain('escapes 1');
+  });
+
+  it('counts results without a finite score in the error band, as not passed', async () => {
+    const withErrors = new ScoreIndex([...[0, 0.2, 0.6, 1].map((score, i) => ({ score, defect: i >= 2 })), { score: null, defect: true }, { score: Number.NaN, defect: false }]);
+    const { getByTestId } = within(render(BandSummary, { index: withErrors, thresholds: { review: 0.5, reject: 0.9 } }).container);
+    expect(getByTestId('count-accept').textContent).toBe('2');
+    expect(getByTestId('count-error').textContent).toBe('2');
+    expect(getByTestId('count-error').classList.contains('unjudged')).toBe(true);
+    // The unscored defect is caught (3 of 3), the unscored good part is a false alarm (1 of 3).
+    expect(getByTestId('rates').textContent).toContain('recall 100.0%');
+    expect(getByTestId('rates').textContent).toContain('false-alarm rate 33.3%');
+    expect(getByTestId('rates').textContent).toContain('escapes 0');
   });
 });
 

@@ -1,44 +1,34 @@
 /**
- * Two thresholds split scores into accept (< low), review (low ≤ s < high) and reject (≥ high) bands.
- * With ground-truth labels, "flagged" = review or reject counts as predicted defective; the confusion matrix and
- * ROC are computed from sorted scores so dragging a threshold over 100k results stays interactive.
+ * The Review view's bands over a result set: live counts per verdict, the confusion matrix and ROC while a
+ * threshold is dragged over 100k results (sorted scores, O(log n) per query). The rule itself — accept / review /
+ * reject, and 'error' for a score that is not a finite number or bands that cannot judge — is app/core/bands.ts;
+ * every count here agrees with it: an unscored result is an error, never accepted, and "flagged" is "not passed".
  */
-export type Band = 'accept' | 'review' | 'reject';
+import { type Bands, bandsProblem, emptyVerdictCounts, type Verdict } from '../../../app/core/bands';
 
-export interface Thresholds {
-  readonly low: number;
-  readonly high: number;
-}
+export type { Bands, Verdict } from '../../../app/core/bands';
+export { bandsProblem, verdictOf } from '../../../app/core/bands';
 
 export interface ScoredItem {
-  readonly score: number;
+  /** null (or NaN, ±Infinity) when the model gave no finite score: the item counts as 'error'. */
+  readonly score: number | null;
   /** true = defective, false = good, null = unknown. */
   readonly defect: boolean | null;
 }
 
-export function bandOf(score: number, t: Thresholds): Band {
-  if (score >= t.high) return 'reject';
-  if (score >= t.low) return 'review';
-  return 'accept';
-}
-
-/** Keeps low ≤ high when one handle is dragged past the other: the dragged one stops at the other. */
-export function moveThreshold(t: Thresholds, which: 'low' | 'high', value: number): Thresholds {
+/** Keeps review ≤ reject when one handle is dragged past the other: the dragged one stops at the other. */
+export function moveThreshold(t: Bands, which: 'review' | 'reject', value: number): Bands {
   if (!Number.isFinite(value)) return t;
-  return which === 'low' ? { low: Math.min(value, t.high), high: t.high } : { low: t.low, high: Math.max(value, t.low) };
+  return which === 'review' ? { review: Math.min(value, t.reject), reject: t.reject } : { review: t.review, reject: Math.max(value, t.review) };
 }
 
-export interface BandCounts {
-  readonly accept: number;
-  readonly review: number;
-  readonly reject: number;
-}
+export type BandCounts = Readonly<Record<Verdict, number>>;
 
 export interface Confusion {
-  /** Rows: truth; columns: band. Only labelled items count. */
+  /** Rows: truth; columns: verdict. Only labelled items count. */
   readonly defect: BandCounts;
   readonly good: BandCounts;
-  /** Flagged = review + reject. */
+  /** Flagged = not passed (review, reject or error). */
   readonly tp: number;
   readonly fp: number;
   readonly tn: number;
@@ -51,13 +41,21 @@ export class ScoreIndex {
   private readonly all: Float64Array;
   private readonly pos: Float64Array;
   private readonly neg: Float64Array;
+  /** Items without a finite score (verdict 'error'), all and per class. */
+  readonly unscored: { readonly all: number; readonly defect: number; readonly good: number };
 
   constructor(items: readonly ScoredItem[]) {
     const all: number[] = [];
     const pos: number[] = [];
     const neg: number[] = [];
+    const unscored = { all: 0, defect: 0, good: 0 };
     for (const it of items) {
-      if (!Number.isFinite(it.score)) continue;
+      if (typeof it.score !== 'number' || !Number.isFinite(it.score)) {
+        unscored.all++;
+        if (it.defect === true) unscored.defect++;
+        else if (it.defect === false) unscored.good++;
+        continue;
+      }
       all.push(it.score);
       if (it.defect === true) pos.push(it.score);
       else if (it.defect === false) neg.push(it.score);
@@ -65,8 +63,10 @@ export class ScoreIndex {
     this.all = Float64Array.from(all).sort();
     this.pos = Float64Array.from(pos).sort();
     this.neg = Float64Array.from(neg).sort();
+    this.unscored = unscored;
   }
 
+  /** Items with a finite score (the ones the histogram and ROC show). */
   get size(): number {
     return this.all.length;
   }
@@ -80,16 +80,16 @@ export class ScoreIndex {
     return this.all.length ? this.all[this.all.length - 1]! : 1;
   }
 
-  counts(t: Thresholds): BandCounts {
-    return countsIn(this.all, t);
+  counts(t: Bands): BandCounts {
+    return countsIn(this.all, this.unscored.all, t);
   }
 
-  confusion(t: Thresholds): Confusion {
-    const defect = countsIn(this.pos, t);
-    const good = countsIn(this.neg, t);
-    const tp = defect.review + defect.reject;
-    const fp = good.review + good.reject;
-    return { defect, good, tp, fp, fn: defect.accept, tn: good.accept, labelled: this.pos.length + this.neg.length };
+  confusion(t: Bands): Confusion {
+    const defect = countsIn(this.pos, this.unscored.defect, t);
+    const good = countsIn(this.neg, this.unscored.good, t);
+    const notPassed = (c: BandCounts) => c.review + c.reject + c.error;
+    const labelled = this.pos.length + this.neg.length + this.unscored.defect + this.unscored.good;
+    return { defect, good, tp: notPassed(defect), fp: notPassed(good), fn: defect.accept, tn: good.accept, labelled };
   }
 
   /** ROC points (fpr, tpr) from the highest threshold down, ties collapsed into one step; starts at (0,0), ends at (1,1). */
@@ -140,8 +140,10 @@ function lowerBound(sorted: Float64Array, x: number): number {
   return lo;
 }
 
-function countsIn(sorted: Float64Array, t: Thresholds): BandCounts {
-  const belowLow = lowerBound(sorted, t.low);
-  const belowHigh = lowerBound(sorted, t.high);
-  return { accept: belowLow, review: belowHigh - belowLow, reject: sorted.length - belowHigh };
+/** Verdict counts of sorted finite scores plus `unscored` errors; bands that cannot judge make every item an error. */
+function countsIn(sorted: Float64Array, unscored: number, t: Bands): BandCounts {
+  if (bandsProblem(t)) return { ...emptyVerdictCounts(), error: sorted.length + unscored };
+  const belowReview = lowerBound(sorted, t.review);
+  const belowReject = lowerBound(sorted, t.reject);
+  return { accept: belowReview, review: belowReject - belowReview, reject: sorted.length - belowReject, error: unscored };
 }
