@@ -75,7 +75,7 @@ describe('training with alignment (fixtured parts)', () => {
     const csv = path.join(fx.root, 'aligned.csv');
     await inferFolder({ model: out, images: fx.testDir, out: csv });
     const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('path,score,verdict,map_file,shift_x,shift_y');
+    expect(lines[0]).toBe('path,score,verdict,map_file,shift_x,shift_y,reason');
     const row = lines.find((l) => l.startsWith(path.relative(fx.testDir, files[0])))!.split(',');
     expect(Number(row[4])).toBeCloseTo(batch.shifts![0].x, 2);
     expect(Number(row[5])).toBeCloseTo(batch.shifts![0].y, 2);
