@@ -8,6 +8,7 @@ import { projectMethods } from './methods/projects.js';
 import { synthesisMethods } from './methods/synthesis.js';
 import { reportMethods } from './methods/reports.js';
 import { reviewMethods } from './methods/reviews.js';
+import { resultMapMethods } from './methods/result-maps.js';
 
 /**
  * The one typed contract. Every method the renderer, the CLI and serve mode can call is declared here (by group).
@@ -23,6 +24,7 @@ export const methods = {
   ...modelMethods,
   ...reportMethods,
   ...reviewMethods,
+  ...resultMapMethods,
 } as const;
 
 export type Methods = typeof methods;

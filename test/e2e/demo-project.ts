@@ -64,3 +64,15 @@ export async function openQuickDemo(app: AppContext, workDir: string, categories
   await waitForJob(app, job.id);
   return { dir };
 }
+
+/** Settings of a model that trains in seconds on the quick demo (a few steps at 64 px): enough for the views. */
+export const TINY_TRAIN_SETTINGS = { imageSize: 64, batchSize: 4, epochs: 1, maxSteps: 6, flow: { steps: 2 }, sessionOptimization: 'disabled' } as const;
+
+/** Trains a tiny model on the open project's `category` and scores its test split with maps of the given form. */
+export async function trainAndScore(app: AppContext, category: string, maps: 'png' | 'f16' = 'f16'): Promise<{ modelId: number }> {
+  const train = await callApi<{ id: number }>(app, 'models.train', { category, settings: TINY_TRAIN_SETTINGS, name: 'tiny' });
+  const result = (await waitForJob(app, train.id)) as { modelId: number };
+  const infer = await callApi<{ id: number }>(app, 'models.infer', { id: result.modelId, split: 'test', maps });
+  await waitForJob(app, infer.id);
+  return { modelId: result.modelId };
+}

@@ -10,6 +10,7 @@ import { projectHandlers } from './projects.js';
 import { synthesisHandlers } from './synthesis.js';
 import { reportHandlers } from './reports.js';
 import { reviewHandlers } from './reviews.js';
+import { resultMapHandlers } from './result-maps.js';
 
 /** The one handler table; both transports (IPC and serve mode) dispatch into it. */
 export const handlers: HandlerGroup<Methods, HandlerContext> = {
@@ -22,4 +23,5 @@ export const handlers: HandlerGroup<Methods, HandlerContext> = {
   ...modelHandlers,
   ...reportHandlers,
   ...reviewHandlers,
+  ...resultMapHandlers,
 };

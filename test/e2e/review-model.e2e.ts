@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium, openSession, type Session } from './browser.js';
+import { callApi, prepareQuickDemoFolder, trainAndScore } from './demo-project.js';
+
+/**
+ * The Review view of a scored model, as the demo leaves it: exact `.f16` anomaly maps, the model's own bands.
+ * A tiny model is trained and scored through the API first (seconds), then the view is driven in Chromium.
+ */
+const chromium = findChromium();
+if (!chromium.path && process.env.REQUIRE_E2E === '1') throw new Error(`REQUIRE_E2E=1 but ${chromium.reason}`);
+if (!chromium.path) console.warn(`\n!!! E2E REVIEW SKIPPED: ${chromium.reason} !!!\n`);
+
+describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)', () => {
+  let s: Session;
+  let modelId = 0;
+  beforeAll(async () => {
+    s = await openSession(chromium.path!);
+    const { dir } = await prepareQuickDemoFolder(s.app);
+    await callApi(s.app, 'projects.open', { dir });
+    ({ modelId } = await trainAndScore(s.app, 'fabric', 'f16'));
+    await s.page.reload();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  const view = async (name: string) => {
+    await s.page.locator(`nav button[data-view="${name}"]`).click();
+    await s.page.getByRole('heading', { level: 1, name: new RegExp(`^${name}$`, 'i') }).waitFor();
+  };
+
+  it('draws the exact .f16 anomaly maps the demo stores, on the model scale', async () => {
+    const { page } = s;
+    await view('review');
+    const heat = page.getByTestId('heatmap');
+    await heat.and(page.locator('[data-loaded="true"]')).waitFor({ timeout: 30_000 });
+    expect(await heat.getByRole('alert').count()).toBe(0);
+    // The canvas holds a coloured map, not a black square: many distinct colours.
+    const colours = await heat.locator('canvas').first().evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < d.length; i += 4) seen.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+      return { width: c.width, distinct: seen.size };
+    });
+    expect(colours.width).toBeGreaterThan(16);
+    expect(colours.distinct).toBeGreaterThan(8);
+    const model = await callApi<{ thresholds: { reject: number } }>(s.app, 'models.get', { id: modelId });
+    expect(await page.getByTestId('map-scale').textContent()).toContain(`– ${Number((2 * model.thresholds.reject).toPrecision(3))}`);
+    // The next result's map replaces it.
+    await page.locator('ol.results li').nth(1).locator('button').click();
+    await heat.and(page.locator('[data-loaded="true"]')).waitFor();
+    await s.screenshot('review-f16-map');
+  });
+});
