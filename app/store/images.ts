@@ -289,11 +289,52 @@ export interface ImageChange {
   readonly note?: string;
   readonly addTags?: readonly string[];
   readonly removeTags?: readonly string[];
+  /**
+   * Forget the ground truth of a defect: the defect type and the defect mask (an image that becomes a good part
+   * must not keep them). The mask's file stays in the project so an undo can restore the row.
+   */
+  readonly clearDefect?: boolean;
+}
+
+/** A defect mask row as stored, kept in the undo log when a change clears it. */
+interface StoredDefectMask {
+  format: string;
+  path: string | null;
+  polygons_json: string | null;
+  updated_at: string;
 }
 
 interface UndoEntry {
   readonly kind: 'images.update';
-  readonly before: { id: number; label: ImageLabel; split: ImageSplit; note: string; tags?: string[] }[];
+  readonly before: {
+    id: number;
+    label: ImageLabel;
+    split: ImageSplit;
+    note: string;
+    tags?: string[];
+    /** Present when the change cleared the defect: what to put back. */
+    defect?: { type: string | null; mask: StoredDefectMask | null };
+  }[];
+}
+
+/** Clears an image's defect type and defect mask; returns what was there (for the undo log). */
+function clearDefectOf(db: Database.Database, id: number): { type: string | null; mask: StoredDefectMask | null } {
+  const type = (db.prepare('SELECT defect_type FROM images WHERE id = ?').pluck().get(id) as string | null | undefined) ?? null;
+  const mask = (db.prepare("SELECT format, path, polygons_json, updated_at FROM masks WHERE image_id = ? AND kind = 'defect'").get(id) as StoredDefectMask | undefined) ?? null;
+  db.prepare('UPDATE images SET defect_type = NULL WHERE id = ?').run(id);
+  db.prepare("DELETE FROM masks WHERE image_id = ? AND kind = 'defect'").run(id);
+  return { type, mask };
+}
+
+/** Puts back a defect type and mask that a change cleared. */
+function restoreDefectOf(db: Database.Database, id: number, defect: NonNullable<UndoEntry['before'][number]['defect']>): void {
+  db.prepare('UPDATE images SET defect_type = ? WHERE id = ?').run(defect.type, id);
+  if (!defect.mask) return;
+  const m = defect.mask;
+  db.prepare(
+    `INSERT INTO masks (image_id, kind, format, path, polygons_json, updated_at) VALUES (?, 'defect', ?, ?, ?, ?)
+     ON CONFLICT (image_id, kind) DO UPDATE SET format = excluded.format, path = excluded.path, polygons_json = excluded.polygons_json, updated_at = excluded.updated_at`,
+  ).run(id, m.format, m.path, m.polygons_json, m.updated_at);
 }
 
 /**
@@ -327,11 +368,12 @@ export function updateImages(db: Database.Database, ids: readonly number[], chan
     const update = sets.length > 0 ? db.prepare(`UPDATE images SET ${sets.join(', ')} WHERE id = ?`) : null;
     const addTag = db.prepare('INSERT OR IGNORE INTO image_tags (image_id, tag) VALUES (?, ?)');
     const removeTag = db.prepare('DELETE FROM image_tags WHERE image_id = ? AND tag = ?');
-    for (const id of ids) {
+    ids.forEach((id, k) => {
       update?.run(...values, id);
       for (const t of change.addTags ?? []) addTag.run(id, t);
       for (const t of change.removeTags ?? []) removeTag.run(id, t);
-    }
+      if (change.clearDefect) before[k] = { ...before[k]!, defect: clearDefectOf(db, id) };
+    });
     const entry: UndoEntry = { kind: 'images.update', before };
     const info = db
       .prepare('INSERT INTO undo_log (description, changes_json, created_at) VALUES (?, ?, ?)')
@@ -360,6 +402,7 @@ export function undoLastImageChange(db: Database.Database): { description: strin
         clearTags.run(b.id);
         for (const t of b.tags) addTag.run(b.id, t);
       }
+      if (b.defect) restoreDefectOf(db, b.id, b.defect);
     }
     db.prepare('DELETE FROM undo_log WHERE id = ?').run(last.id);
     return { description: last.description, restored };

@@ -69,33 +69,71 @@ export interface RelabelOutcome {
   readonly imageIds: number[];
   /** Images whose label or split actually changed. */
   readonly changed: number;
+  /** Images whose defect type and defect mask were cleared (confirmed ground-truth defects). */
+  readonly defectsCleared: number;
 }
+
+/** A false alarm whose image carries ground truth of a defect: a defect label, a defect type or a defect mask. */
+export interface LabelledDefect {
+  readonly imageId: number;
+  readonly originalPath: string;
+  readonly label: string;
+  readonly defectType: string | null;
+  readonly hasMask: boolean;
+}
+
+interface FalseAlarmRow {
+  id: number;
+  label: string;
+  split: string;
+  defect_type: string | null;
+  original_path: string;
+  has_mask: number;
+}
+
+const isLabelledDefect = (r: FalseAlarmRow): boolean => r.label === 'defect' || r.defect_type !== null || r.has_mask === 1;
 
 /**
  * "Learning from misses": every image a reviewer marked as a false alarm under `modelId` becomes a good training
  * image (label good, split train). The previous label/split of each changed image is written to the undo log in
  * the same transaction, so the change can be reverted like any bulk edit.
+ *
+ * A false alarm on an image labelled as a defect (label, defect type or mask) contradicts the ground truth: it is
+ * refused (`conflict`, the parts listed in details.defects) unless `confirmDefects` is given, and then those images
+ * lose their defect type and mask too (undoable), so no good training image keeps a defect's annotation.
  */
-export function addFalseAlarmsToTraining(db: Database.Database, modelId: number): RelabelOutcome {
+export function addFalseAlarmsToTraining(db: Database.Database, modelId: number, options: { confirmDefects?: boolean } = {}): RelabelOutcome {
   return db.transaction(() => {
     const model = db.prepare('SELECT 1 FROM models WHERE id = ?').get(modelId);
     if (!model) throw new AppError('not_found', `model ${modelId} does not exist`);
     const rows = db
       .prepare(
-        `SELECT i.id, i.label, i.split FROM reviews rv JOIN results r ON r.id = rv.result_id JOIN images i ON i.id = r.image_id
+        `SELECT i.id, i.label, i.split, i.defect_type, COALESCE(i.original_path, i.path) AS original_path,
+                EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'defect') AS has_mask
+         FROM reviews rv JOIN results r ON r.id = rv.result_id JOIN images i ON i.id = r.image_id
          WHERE r.model_id = ? AND rv.decision = 'false_alarm' ORDER BY i.id`,
       )
-      .all(modelId) as { id: number; label: string; split: string }[];
-    const changed = rows.filter((r) => r.label !== 'good' || r.split !== 'train');
-    // The same bulk edit as the Dataset view's, so `datasets.undo` reverts it like any other.
+      .all(modelId) as FalseAlarmRow[];
+    const defects = rows.filter(isLabelledDefect);
+    if (defects.length && !options.confirmDefects) {
+      const names = defects.slice(0, 5).map((d) => d.original_path).join(', ') + (defects.length > 5 ? `, … (${defects.length - 5} more)` : '');
+      throw new AppError(
+        'conflict',
+        `${defects.length} of the ${rows.length} false alarm(s) are labelled as defects (${names}); nothing was changed. ` +
+          'Adding them as good training images teaches the model that these defects are normal: confirm (confirmDefects) to relabel them and clear their defect type and mask, or review them again.',
+        { defects: defects.map((d): LabelledDefect => ({ imageId: d.id, originalPath: d.original_path, label: d.label, defectType: d.defect_type, hasMask: d.has_mask === 1 })) },
+      );
+    }
+    const changed = rows.filter((r) => r.label !== 'good' || r.split !== 'train' || isLabelledDefect(r));
+    // One bulk edit, the same as the Dataset view's, so one `datasets.undo` reverts all of it (defects included).
     if (changed.length) {
       updateImages(
         db,
         changed.map((r) => r.id),
-        { label: 'good', split: 'train' },
-        `add ${changed.length} reviewed false alarm(s) to the training set`,
+        { label: 'good', split: 'train', ...(defects.length ? { clearDefect: true } : {}) },
+        `add ${changed.length} reviewed false alarm(s) to the training set` + (defects.length ? ` (${defects.length} labelled defect(s): defect type and mask cleared)` : ''),
       );
     }
-    return { imageIds: rows.map((r) => r.id), changed: changed.length };
+    return { imageIds: rows.map((r) => r.id), changed: changed.length, defectsCleared: defects.length };
   })();
 }

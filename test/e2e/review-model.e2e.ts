@@ -51,4 +51,39 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     await heat.and(page.locator('[data-loaded="true"]')).waitFor();
     await s.screenshot('review-f16-map');
   });
+
+  it('warns before a false alarm on a labelled defect becomes a good training image, and clears its annotation when confirmed', async () => {
+    const { page } = s;
+    const db = s.app.project().db;
+    const defectRow = page.locator('ol.results li button').filter({ has: page.locator('span.muted', { hasText: /^defect$/ }) }).first();
+    await defectRow.click();
+    await page.keyboard.press('f');
+    await page.getByText('1 result(s) marked as false alarm.').waitFor();
+    const [review] = await callApi<{ imageId: number }[]>(s.app, 'reviews.list', { modelId, decision: 'false_alarm' });
+    const imageRow = () => db.prepare('SELECT label, split, defect_type AS type FROM images WHERE id = ?').get(review!.imageId) as { label: string; split: string; type: string | null };
+    const masks = () => db.prepare("SELECT COUNT(*) FROM masks WHERE image_id = ? AND kind = 'defect'").pluck().get(review!.imageId);
+    const before = imageRow();
+    expect(before.label).toBe('defect');
+    expect(before.type).not.toBeNull();
+    expect(masks()).toBe(1);
+
+    // The first press is refused by the main process and becomes a warning; Cancel changes nothing.
+    await page.getByRole('button', { name: 'Add false alarms to the training set' }).click();
+    const dialog = page.getByRole('alertdialog', { name: /1 of 1 false alarm\(s\) are labelled defects/ });
+    await dialog.waitFor();
+    expect(await dialog.getByTestId('labelled-defect').textContent()).toContain(`type ${before.type}`);
+    await s.screenshot('review-confirm-defects');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(imageRow()).toEqual(before);
+    expect(masks()).toBe(1);
+    expect(await page.getByRole('alert').count()).toBe(0);
+
+    // Confirmed: good + train, and the defect type and mask go with the defect label.
+    await page.getByRole('button', { name: 'Add false alarms to the training set' }).click();
+    await dialog.getByRole('button', { name: 'Make them good training images' }).click();
+    await page.getByText(/1 labelled defect\(s\) relabelled with their defect type and mask cleared/).waitFor();
+    expect(imageRow()).toEqual({ label: 'good', split: 'train', type: null });
+    expect(masks()).toBe(0);
+  });
 });

@@ -64,30 +64,48 @@ describe('review decisions', () => {
     expect(!bad.ok && bad.error.message).toContain('decision');
   });
 
-  it('turns reviewed false alarms into good training images, logged for undo', async () => {
-    const r = await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model });
-    expect(r).toEqual({ ok: true, result: { imageIds: [ids.images[2], ids.images[3]], changed: 2 } });
+  it('refuses to make a labelled defect a good training image without a confirmation, and changes nothing', async () => {
     const db = app.project().db;
-    const rows = db.prepare('SELECT id, label, split FROM images ORDER BY id').all();
+    // Image 2 is a ground-truth defect with a type and a mask; the reviewer marked it a false alarm.
+    db.prepare("UPDATE images SET defect_type = 'scratch' WHERE id = ?").run(ids.images[2]);
+    db.prepare("INSERT INTO masks (image_id, kind, format, path, updated_at) VALUES (?, 'defect', 'png', 'masks/2.png', '2024-01-01')").run(ids.images[2]);
+    const before = db.prepare('SELECT id, label, split, defect_type FROM images ORDER BY id').all();
+    const undoRows = db.prepare('SELECT COUNT(*) FROM undo_log').pluck().get();
+    const r = await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model });
+    expect(r).toMatchObject({ ok: false, error: { code: 'conflict', details: { defects: [{ imageId: ids.images[2], label: 'defect', defectType: 'scratch', hasMask: true }] } } });
+    expect(!r.ok && r.error.message).toMatch(/1 of the 2 false alarm\(s\) are labelled as defects \(images\/2\.png\); nothing was changed/);
+    expect(db.prepare('SELECT id, label, split, defect_type FROM images ORDER BY id').all()).toEqual(before);
+    expect(db.prepare('SELECT COUNT(*) FROM undo_log').pluck().get()).toBe(undoRows);
+    expect(db.prepare("SELECT COUNT(*) FROM masks WHERE kind = 'defect'").pluck().get()).toBe(1);
+  });
+
+  it('with confirmDefects turns reviewed false alarms into good training images, clearing defect type and mask, logged for undo', async () => {
+    const r = await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model, confirmDefects: true });
+    expect(r).toEqual({ ok: true, result: { imageIds: [ids.images[2], ids.images[3]], changed: 2, defectsCleared: 1 } });
+    const db = app.project().db;
+    const rows = db.prepare('SELECT id, label, split, defect_type AS type FROM images ORDER BY id').all();
     expect(rows).toEqual([
-      { id: ids.images[0], label: 'defect', split: 'test' },
-      { id: ids.images[1], label: 'good', split: 'test' },
-      { id: ids.images[2], label: 'good', split: 'train' },
-      { id: ids.images[3], label: 'good', split: 'train' },
+      { id: ids.images[0], label: 'defect', split: 'test', type: null },
+      { id: ids.images[1], label: 'good', split: 'test', type: null },
+      { id: ids.images[2], label: 'good', split: 'train', type: null },
+      { id: ids.images[3], label: 'good', split: 'train', type: null },
     ]);
+    expect(db.prepare("SELECT COUNT(*) FROM masks WHERE kind = 'defect'").pluck().get()).toBe(0);
     const undo = db.prepare('SELECT description FROM undo_log ORDER BY id DESC LIMIT 1').get() as { description: string };
     expect(undo.description).toContain('2 reviewed false alarm');
+    expect(undo.description).toContain('1 labelled defect(s): defect type and mask cleared');
     // Idempotent: running it again changes nothing and logs nothing.
-    expect(await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model })).toMatchObject({ ok: true, result: { changed: 0 } });
+    expect(await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model })).toMatchObject({ ok: true, result: { changed: 0, defectsCleared: 0 } });
     expect(await call('reviews.addFalseAlarmsToTraining', { modelId: 4242 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    // The Dataset view's undo reverts it like any bulk edit.
+    // The Dataset view's undo reverts it like any bulk edit: labels, splits, the defect type and the mask.
     expect(await call('datasets.undo', {})).toMatchObject({ ok: true });
-    expect(db.prepare('SELECT id, label, split FROM images ORDER BY id').all()).toEqual([
-      { id: ids.images[0], label: 'defect', split: 'test' },
-      { id: ids.images[1], label: 'good', split: 'test' },
-      { id: ids.images[2], label: 'defect', split: 'test' },
-      { id: ids.images[3], label: 'good', split: 'test' },
+    expect(db.prepare('SELECT id, label, split, defect_type AS type FROM images ORDER BY id').all()).toEqual([
+      { id: ids.images[0], label: 'defect', split: 'test', type: null },
+      { id: ids.images[1], label: 'good', split: 'test', type: null },
+      { id: ids.images[2], label: 'defect', split: 'test', type: 'scratch' },
+      { id: ids.images[3], label: 'good', split: 'test', type: null },
     ]);
+    expect(db.prepare("SELECT image_id, path, updated_at FROM masks WHERE kind = 'defect'").all()).toEqual([{ image_id: ids.images[2], path: 'masks/2.png', updated_at: '2024-01-01' }]);
   });
 
   it('clears a decision', async () => {

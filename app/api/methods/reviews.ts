@@ -32,8 +32,11 @@ export const reviewMethods = {
     response: z.array(Review),
   }),
   'reviews.addFalseAlarmsToTraining': defineMethod({
-    summary: "Relabel every image reviewed as a false alarm under a model as good + train (undoable), ready to retrain.",
-    request: z.object({ modelId: Id }).strict(),
-    response: z.object({ imageIds: z.array(Id), changed: z.number().int() }),
+    summary:
+      'Relabel every image reviewed as a false alarm under a model as good + train (undoable), ready to retrain. ' +
+      'False alarms on images labelled as defects (label, defect type or mask) are refused with `conflict` (details.defects lists them) ' +
+      'unless confirmDefects: true, which also clears their defect type and mask.',
+    request: z.object({ modelId: Id, confirmDefects: z.boolean().default(false) }).strict(),
+    response: z.object({ imageIds: z.array(Id), changed: z.number().int(), defectsCleared: z.number().int() }),
   }),
 };
