@@ -10,7 +10,7 @@ import { stemOf, walkImages } from './walk.js';
 export async function scanBtad(root: string, signal?: AbortSignal): Promise<ScanResult> {
   const abs = path.resolve(root);
   const single = fs.existsSync(path.join(abs, 'train')) || fs.existsSync(path.join(abs, 'test'));
-  const { files, problems } = await walkImages(abs, signal);
+  const { files, problems, skipped } = await walkImages(abs, signal);
   const warnings: ImportProblem[] = [];
   const masks = new Map<string, string>();
   const images: { file: string; product: string; split: string; cls: string }[] = [];
@@ -42,5 +42,5 @@ export async function scanBtad(root: string, signal?: AbortSignal): Promise<Scan
     });
   }
   for (const orphan of masks.values()) warnings.push({ file: orphan, reason: 'mask without a matching ko image, ignored' });
-  return { format: 'btad', entries, problems, warnings };
+  return { format: 'btad', entries, problems, warnings, skipped };
 }

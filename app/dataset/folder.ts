@@ -25,7 +25,7 @@ export async function scanFolder(root: string, signal?: AbortSignal): Promise<Sc
   const abs = path.resolve(root);
   const category = path.basename(abs);
   const hasSplits = fs.existsSync(abs) && fs.readdirSync(abs).some((n) => SPLIT_NAMES.has(n.toLowerCase()) && fs.statSync(path.join(abs, n)).isDirectory());
-  const { files, problems } = await walkImages(abs, signal);
+  const { files, problems, skipped } = await walkImages(abs, signal);
   const warnings: ImportProblem[] = [];
   const masks = new Map<string, string>();
   const images: { file: string; rel: string; split: ImageSplit | null; cls: string | null }[] = [];
@@ -59,5 +59,5 @@ export async function scanFolder(root: string, signal?: AbortSignal): Promise<Sc
     };
   });
   for (const orphan of masks.values()) warnings.push({ file: orphan, reason: 'mask without a defect image of the same name, ignored' });
-  return { format: 'folder', entries, problems, warnings };
+  return { format: 'folder', entries, problems, warnings, skipped };
 }

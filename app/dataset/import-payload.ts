@@ -1,15 +1,11 @@
 import { z } from 'zod';
+import { AbsPath } from '../core/schemas.js';
 
 /** What an import job (and the `datasets.import` method) takes; validated before anything is read. */
 export const ImportPayload = z
   .object({
-    source: z
-      .string()
-      .min(1, 'a source folder is required')
-      .max(4096)
-      .refine((p) => !p.includes('\0'), 'a path may not contain NUL characters')
-      // Absolute only: a relative path would silently depend on the main process's working folder.
-      .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), 'the source folder must be an absolute path'),
+    // Absolute only: a relative path would silently depend on the main process's working folder.
+    source: AbsPath,
     format: z.enum(['auto', 'mvtec', 'btad', 'visa', 'folder']).default('auto'),
     storage: z.enum(['copy', 'reference']).default('copy'),
     csv: z.string().max(4096).optional(),

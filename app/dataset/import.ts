@@ -5,7 +5,7 @@ import { insertImages, datasetShas, originalPathOf, type NewImage } from '../sto
 import { ensureDataset, type DatasetRow } from '../store/datasets.js';
 import type { Project } from '../store/project.js';
 import { scanSource, type ImportFormat } from './detect.js';
-import { DEFAULT_LIMITS, inspectImage, readMask, RejectedFile, type ReadLimits } from './read-image.js';
+import { DEFAULT_LIMITS, inspectImageBytes, readImageFile, readMask, RejectedFile, type ReadLimits } from './read-image.js';
 import type { ImportEntry, ImportProblem, ProgressFn } from './types.js';
 
 export interface ImportOptions {
@@ -44,6 +44,8 @@ export interface ImportReport {
   readonly failed: ImportProblem[];
   /** Imported with a remark (e.g. the mask was unusable), or ignored non-essential files. */
   readonly warnings: ImportProblem[];
+  /** Files left out on purpose, each with the reason (unsupported format such as .gif, hidden file or folder). */
+  readonly skipped: ImportProblem[];
   readonly seconds: number;
 }
 
@@ -98,18 +100,24 @@ export async function importDataset(project: Project, options: ImportOptions): P
   const prepare = async (entry: ImportEntry, order: number): Promise<Prepared | null> => {
     const dataset = datasets.get(entry.category)!;
     const st = stats.get(dataset.id)!;
+    const shas = seen.get(dataset.id)!;
     let img;
     try {
-      img = await inspectImage(entry.file, limits);
+      // Hash first: a file the dataset already holds is a duplicate and is not decoded again.
+      const file = await readImageFile(entry.file, limits);
+      if (shas.has(file.sha256)) {
+        st.duplicates++;
+        return null;
+      }
+      img = await inspectImageBytes(file, limits);
     } catch (err) {
       if (!(err instanceof RejectedFile)) throw err;
       failed.push({ file: entry.file, reason: err.message });
       st.failed++;
       return null;
     }
-    const shas = seen.get(dataset.id)!;
     if (shas.has(img.sha256)) {
-      st.duplicates++;
+      st.duplicates++; // an identical file decoded at the same time
       return null;
     }
     shas.add(img.sha256);
@@ -231,6 +239,7 @@ export async function importDataset(project: Project, options: ImportOptions): P
     masks,
     failed,
     warnings,
+    skipped: scan.skipped ?? [],
     seconds: (performance.now() - started) / 1000,
   };
 }

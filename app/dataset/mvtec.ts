@@ -11,7 +11,7 @@ import { stemOf, walkImages } from './walk.js';
 export async function scanMvtec(root: string, signal?: AbortSignal): Promise<ScanResult> {
   const abs = path.resolve(root);
   const single = fs.existsSync(path.join(abs, 'train')) || fs.existsSync(path.join(abs, 'test'));
-  const { files, problems } = await walkImages(abs, signal);
+  const { files, problems, skipped } = await walkImages(abs, signal);
   const warnings: ImportProblem[] = [];
   const masks = new Map<string, string>();
   const images: { file: string; category: string; split: string; type: string }[] = [];
@@ -47,5 +47,5 @@ export async function scanMvtec(root: string, signal?: AbortSignal): Promise<Sca
     });
   }
   for (const orphan of masks.values()) warnings.push({ file: orphan, reason: 'mask without a matching test image, ignored' });
-  return { format: 'mvtec', entries, problems, warnings };
+  return { format: 'mvtec', entries, problems, warnings, skipped };
 }

@@ -1,17 +1,23 @@
+/**
+ * Reading one image file for import: bounded read (app/core/bounded-read.ts), sha256, then the strict decode every
+ * consumer shares (app/core/image-decode.ts), metadata, thumbnail and perceptual hash. The bytes are hashed before
+ * anything is decoded, so the importer can skip a file it already holds without decoding it again.
+ */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
+import { FileReadError, readBoundedFile, type FileKind } from '../core/bounded-read.js';
+import { DEFAULT_MAX_PIXELS, decodeFailureReason, openImage } from '../core/image-decode.js';
 import { decodeBmp, isBmp } from './bmp.js';
 
 /** Limits that protect an import from hostile or broken files. */
 export interface ReadLimits {
   /** Largest decoded image, in pixels (decompression bombs are refused before decoding). */
   readonly maxPixels: number;
-  /** Largest file, in bytes. */
-  readonly maxFileBytes: number;
+  /** Largest file, in bytes; default: the image limit of app/core/bounded-read.ts (FLOWSPECT_MAX_FILE_MB…). */
+  readonly maxFileBytes?: number;
 }
 
-export const DEFAULT_LIMITS: ReadLimits = { maxPixels: 100_000_000, maxFileBytes: 512 * 1024 * 1024 };
+export const DEFAULT_LIMITS: ReadLimits = { maxPixels: DEFAULT_MAX_PIXELS };
 export const THUMBNAIL_SIZE = 256;
 const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp', 'tiff', 'bmp']);
 
@@ -38,31 +44,28 @@ export interface InspectedImage {
 
 const DEPTH_BITS: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, complex: 64, double: 64, dpcomplex: 128 };
 
-async function readBytes(file: string, limits: ReadLimits): Promise<Buffer> {
-  let stat;
+/** The file's bytes, bounded; a refusal becomes a RejectedFile with the reason (the report names the file). */
+async function readBytes(file: string, limits: ReadLimits, kind: FileKind = 'image'): Promise<Buffer> {
   try {
-    stat = await fs.stat(file);
+    return await readBoundedFile(file, kind, { maxBytes: limits.maxFileBytes });
   } catch (err) {
-    throw new RejectedFile(`cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  if (!stat.isFile()) throw new RejectedFile('not a regular file');
-  if (stat.size === 0) throw new RejectedFile('empty file (0 bytes)');
-  if (stat.size > limits.maxFileBytes) throw new RejectedFile(`file is ${stat.size} bytes, over the limit of ${limits.maxFileBytes}`);
-  try {
-    return await fs.readFile(file);
-  } catch (err) {
-    throw new RejectedFile(`cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if (err instanceof FileReadError) throw new RejectedFile(err.reason);
+    throw err;
   }
 }
 
-/** Turns libvips' wording into a short reason. */
-function decodeReason(err: unknown): string {
-  const msg = (err as Error).message ?? String(err);
-  if (/pixel limit/i.test(msg)) return `image exceeds the pixel limit (decompression bomb?): ${msg.split('\n')[0]}`;
-  if (/unsupported image format/i.test(msg)) return 'not an image (unrecognised content)';
-  if (/premature end|truncated|unexpected end|not enough data|read error|out of order|corrupt/i.test(msg)) return `truncated or corrupt image data: ${msg.split('\n')[0]}`;
-  return `cannot decode: ${msg.split('\n')[0]}`;
+/** An image file's bytes and their sha256, read but not decoded. */
+export interface ImageFileBytes {
+  readonly bytes: Buffer;
+  readonly sha256: string;
 }
+
+export async function readImageFile(file: string, limits: ReadLimits = DEFAULT_LIMITS): Promise<ImageFileBytes> {
+  const bytes = await readBytes(file, limits);
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+const decodeReason = (err: unknown, limits: ReadLimits): string => decodeFailureReason(err, { maxPixels: limits.maxPixels });
 
 /** Opens bytes with sharp under the limits, decoding BMP ourselves. */
 function open(bytes: Buffer, limits: ReadLimits): { image: Sharp; bmp: boolean } {
@@ -75,7 +78,7 @@ function open(bytes: Buffer, limits: ReadLimits): { image: Sharp; bmp: boolean }
     }
     return { image: sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } }), bmp: true };
   }
-  return { image: sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error', sequentialRead: true }), bmp: false };
+  return { image: openImage(bytes, { maxPixels: limits.maxPixels }), bmp: false };
 }
 
 /** Difference hash: 9x8 grey thumbnail, one bit per horizontal neighbour comparison. */
@@ -95,14 +98,17 @@ async function differenceHash(thumbnail: Buffer): Promise<string> {
  * Grayscale, 16-bit and alpha images are accepted as they are; their metadata is recorded.
  */
 export async function inspectImage(file: string, limits: ReadLimits = DEFAULT_LIMITS): Promise<InspectedImage> {
-  const bytes = await readBytes(file, limits);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return inspectImageBytes(await readImageFile(file, limits), limits);
+}
+
+/** {@link inspectImage} for bytes already read and hashed (the importer checks the hash for a duplicate first). */
+export async function inspectImageBytes({ bytes, sha256 }: ImageFileBytes, limits: ReadLimits = DEFAULT_LIMITS): Promise<InspectedImage> {
   const { image, bmp } = open(bytes, limits);
   let meta: Metadata;
   try {
     meta = await image.metadata();
   } catch (err) {
-    throw new RejectedFile(decodeReason(err));
+    throw new RejectedFile(decodeReason(err, limits));
   }
   const format = bmp ? 'bmp' : String(meta.format);
   if (!ACCEPTED_FORMATS.has(format)) throw new RejectedFile(`unsupported format "${format}" (accepted: PNG, JPEG, WebP, TIFF, BMP)`);
@@ -126,7 +132,7 @@ export async function inspectImage(file: string, limits: ReadLimits = DEFAULT_LI
       .toBuffer();
     if (bmp) storedPng = await image.clone().png().toBuffer();
   } catch (err) {
-    throw new RejectedFile(decodeReason(err));
+    throw new RejectedFile(decodeReason(err, limits));
   }
   return {
     sha256,
@@ -147,7 +153,7 @@ export async function inspectImage(file: string, limits: ReadLimits = DEFAULT_LI
  * (any non-zero source value counts as defect, so 0/1 and 0/255 masks both work), plus its defect-pixel count.
  */
 export async function readMask(file: string, width: number, height: number, limits: ReadLimits = DEFAULT_LIMITS): Promise<{ png: Buffer; area: number }> {
-  return normalizeMask(await readBytes(file, limits), width, height, limits);
+  return normalizeMask(await readBytes(file, limits, 'mask'), width, height, limits);
 }
 
 /** {@link readMask} for bytes already in memory (a mask drawn in the app or sent through the API). */
@@ -163,7 +169,7 @@ export async function normalizeMask(bytes: Buffer, width: number, height: number
     raw = await image.clone().extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
     if (err instanceof RejectedFile) throw err;
-    throw new RejectedFile(`mask: ${decodeReason(err)}`);
+    throw new RejectedFile(`mask: ${decodeReason(err, limits)}`);
   }
   const n = width * height;
   const wide = raw.data.length >= 2 * n;

@@ -29,6 +29,8 @@ export interface ScanResult {
   readonly problems: ImportProblem[];
   /** Things to know that do not stop a file (a mask without its image, a defect image without a mask). */
   readonly warnings: ImportProblem[];
+  /** Files left out on purpose (unsupported format, hidden), with the reason; folder-walking layouts only. */
+  readonly skipped?: ImportProblem[];
 }
 
 /** `counts`, where given, is how many of the found images have been read so far (the job shows a rate from it). */

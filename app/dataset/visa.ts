@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { FileReadError, readBoundedText } from '../core/bounded-read.js';
 import path from 'node:path';
 import { parseCsv } from '../core/csv.js';
 import { SPLITS, type Split } from '../core/domain.js';
@@ -17,9 +17,9 @@ export async function scanVisa(root: string, csvPath?: string, signal?: AbortSig
   const csvFile = path.resolve(abs, csvPath ?? path.join('split_csv', '1cls.csv'));
   let text: string;
   try {
-    text = await fs.readFile(csvFile, 'utf8');
+    text = await readBoundedText(csvFile, 'csv');
   } catch (err) {
-    throw new ImportSourceError(`cannot read the VisA split file ${csvFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ImportSourceError(`cannot read the VisA split file ${csvFile}: ${err instanceof FileReadError ? err.reason : (err as Error).message}`);
   }
   const rows = parseCsv(text, csvFile);
   const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { emptyVerdictCounts, type Verdict, verdictOf } from '../core/bands.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { FileReadError, readBoundedFile } from '../core/bounded-read.js';
 import { csvField } from '../core/csv.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { writeMapPng } from '../model/maps.js';
@@ -129,10 +130,10 @@ async function scoreBatch(runner: ModelRunner, files: readonly string[], start: 
   const buffers: Buffer[] = [];
   for (let i = start; i < end; i++) {
     try {
-      buffers.push(fs.readFileSync(files[i]!));
+      buffers.push(await readBoundedFile(files[i]!, 'image'));
       ok.push(i);
     } catch (err) {
-      fail(i, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      fail(i, err instanceof FileReadError ? err.reason : `cannot read the file (${(err as Error).message})`);
     }
   }
   if (ok.length === 0) return;

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
-import { readMapF16 } from './maps.js';
+import { decodeMapF16 } from './maps.js';
+import { FileReadError, readBoundedFile } from '../core/bounded-read.js';
+import { decodeFailureReason, openImage } from '../core/image-decode.js';
 import { AppError } from '../core/errors.js';
 
 /** One anomaly map `(H, W)`, row-major, higher = more anomalous. */
@@ -64,10 +64,15 @@ function fromRawFloat32(buf: Buffer, file: string): AnomalyMap {
 }
 
 /** Greyscale PNG/TIFF map: values scaled to [0, 1] (8- or 16-bit). Only relative values survive such a file. */
-async function fromImage(file: string): Promise<AnomalyMap> {
-  const sixteen = (await sharp(file).metadata()).depth === 'ushort';
+async function fromImage(buf: Buffer, file: string): Promise<AnomalyMap> {
+  let sixteen: boolean;
+  try {
+    sixteen = (await openImage(buf).metadata()).depth === 'ushort';
+  } catch (err) {
+    throw new AppError('invalid_file', `anomaly map ${file}: ${decodeFailureReason(err)}`);
+  }
   // Without an explicit grey colourspace sharp converts to 8-bit sRGB and the 16-bit precision is lost.
-  const { data, info } = await sharp(file)
+  const { data, info } = await openImage(buf)
     .toColourspace(sixteen ? 'grey16' : 'b-w')
     .raw({ depth: sixteen ? 'ushort' : 'uchar' })
     .toBuffer({ resolveWithObject: true });
@@ -88,14 +93,15 @@ async function fromImage(file: string): Promise<AnomalyMap> {
 export async function readAnomalyMap(file: string): Promise<AnomalyMap> {
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
+    buf = await readBoundedFile(file, 'map');
   } catch (err) {
-    throw new AppError('not_found', `anomaly map ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const reason = err instanceof FileReadError ? err.reason : (err as Error).message;
+    throw new AppError(/ENOENT/.test(reason) ? 'not_found' : 'invalid_file', `anomaly map ${file}: ${reason}`);
   }
   const ext = path.extname(file).toLowerCase();
   if (ext === '.f16') {
     try {
-      const m = readMapF16(file);
+      const m = decodeMapF16(buf, file);
       return { data: m.map, width: m.width, height: m.height };
     } catch (err) {
       throw new AppError('invalid_file', `anomaly map ${(err as Error).message}`);
@@ -103,7 +109,7 @@ export async function readAnomalyMap(file: string): Promise<AnomalyMap> {
   }
   if (ext === '.npy') return fromNpy(buf, file);
   if (ext === '.f32' || ext === '.bin' || ext === '.raw') return fromRawFloat32(buf, file);
-  if (ext === '.png' || ext === '.tif' || ext === '.tiff') return fromImage(file);
+  if (ext === '.png' || ext === '.tif' || ext === '.tiff') return fromImage(buf, file);
   throw new AppError('invalid_file', `anomaly map ${file}: unknown format "${ext}" (expected .f16, .png, .npy or .f32)`);
 }
 

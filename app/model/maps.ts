@@ -32,7 +32,11 @@ export function writeMapF16(file: string, map: Float32Array, width: number, heig
 }
 
 export function readMapF16(file: string): { width: number; height: number; map: Float32Array } {
-  const buf = fs.readFileSync(file);
+  return decodeMapF16(fs.readFileSync(file), file);
+}
+
+/** A `.f16` map file's bytes (already read, e.g. bounded) decoded; `file` names it in errors. */
+export function decodeMapF16(buf: Buffer, file: string): { width: number; height: number; map: Float32Array } {
   if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error(`${file}: not a Flowspect map file`);
   const height = buf.readUInt32LE(8);
   const width = buf.readUInt32LE(12);

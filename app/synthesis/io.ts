@@ -1,34 +1,54 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
+import { FileReadError, readBoundedFile } from '../core/bounded-read.js';
+import { decodeFailureReason, openImage } from '../core/image-decode.js';
 import type { SynthesisParams } from './params.js';
 import type { BinaryMap, Raster } from './raster.js';
 
+/** A file's bytes read bounded (regular file, size limit), or the buffer given; the error names the file. */
+async function inputBytes(input: string | Buffer): Promise<Buffer> {
+  if (typeof input !== 'string') return input;
+  try {
+    return await readBoundedFile(input, 'image');
+  } catch (err) {
+    if (err instanceof FileReadError) throw new Error(`${input}: cannot be read as an image (${err.reason})`);
+    throw err;
+  }
+}
+
 /**
  * Image files ↔ rasters through sharp, keeping what the file has: grey stays grey (1 channel, or 2 with alpha),
- * 16-bit stays 16-bit.
+ * 16-bit stays 16-bit. Files are read bounded and decoded with the strict settings import and training use.
  */
 export async function decodeImage(
   input: string | Buffer,
   options: { size?: { width: number; height: number }; maxSide?: number } = {},
 ): Promise<Raster> {
   const label = typeof input === 'string' ? input : 'image buffer';
+  const bytes = await inputBytes(input);
   let meta: Metadata;
   try {
-    meta = await sharp(input).metadata();
+    meta = await openImage(bytes).metadata();
   } catch (err) {
-    throw new Error(`${label}: cannot be read as an image (${(err as Error).message})`);
+    throw new Error(`${label}: cannot be read as an image (${decodeFailureReason(err)})`);
   }
   const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
   const grey = meta.channels === 1 || meta.channels === 2 || meta.space === 'b-w' || meta.space === 'grey16';
-  let pipeline = sharp(input).rotate();
+  let pipeline = openImage(bytes).rotate();
   if (options.size) pipeline = pipeline.resize(options.size.width, options.size.height, { fit: 'fill' });
   else if (options.maxSide) pipeline = pipeline.resize(options.maxSide, options.maxSide, { fit: 'inside', withoutEnlargement: true });
   // libvips' 8-bit 'b-w' output drops alpha, so grey + alpha is read as 16-bit and scaled back down (exact: ×257).
   const greyAlpha8 = grey && !sixteen && meta.hasAlpha === true;
   const wide = sixteen || greyAlpha8;
   pipeline = pipeline.toColourspace(grey ? (wide ? 'grey16' : 'b-w') : sixteen ? 'rgb16' : 'srgb');
-  const { data, info } = await pipeline.raw({ depth: wide ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  let decoded;
+  try {
+    decoded = await pipeline.raw({ depth: wide ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new Error(`${label}: cannot be read as an image (${decodeFailureReason(err)})`);
+  }
+  const { data, info } = decoded;
   const channels = info.channels as Raster['channels'];
   let pixels: Uint8Array | Uint16Array = wide ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) : new Uint8Array(data);
   if (greyAlpha8) pixels = Uint8Array.from(pixels, (v) => Math.round(v / 257));

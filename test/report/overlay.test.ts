@@ -50,6 +50,6 @@ describe('heatmap overlay', () => {
     const bad = path.join(t.dir, 'bad.npy');
     fs.writeFileSync(bad, 'garbage');
     await expect(readAnomalyMap(bad)).rejects.toThrow(/bad\.npy: not a \.npy file/);
-    await expect(readAnomalyMap(path.join(t.dir, 'none.npy'))).rejects.toThrow(/none\.npy: ENOENT/);
+    await expect(readAnomalyMap(path.join(t.dir, 'none.npy'))).rejects.toThrow(/none\.npy: cannot open \(ENOENT\)/);
   });
 });

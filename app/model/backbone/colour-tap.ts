@@ -9,13 +9,13 @@
  * exported model then treat it as one more tap, with no special case anywhere.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { Add, Concat, Conv, Graph, Log, type Tensor, toModelProto } from '../../graph/index.js';
 import { readBackboneBytes } from './model-file.js';
 import { onnx } from './onnx-file.js';
 import type { BackboneInfo, BackboneTap } from '../../core/backbone.js';
+import { readBoundedFileSync } from '../../core/bounded-read.js';
 
 export const COLOUR_TAP: BackboneTap = { name: 'colour_s8', channels: 3, stride: 8 };
 /** Bumped when the statistics change (the derived file's hash changes with it, so caches do too). */
@@ -40,9 +40,9 @@ export function withColourTap(info: BackboneInfo, outDir: string): BackboneInfo 
   const file = path.join(outDir, `${info.name.replace(/[^\w.-]+/g, '_')}.colour${COLOUR_VERSION}.${info.sha256.slice(0, 16)}.onnx`);
   let bytes: Uint8Array | null = null;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readBoundedFileSync(file, 'backbone');
   } catch {
-    bytes = null;
+    bytes = null; // missing or unusable: derived again below
   }
   if (!bytes) {
     bytes = deriveBytes(info);

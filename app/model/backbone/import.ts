@@ -9,7 +9,7 @@ import type ort from 'onnxruntime-node';
 import { createSession, float32Tensor } from '../../runtime/index.js';
 import { type TensorShape, cutTensors, proposeTaps } from './taps.js';
 import { BACKBONE_INPUT_NAME, type BackboneTap } from '../../core/backbone.js';
-import { BackboneFileError, type ModelProto, dimsOf, onnx, readOnnxModel, realInputs } from './onnx-file.js';
+import { BackboneFileError, type ModelProto, dimsOf, onnx, readOnnxFile, readOnnxModel, realInputs } from './onnx-file.js';
 
 type INode = onnxProto.onnx.INodeProto;
 
@@ -187,7 +187,7 @@ export async function prepareImportedBackbone(file: string, options: ImportOptio
   const size = options.dryRunSize ?? 256;
   const maxStride = Math.max(...strides);
   if (!Number.isInteger(size) || size < maxStride || size % maxStride !== 0) throw new Error(`backbone import: dry-run size ${size} must be a positive multiple of ${maxStride}`);
-  const model = readOnnxModel(file, bytes);
+  const model = readOnnxModel(file, bytes ?? (await readOnnxFile(file)));
   const nodesTotal = model.graph!.node!.length;
   const original = checkInput(file, model);
   // Shapes are discovered at the size the model was exported for (a head may need it), then the cut graph is

@@ -1,15 +1,15 @@
 /** Reading a backbone's ONNX file for splicing (app/graph importOnnx) or for a session, with its hash checked. */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import type { BackboneInfo } from '../../core/backbone.js';
+import { FileReadError, readBoundedFileSync } from '../../core/bounded-read.js';
 
 /** The backbone's ONNX bytes; throws if the file changed since it was registered (its hash keys cached features). */
 export function readBackboneBytes(info: BackboneInfo): Uint8Array {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(info.path);
+    bytes = readBoundedFileSync(info.path, 'backbone');
   } catch (err) {
-    throw new Error(`backbone ${info.name}: cannot read ${info.path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(`backbone ${info.name}: cannot read ${info.path} (${err instanceof FileReadError ? err.reason : (err as Error).message})`);
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== info.sha256) throw new Error(`backbone ${info.name}: ${info.path} has sha256 ${sha}, expected ${info.sha256}; the file was modified`);

@@ -1,8 +1,8 @@
 /**
  * Decoding and validating ONNX files that come from users: every failure says which file and why.
  */
-import fs from 'node:fs';
 import onnxProto from 'onnx-proto';
+import { FileReadError, readBoundedFile } from '../../core/bounded-read.js';
 import { AppError } from '../../core/errors.js';
 
 export const { onnx } = onnxProto;
@@ -19,14 +19,18 @@ export class BackboneFileError extends AppError {
   }
 }
 
-/** Reads and decodes an ONNX model; rejects non-ONNX, truncated, external-data and graph-less files. */
-export function readOnnxModel(file: string, bytes?: Uint8Array): ModelProto {
-  let data: Uint8Array;
+/** A user's ONNX file, read bounded (regular file, at most the backbone limit); refusals are BackboneFileErrors. */
+export async function readOnnxFile(file: string): Promise<Uint8Array> {
   try {
-    data = bytes ?? fs.readFileSync(file);
+    return await readBoundedFile(file, 'backbone');
   } catch (err) {
-    throw new BackboneFileError(file, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (err instanceof FileReadError) throw new BackboneFileError(file, err.reason);
+    throw err;
   }
+}
+
+/** Decodes an ONNX model's bytes; rejects non-ONNX, truncated, external-data and graph-less files. */
+export function readOnnxModel(file: string, data: Uint8Array): ModelProto {
   if (data.length === 0) throw new BackboneFileError(file, 'the file is empty');
   let model: ModelProto;
   try {

@@ -9,7 +9,8 @@
  *   usually framed the same way in every image) or `fit: 'letterbox'` (aspect kept, black borders).
  * The normalisation to the backbone's range happens inside the backbone's ONNX graph.
  */
-import sharp from 'sharp';
+import { FileReadError, readBoundedFile } from '../../core/bounded-read.js';
+import { openImage } from '../../core/image-decode.js';
 
 export type FitPolicy = 'stretch' | 'letterbox';
 
@@ -43,11 +44,15 @@ export interface Rgb8 {
   readonly data: Uint8Array;
 }
 
-/** Decodes, orients, converts and resizes one image. `name` is used in error messages. */
+/**
+ * Decodes, orients, converts and resizes one image (a file is read bounded; the decode is the strict one import
+ * uses, so training never meets a file import would have refused). `name` is used in error messages.
+ */
 export async function loadRgb8(input: string | Buffer, opts: PreprocessOptions, name = typeof input === 'string' ? input : 'image'): Promise<Rgb8> {
   validatePreprocess(opts);
   try {
-    const { data, info } = await sharp(input, { failOn: 'error', limitInputPixels: 16384 * 16384 })
+    const bytes = typeof input === 'string' ? await readBoundedFile(input, 'image') : input;
+    const { data, info } = await openImage(bytes)
       .autoOrient()
       .flatten({ background: { r: 0, g: 0, b: 0 } })
       .toColourspace('srgb')
@@ -64,7 +69,7 @@ export async function loadRgb8(input: string | Buffer, opts: PreprocessOptions, 
     }
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
-    throw new Error(`preprocess: cannot read ${name}: ${(err as Error).message}`);
+    throw new Error(`preprocess: cannot read ${name}: ${err instanceof FileReadError ? err.reason : (err as Error).message}`);
   }
 }
 
