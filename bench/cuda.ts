@@ -14,6 +14,8 @@ import { generateDemoDataset } from '../app/demo/generate.js';
 import { importDataset } from '../app/dataset/import.js';
 import { imageAuroc } from '../app/eval/index.js';
 import { ModelRunner } from '../app/infer/model-runner.js';
+import { readProjectModel } from '../app/infer/project-model.js';
+import { getModel } from '../app/store/models.js';
 import { listImages } from '../app/infer/standalone.js';
 import { Graph, Relu, serialize } from '../app/graph/index.js';
 import { createSession } from '../app/runtime/index.js';
@@ -50,7 +52,7 @@ export async function run(options: BenchOptions): Promise<object> {
     const files = listImages(path.join(dir, 'demo', 'pcb', 'test'));
     const labels = files.map((f) => (path.basename(path.dirname(f)) === 'good' ? 0 : 1));
     const training: Record<string, unknown>[] = [];
-    const models: { provider: Provider; onnx: string }[] = [];
+    const models: { provider: Provider; onnx: Uint8Array }[] = [];
     for (const provider of providers as Provider[]) {
       options.log(`training on ${provider}`);
       const r = await trainModel(project, {
@@ -60,7 +62,8 @@ export async function run(options: BenchOptions): Promise<object> {
       });
       const first = listTrainingEvents(project.db, r.modelId, { kind: 'train' })[0];
       training.push({ provider, executionProvider: r.executionProvider, firstLosses: first?.data.losses ?? null, valImageAuroc: r.metrics.valImageAuroc, steps: r.steps, trainingSeconds: r.trainingSeconds });
-      models.push({ provider, onnx: r.onnxPath });
+      // The project's file sealed in memory (content hash checked, reference output added), as in-app scoring does.
+      models.push({ provider, onnx: (await readProjectModel(project, getModel(project.db, r.modelId)!)).bytes });
     }
     // Every model scored by every provider: one file must give the same scores wherever it runs.
     const scoring: Record<string, unknown>[] = [];

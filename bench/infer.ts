@@ -15,6 +15,7 @@ import { FlowConfig } from '../app/model/flow/config.js';
 import { buildInferenceGraph, initialParams, type ModelSpec } from '../app/model/flow/graphs.js';
 import { ModelRunner } from '../app/infer/model-runner.js';
 import { metadataProps } from '../app/model/metadata.js';
+import { sealModel } from '../app/model/integrity.js';
 import { createSession, float32Tensor } from '../app/runtime/index.js';
 import { modelMetadata, tapShapes } from '../app/train/trainer.js';
 import { modelBackbone } from '../app/model/backbone/colour-tap.js';
@@ -32,7 +33,8 @@ export async function run(options: BenchOptions): Promise<object> {
   const spec: ModelSpec = { taps: tapShapes(backbone, size, size, settings.strides), flow: FlowConfig.parse({}), seed: 1, height: size, width: size };
   const thresholds = { review: 1, reject: 2, method: 'clean-quantile' as const, detail: 'bench', validation: { clean: 0, defects: 0 } };
   const meta = modelMetadata({ modelId: null, name: 'bench', objective: 'clflow', spec, settings, backbone, thresholds, norm: { method: 'clean-median-to-reject', offset: 0, scale: 1 }, metrics: {}, paramCount: 0, dataHash: '' });
-  const bytes = buildInferenceGraph(spec, { backbone, params: initialParams(spec), metadata: metadataProps(meta) });
+  // Sealed like an exported file (content hash + reference output), so ModelRunner.open accepts it.
+  const bytes = await sealModel(buildInferenceGraph(spec, { backbone, params: initialParams(spec), metadata: metadataProps(meta) }), meta, 'bench model');
   const files: string[] = [];
   for (let i = 0; i < 8; i++) {
     const f = path.join(dir, `${i}.png`);

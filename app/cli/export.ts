@@ -24,8 +24,8 @@ export const exportCommand: CliCommand = {
     const maxBatchSize = intFlag(values['max-batch'], 'max-batch', { min: 1, max: 1024 });
     const project = openProject(path.resolve(positionals[0]), { readonly: true });
     try {
-      const r = exportModel(project, id, values.out);
-      const c = writeExportCompanions(project, id, r.path, { tritonDir: values.triton && path.resolve(values.triton), tritonName: values['triton-name'], maxBatchSize });
+      const r = await exportModel(project, id, values.out);
+      const c = await writeExportCompanions(project, id, r.path, { tritonDir: values.triton && path.resolve(values.triton), tritonName: values['triton-name'], maxBatchSize });
       const triton = c.triton && { dir: c.triton.modelDir, config: c.triton.configFile, maxBatchSize: c.triton.config.maxBatchSize };
       const result = { modelId: r.modelId, path: r.path, bytes: r.bytes, sha256: r.sha256, thresholds: r.metadata.thresholds, input: r.metadata.input, card: c.cardFile, ...(triton ? { triton } : {}) };
       printResult(io, globals, result, () => [

@@ -1,13 +1,34 @@
 /**
  * Runs an exported Flowspect ONNX model: image batches (N, 3, H, W) RGB [0, 255] → scores (N) and maps (N, H, W).
- * Everything it needs (input size, fit policy, thresholds) comes from the file's metadata_props.
+ * Everything it needs (input size, fit policy, thresholds) comes from the file's metadata_props. Opening checks the
+ * file's integrity (app/model/integrity.ts) — content hash, then the reference output on the known input through
+ * this very session — and refuses a file that fails either, or that has no integrity record at all.
  */
-import fs from 'node:fs';
 import onnxProto from 'onnx-proto';
+import { AppError } from '../core/errors.js';
+import { readBoundedFile } from '../core/bounded-read.js';
 import { type PreprocessOptions, loadRgb8, rgb8ToChw } from '../model/features/preprocess.js';
 import { type Session, type SessionConfig, createSession, float32Tensor } from '../runtime/index.js';
 import { SHIFT_OUTPUT } from '../model/flow/graphs.js';
 import { type ModelMetadata, readMetadata } from '../model/metadata.js';
+import { checkContentHash, compareReference, ModelIntegrityError, type ReferenceOutput, referenceBatch, referenceValues } from '../model/integrity.js';
+
+const REEXPORT = 're-export it from its project (flowspect export PROJECT --model ID --out FILE.onnx)';
+
+/** The file's ModelProto and Flowspect metadata; a file that is not one is refused with the reason. */
+export function decodeModelFile(bytes: Uint8Array, label: string): { model: onnxProto.onnx.ModelProto; metadata: ModelMetadata } {
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnxProto.onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new AppError('invalid_file', `${label}: not an ONNX model (${(err as Error).message})`, { file: label });
+  }
+  try {
+    return { model, metadata: readMetadata(model, label) };
+  } catch (err) {
+    throw new AppError('invalid_file', (err as Error).message, { file: label });
+  }
+}
 
 export interface BatchResult {
   readonly scores: Float32Array;
@@ -24,26 +45,62 @@ export class ModelRunner {
     readonly label: string,
   ) {}
 
+  /**
+   * Opens a sealed model file (or its bytes): bounded read, content hash, metadata, session, input/output names,
+   * reference output. Any mismatch is an AppError (`invalid_file`) naming `label` and what did not match.
+   */
   static async open(source: string | Uint8Array, config: SessionConfig = {}, label = typeof source === 'string' ? source : 'model'): Promise<ModelRunner> {
-    let bytes: Uint8Array;
+    const bytes = typeof source === 'string' ? await readBoundedFile(source, 'model') : source;
+    const record = checkContentHash(bytes, label);
+    if (!record) throw new ModelIntegrityError(label, `has no integrity record (it was exported before Flowspect checked model files, or not by Flowspect); ${REEXPORT}`);
+    if (!record.reference) throw new ModelIntegrityError(label, `has no reference output (a project's internal model file, not an exported one); ${REEXPORT}`);
+    const { metadata } = decodeModelFile(bytes, label);
+    let session: Session;
     try {
-      bytes = typeof source === 'string' ? fs.readFileSync(source) : source;
+      session = await createSession(bytes, config);
     } catch (err) {
-      throw new Error(`${label}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new AppError('invalid_file', `${label}: ONNX Runtime cannot load it (${(err as Error).message})`, { file: label });
     }
-    let model: onnxProto.onnx.ModelProto;
+    const runner = new ModelRunner(metadata, session, label);
     try {
-      model = onnxProto.onnx.ModelProto.decode(bytes);
+      for (const name of [metadata.outputs.map, metadata.outputs.score]) {
+        if (!session.outputNames.includes(name)) throw new ModelIntegrityError(label, `output "${name}" named in its metadata is missing (outputs: ${session.outputNames.join(', ')})`);
+      }
+      if (!session.inputNames.includes(metadata.input.name)) throw new ModelIntegrityError(label, `input "${metadata.input.name}" named in its metadata is missing (inputs: ${session.inputNames.join(', ')})`);
+      await runner.checkReference(record.reference);
     } catch (err) {
-      throw new Error(`${label}: not an ONNX model (${(err as Error).message})`);
+      await session.release();
+      throw err;
     }
-    const metadata = readMetadata(model, label);
-    const session = await createSession(bytes, config);
-    for (const name of [metadata.outputs.map, metadata.outputs.score]) {
-      if (!session.outputNames.includes(name)) throw new Error(`${label}: output "${name}" named in its metadata is missing`);
+    return runner;
+  }
+
+  /**
+   * Checks a model file the way {@link open} does (hash, session, names, reference output) and releases the
+   * session: for readers that pass the file on rather than score with it (the Triton repository).
+   */
+  static async verify(source: string | Uint8Array, config: SessionConfig = {}, label = typeof source === 'string' ? source : 'model'): Promise<{ bytes: Uint8Array; metadata: ModelMetadata }> {
+    const bytes = typeof source === 'string' ? await readBoundedFile(source, 'model') : source;
+    const runner = await ModelRunner.open(bytes, { provider: 'cpu', ...config }, label);
+    await runner.release();
+    return { bytes, metadata: runner.metadata };
+  }
+
+  /** Runs the known input through this session and compares with what the file recorded when it was sealed. */
+  private async checkReference(ref: ReferenceOutput): Promise<void> {
+    const { height, width } = this.metadata.input;
+    if (ref.height !== height || ref.width !== width) {
+      throw new ModelIntegrityError(this.label, `its reference output is for ${ref.height}×${ref.width} images but the model takes ${height}×${width}`);
     }
-    if (!session.inputNames.includes(metadata.input.name)) throw new Error(`${label}: input "${metadata.input.name}" named in its metadata is missing`);
-    return new ModelRunner(metadata, session, label);
+    let out: BatchResult;
+    try {
+      out = await this.run(referenceBatch(height, width), 2);
+    } catch (err) {
+      throw new ModelIntegrityError(this.label, `does not run on the known input (${(err as Error).message})`);
+    }
+    const maps = new Float32Array(out.maps.reduce((n, m) => n + m.length, 0));
+    out.maps.forEach((m, i) => maps.set(m, i * m.length));
+    compareReference(referenceValues(out.scores, maps), ref, this.label, this.provider);
   }
 
   /** True for a model that aligns each image onto its training reference (it reports the shift it applied). */
@@ -67,7 +124,7 @@ export class ModelRunner {
   /** Scores an (n, 3, H, W) batch already preprocessed. */
   async run(batch: Float32Array, n: number): Promise<BatchResult> {
     const { height: h, width: w, name } = this.metadata.input;
-    if (batch.length !== n * 3 * h * w) throw new Error(`${this.label}: batch has ${batch.length} values, (${n}, 3, ${h}, ${w}) needs ${n * 3 * h * w}`);
+    if (batch.length !== n * 3 * h * w) throw new AppError('invalid_request', `${this.label}: batch has ${batch.length} values, (${n}, 3, ${h}, ${w}) needs ${n * 3 * h * w}`);
     const fetch = [this.metadata.outputs.score, this.metadata.outputs.map, ...(this.aligned ? [SHIFT_OUTPUT] : [])];
     const out = await this.session.run({ [name]: float32Tensor(batch, [n, 3, h, w]) }, fetch);
     const scores = Float32Array.from(out[this.metadata.outputs.score].data as Float32Array);

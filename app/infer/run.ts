@@ -16,7 +16,7 @@ import { upsertResults } from '../store/results.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { imageFile } from '../train/data.js';
 import { writeMapF16, writeMapPng } from '../model/maps.js';
-import { ModelRunner } from './model-runner.js';
+import { openProjectModel } from './project-model.js';
 
 export interface InferOptions {
   readonly modelId: number;
@@ -71,7 +71,7 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
   const images: ModelImage[] = selectModelImages(project.db, { datasetId, category: o.category, split: o.split });
   if (images.length === 0) throw new AppError('invalid_request', `no images to score (dataset ${datasetId ?? 'any'}, split ${o.split ?? 'any'})`);
 
-  const runner = await ModelRunner.open(project.path(model.onnxPath), o.session ?? {}, `model ${model.id}`);
+  const runner = await openProjectModel(project, model, o.session ?? {});
   const thresholds = model.thresholds;
   const { height, width } = runner.metadata.input;
   const mapsKind = o.maps ?? 'png';

@@ -21,16 +21,17 @@ export interface Companions {
 
 /**
  * What `flowspect export` writes beside the ONNX file: the model card JSON (model facts from the project plus the
- * exported file's hash, inputs, outputs and metadata_props) and, when asked, a Triton model repository.
+ * exported file's hash, inputs, outputs and metadata_props) and, when asked, a Triton model repository (which checks
+ * the model's integrity like every load).
  */
-export function writeExportCompanions(project: Project, modelId: number, onnxFile: string, options: CompanionOptions = {}): Companions {
+export async function writeExportCompanions(project: Project, modelId: number, onnxFile: string, options: CompanionOptions = {}): Promise<Companions> {
   const model = getModel(project.db, modelId);
   if (!model) throw new ReportError('not_found', `model ${modelId} does not exist`);
   const dataset = model.datasetId === null ? undefined : getDataset(project.db, model.datasetId);
-  const card = withOnnx(modelCardFromRecord(model, dataset ? { id: dataset.id, name: dataset.name } : null), onnxFile);
+  const card = await withOnnx(modelCardFromRecord(model, dataset ? { id: dataset.id, name: dataset.name } : null), onnxFile);
   const cardFile = writeModelCard(card, modelCardPathFor(onnxFile));
   if (!options.tritonDir) return { card, cardFile };
-  const triton = writeTritonRepository(
+  const triton = await writeTritonRepository(
     onnxFile,
     options.tritonDir,
     { name: options.tritonName ?? tritonName(model.name), maxBatchSize: options.maxBatchSize },

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { VERDICT_RULE } from '../core/bands.js';
 import type { ModelConfig, ModelThresholds, ScoreNorm } from '../core/model-record.js';
 import type { ModelRecord } from '../store/models.js';
 import { APP_VERSION } from '../core/version.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { describeOnnx, type OnnxTensorInfo } from './onnx-io.js';
+import { readBoundedFile } from '../core/bounded-read.js';
+import { describeOnnxBytes, type OnnxTensorInfo } from './onnx-io.js';
 
 /**
  * The model card: what an engineer receiving a model (or a report) needs to trust and deploy it. Written as JSON
@@ -70,10 +70,10 @@ export function modelCardFromRecord(m: ModelRecord, dataset: { id: number; name:
   };
 }
 
-/** Adds the exported file's facts (hash, inputs, outputs, metadata_props) to a card. */
-export function withOnnx(card: ModelCard, onnxFile: string): ModelCard {
-  const bytes = fs.readFileSync(onnxFile);
-  const d = describeOnnx(onnxFile);
+/** Adds the exported file's facts (hash, inputs, outputs, metadata_props) to a card; the file is read bounded. */
+export async function withOnnx(card: ModelCard, onnxFile: string): Promise<ModelCard> {
+  const bytes = await readBoundedFile(onnxFile, 'model');
+  const d = describeOnnxBytes(bytes, onnxFile);
   return {
     ...card,
     onnx: {

@@ -1,5 +1,9 @@
-import fs from 'node:fs';
+/**
+ * What a deployment target needs to know about an ONNX file (inputs, outputs, metadata_props, opset), read from its
+ * bytes; files are read bounded (app/core/bounded-read.ts).
+ */
 import onnxProto from 'onnx-proto';
+import { FileReadError, readBoundedFile } from '../core/bounded-read.js';
 import { decodeOnnx } from '../graph/index.js';
 import { ReportError } from './errors.js';
 
@@ -38,14 +42,20 @@ function tensorInfo(v: onnxProto.onnx.IValueInfoProto, file: string): OnnxTensor
   };
 }
 
-/** Reads an ONNX file's real inputs (initializers excluded), outputs and metadata_props. */
-export function describeOnnx(file: string): OnnxDescription {
+/** Reads an ONNX file (bounded) and describes it. */
+export async function describeOnnx(file: string): Promise<OnnxDescription> {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = await readBoundedFile(file, 'model');
   } catch (err) {
-    throw new ReportError('not_found', `ONNX file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if (err instanceof FileReadError) throw new ReportError(/ENOENT/.test(err.reason) ? 'not_found' : 'invalid_file', `ONNX file ${err.message}`);
+    throw err;
   }
+  return describeOnnxBytes(bytes, file);
+}
+
+/** An ONNX model's real inputs (initializers excluded), outputs and metadata_props; `file` names it in errors. */
+export function describeOnnxBytes(bytes: Uint8Array, file: string): OnnxDescription {
   let model: onnxProto.onnx.ModelProto;
   try {
     model = decodeOnnx(bytes, file);

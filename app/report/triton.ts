@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyFileAtomic, writeFileAtomic } from '../core/atomic-write.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReportError } from './errors.js';
 import type { ModelCard } from './model-card.js';
-import { describeOnnx, type OnnxDescription, type OnnxTensorInfo } from './onnx-io.js';
+import { ModelRunner } from '../infer/model-runner.js';
+import { describeOnnxBytes, type OnnxDescription, type OnnxTensorInfo } from './onnx-io.js';
 
 /** ONNX element type → Triton data type (model_config.proto). */
 const TRITON_TYPES: Record<string, string> = {
@@ -128,10 +129,12 @@ export interface TritonRepository {
 /**
  * Writes `<repo>/<name>/config.pbtxt`, `<repo>/<name>/1/model.onnx` and, when given, the model card beside the
  * config (Triton ignores other files; clients read thresholds from it). Everything goes to a temporary folder first
- * and is renamed into place, so an existing model folder is replaced whole or not at all.
+ * and is renamed into place, so an existing model folder is replaced whole or not at all. The model is checked like
+ * every load (integrity hash and reference output, ModelRunner.verify) and the bytes checked are the bytes written.
  */
-export function writeTritonRepository(onnxFile: string, repoDir: string, options: TritonOptions, card?: ModelCard): TritonRepository {
-  const config = tritonConfigFor(describeOnnx(onnxFile), options);
+export async function writeTritonRepository(onnxFile: string, repoDir: string, options: TritonOptions, card?: ModelCard): Promise<TritonRepository> {
+  const { bytes } = await ModelRunner.verify(onnxFile);
+  const config = tritonConfigFor(describeOnnxBytes(bytes, onnxFile), options);
   fs.mkdirSync(repoDir, { recursive: true });
   const modelDir = path.join(repoDir, config.name);
   const tmp = path.join(repoDir, `.${config.name}.${process.pid}.tmp`);
@@ -139,7 +142,7 @@ export function writeTritonRepository(onnxFile: string, repoDir: string, options
   fs.mkdirSync(path.join(tmp, '1'), { recursive: true });
   try {
     // Each file is fsynced before the folder is renamed into place (a crash never leaves an empty model file).
-    copyFileAtomic(onnxFile, path.join(tmp, '1', 'model.onnx'));
+    writeFileAtomic(path.join(tmp, '1', 'model.onnx'), bytes);
     writeFileAtomic(path.join(tmp, 'config.pbtxt'), renderTritonConfig(config));
     if (card) writeFileAtomic(path.join(tmp, 'model-card.json'), JSON.stringify(card, null, 2) + '\n');
     const old = `${modelDir}.${process.pid}.old`;

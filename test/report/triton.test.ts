@@ -5,11 +5,13 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conv, Graph, ReduceMax, Sigmoid, toModelProto } from '../../app/graph/index.js';
 import { modelCardPathFor, withOnnx, writeModelCard, type ModelCard } from '../../app/report/model-card.js';
-import { describeOnnx } from '../../app/report/onnx-io.js';
+import { describeOnnx, describeOnnxBytes } from '../../app/report/onnx-io.js';
+import { metadataProps, type ModelMetadata } from '../../app/model/metadata.js';
+import { sealModel } from '../../app/model/integrity.js';
 import { tritonConfigFor, tritonName, writeTritonRepository } from '../../app/report/triton.js';
+import { VERDICT_RULE } from '../../app/core/bands.js';
 import { tempDir } from '../helpers.js';
 
-import { VERDICT_RULE } from '../../app/core/bands.js';
 const { onnx } = onnxProto;
 const t = tempDir('flowspect-triton-');
 afterAll(() => t.cleanup());
@@ -20,8 +22,28 @@ const METADATA = {
   'flowspect.thresholds': JSON.stringify({ accept: 0.4, reject: 0.7, method: 'f1max' }),
 };
 
+/** The Flowspect metadata a model file needs to be loaded (and so to be checked before Triton gets it). */
+const MODEL_META: ModelMetadata = {
+  format: '1',
+  modelId: null,
+  name: 'triton test',
+  objective: 'clflow',
+  input: { name: 'image', layout: 'NCHW', channels: 'RGB', range: [0, 255], height: 16, width: 16, fit: 'stretch' },
+  outputs: { map: 'anomaly_map', score: 'score' },
+  thresholds: { review: 0.4, reject: 0.7, method: 'f1max', detail: '' },
+  scoreNorm: { method: 'affine', offset: 0, scale: 1 },
+  backbone: { name: 'tiny', sha256: '0'.repeat(64), taps: [] },
+  training: {},
+};
+
+/** {@link buildModel}, then sealed as an exported file is (integrity hash + reference output). */
+async function buildSealedModel(file: string, dynamicBatch: boolean): Promise<void> {
+  buildModel(file, dynamicBatch, metadataProps(MODEL_META));
+  fs.writeFileSync(file, await sealModel(fs.readFileSync(file), MODEL_META, file));
+}
+
 /** A stand-in for the inference graph: image (N, 3, 16, 16) → anomaly_map (N, 1, 16, 16), score (N). */
-function buildModel(file: string, dynamicBatch: boolean): void {
+function buildModel(file: string, dynamicBatch: boolean, extraMetadata: Record<string, string> = {}): void {
   const g = new Graph();
   const x = g.input('image', [1, 3, 16, 16]);
   const w = g.param('w', [1, 3, 3, 3], Array.from({ length: 27 }, (_, i) => ((i % 7) - 3) / 10));
@@ -29,7 +51,7 @@ function buildModel(file: string, dynamicBatch: boolean): void {
   const map = Sigmoid(Conv(x, w, b, { pad: 1 }));
   g.output('anomaly_map', map);
   g.output('score', ReduceMax(map, [1, 2, 3], false));
-  const proto = toModelProto(g, { metadata: METADATA });
+  const proto = toModelProto(g, { metadata: { ...METADATA, ...extraMetadata } });
   if (dynamicBatch) {
     for (const v of [...proto.graph!.input!, ...proto.graph!.output!]) v.type!.tensorType!.shape!.dim![0] = { dimParam: 'N' };
   }
@@ -82,10 +104,10 @@ const card: ModelCard = {
 
 describe('Triton model repository', () => {
   const file = path.join(t.dir, 'model.onnx');
-  beforeAll(() => buildModel(file, true));
+  beforeAll(() => buildSealedModel(file, true));
 
   it('writes config.pbtxt whose inputs and outputs match the ONNX file, with dynamic batching', async () => {
-    const repo = writeTritonRepository(file, path.join(t.dir, 'repo'), { name: tritonName(card.name), maxBatchSize: 8 }, card);
+    const repo = await writeTritonRepository(file, path.join(t.dir, 'repo'), { name: tritonName(card.name), maxBatchSize: 8 }, card);
     expect(repo.modelDir).toBe(path.join(t.dir, 'repo', 'Line_3_housings'));
     expect(fs.readFileSync(repo.modelFile)).toEqual(fs.readFileSync(file));
     const cfg = parseConfig(fs.readFileSync(repo.configFile, 'utf8'));
@@ -114,35 +136,51 @@ describe('Triton model repository', () => {
     expect(JSON.parse(fs.readFileSync(path.join(repo.modelDir, 'model-card.json'), 'utf8'))).toMatchObject({ name: card.name });
   });
 
-  it('falls back to max_batch_size 0 (no dynamic batching) for a fixed-batch model, and replaces a folder whole', () => {
+  it('falls back to max_batch_size 0 (no dynamic batching) for a fixed-batch model, and replaces a folder whole', async () => {
     const fixed = path.join(t.dir, 'fixed.onnx');
-    buildModel(fixed, false);
-    const repoDir = path.join(t.dir, 'repo2');
-    writeTritonRepository(file, repoDir, { name: 'm' });
-    fs.writeFileSync(path.join(repoDir, 'm', 'stale.txt'), 'old');
-    const repo = writeTritonRepository(fixed, repoDir, { name: 'm' });
-    const cfg = parseConfig(fs.readFileSync(repo.configFile, 'utf8'));
-    expect(cfg.maxBatch).toBe(0);
-    expect(cfg.dynamic).toBe(false);
+    buildModel(fixed, false, metadataProps(MODEL_META));
+    // A fixed batch of 1 cannot run the two-image known input, so it cannot be sealed (Flowspect models never are).
+    await expect(sealModel(fs.readFileSync(fixed), MODEL_META, fixed)).rejects.toThrow();
+    const cfg = tritonConfigFor(await describeOnnx(fixed), { name: 'm' });
+    expect(cfg.maxBatchSize).toBe(0);
+    expect(cfg.dynamicBatching).toBeNull();
     expect(cfg.inputs[0]).toMatchObject({ name: 'image', dims: [1, 3, 16, 16] });
+    const repoDir = path.join(t.dir, 'repo2');
+    await writeTritonRepository(file, repoDir, { name: 'm' });
+    fs.writeFileSync(path.join(repoDir, 'm', 'stale.txt'), 'old');
+    const repo = await writeTritonRepository(file, repoDir, { name: 'm' });
+    expect(parseConfig(fs.readFileSync(repo.configFile, 'utf8')).maxBatch).toBe(8);
     expect(fs.existsSync(path.join(repoDir, 'm', 'stale.txt'))).toBe(false);
     expect(fs.readdirSync(repoDir)).toEqual(['m']);
   });
 
-  it('rejects bad names and files with clear errors', () => {
-    expect(() => tritonConfigFor(describeOnnx(file), { name: '../evil' })).toThrow(/may hold only letters/);
+  it('checks the model like every load: an unsealed or damaged file is refused and no folder is written', async () => {
+    const unsealed = path.join(t.dir, 'unsealed.onnx');
+    buildModel(unsealed, true, metadataProps(MODEL_META));
+    const repoDir = path.join(t.dir, 'repo3');
+    await expect(writeTritonRepository(unsealed, repoDir, { name: 'm' })).rejects.toThrow(/unsealed\.onnx: has no integrity record.*re-export/);
+    const damaged = path.join(t.dir, 'damaged.onnx');
+    const bytes = fs.readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    fs.writeFileSync(damaged, bytes);
+    await expect(writeTritonRepository(damaged, repoDir, { name: 'm' })).rejects.toThrow(/damaged\.onnx: .*(integrity hash|not a valid ONNX)/);
+    expect(fs.existsSync(repoDir)).toBe(false);
+  });
+
+  it('rejects bad names and files with clear errors', async () => {
+    expect(() => tritonConfigFor(describeOnnxBytes(fs.readFileSync(file), file), { name: '../evil' })).toThrow(/may hold only letters/);
     const junk = path.join(t.dir, 'junk.onnx');
     fs.writeFileSync(junk, 'not a model');
-    expect(() => describeOnnx(junk)).toThrow(/junk\.onnx/);
-    expect(() => describeOnnx(path.join(t.dir, 'missing.onnx'))).toThrow(/missing\.onnx: ENOENT/);
+    await expect(describeOnnx(junk)).rejects.toThrow(/junk\.onnx/);
+    await expect(describeOnnx(path.join(t.dir, 'missing.onnx'))).rejects.toThrow(/missing\.onnx: cannot open \(ENOENT\)/);
   });
 });
 
 describe('model card', () => {
-  it('sits beside the ONNX file and carries its inputs, outputs and metadata_props, which read back', () => {
+  it('sits beside the ONNX file and carries its inputs, outputs and metadata_props, which read back', async () => {
     const file = path.join(t.dir, 'card-model.onnx');
     buildModel(file, true);
-    const written = writeModelCard(withOnnx(card, file), modelCardPathFor(file));
+    const written = writeModelCard(await withOnnx(card, file), modelCardPathFor(file));
     expect(written).toBe(path.join(t.dir, 'card-model.card.json'));
     const back = JSON.parse(fs.readFileSync(written, 'utf8')) as ModelCard;
     expect(back.onnx!.metadata).toEqual(METADATA);

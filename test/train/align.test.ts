@@ -59,7 +59,7 @@ describe('training with alignment (fixtured parts)', () => {
 
   it('exports one ONNX file that aligns by itself: same scores as the in-app path, batch-agnostic, shift reported', async () => {
     const out = path.join(fx.root, 'aligned.onnx');
-    exportModel(fx.project, model.modelId, out);
+    await exportModel(fx.project, model.modelId, out);
     const files = listImages(fx.testDir).slice(0, 5);
     const runner = await ModelRunner.open(out);
     expect(runner.aligned).toBe(true);

@@ -7,6 +7,7 @@ import type { AppEvent } from '../../app/core/events.js';
 import { exportModel } from '../../app/infer/export.js';
 import { scoreInApp } from '../../app/infer/in-app.js';
 import { ModelRunner } from '../../app/infer/model-runner.js';
+import { openProjectModel } from '../../app/infer/project-model.js';
 import { runInference } from '../../app/infer/run.js';
 import { inferFolder } from '../../app/infer/standalone.js';
 import { getModel } from '../../app/store/models.js';
@@ -64,7 +65,7 @@ describe('CL-Flow training end to end', () => {
 
   it('exports one ONNX file whose scores equal the in-app path (≤ 1e-5 relative) and runs standalone', async () => {
     const out = path.join(fx.root, 'model.onnx');
-    const exported = exportModel(fx.project, clflow.modelId, out);
+    const exported = await exportModel(fx.project, clflow.modelId, out);
     const files = listImages(fx.testDir).slice(0, 6);
     const runner = await ModelRunner.open(out);
     expect(runner.metadata.thresholds.reject).toBe(clflow.thresholds.reject);
@@ -95,7 +96,7 @@ describe('CL-Flow training end to end', () => {
     const partial = await inferFolder({ model: out, images: mixed, out: path.join(fx.root, 'mixed.csv') });
     expect(partial).toMatchObject({ images: 2, judged: 1 });
     expect(partial.unjudged.map((f) => path.basename(f.file))).toEqual(['b.png']);
-    await expect(inferFolder({ model: path.join(fx.root, 'results.csv'), images: mixed, out: path.join(fx.root, 'x.csv') })).rejects.toThrow(/not (an ONNX|a Flowspect) model/);
+    await expect(inferFolder({ model: path.join(fx.root, 'results.csv'), images: mixed, out: path.join(fx.root, 'x.csv') })).rejects.toThrow(/results\.csv: (not a valid ONNX file|has no integrity record)/);
   }, 60_000);
 
   it('trains plain FastFlow, catches an injected NaN (step skipped, lr halved, reported) and still separates (AUROC ≥ 0.9)', async () => {
@@ -135,7 +136,8 @@ describe('CL-Flow training end to end', () => {
     expect(config.spec.taps.map((t) => t.name)).toEqual(['block_2_add', 'block_9_add']);
     // Images the in-app path has not cached yet (the cache keeps float16; a fresh extraction is float32 like ONNX).
     const files = listImages(fx.testDir).slice(10, 13);
-    const runner = await ModelRunner.open(r.onnxPath);
+    // The trainer's own file: sealed on first use (its content hash checked), as in-app scoring opens it.
+    const runner = await openProjectModel(fx.project, getModel(fx.project.db, r.modelId)!);
     const onnx = await runner.runFiles(files);
     await runner.release();
     const inApp = await scoreInApp(fx.project, r.modelId, files);

@@ -49,8 +49,8 @@ export const modelHandlers: HandlerGroup<typeof modelMethods, HandlerContext> = 
     if (m.status !== 'ready') throw new AppError('conflict', `model ${m.id} is ${m.status}; only a ready model can run inference`);
     return app.jobs.start(project, 'infer', { modelId: m.id, datasetId: req.datasetId, split: req.split, maps: req.maps, evaluate: req.evaluate, batchSize: req.batchSize });
   },
-  'models.export': (req, { app }) => {
-    const r = exportModel(app.project(), req.id, req.out);
+  'models.export': async (req, { app }) => {
+    const r = await exportModel(app.project(), req.id, req.out);
     return { modelId: r.modelId, path: r.path, bytes: r.bytes, sha256: r.sha256 };
   },
   'results.list': (req, { app }) => {

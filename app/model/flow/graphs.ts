@@ -17,6 +17,7 @@ import type { FlowConfig, ObjectiveKind, ObjectiveWeights, TapShape } from './co
 import { isPlainFastflow } from './config.js';
 import { buildTapFlow, flowParamCount, sharedParams } from './flow.js';
 import { buildObjective, type LossTerm } from './objective.js';
+import { sealContentHash } from '../integrity.js';
 
 export interface ModelSpec {
   readonly taps: readonly TapShape[];
@@ -115,6 +116,7 @@ export interface InferenceGraphOptions {
 /**
  * One self-contained ONNX model: image (N, 3, H, W) RGB in [0, 255] → anomaly_map (N, 1, H, W), score (N), and for
  * aligned models alignment_shift (N, 2). The score is taken before the map is moved back (as during validation).
+ * The bytes carry an integrity record with their content hash (app/model/integrity.ts).
  */
 export function buildInferenceGraph(spec: ModelSpec, o: InferenceGraphOptions): Uint8Array {
   const g = new Graph({ name: 'flowspect-clflow' });
@@ -137,7 +139,8 @@ export function buildInferenceGraph(spec: ModelSpec, o: InferenceGraphOptions): 
     const dims = v.type?.tensorType?.shape?.dim;
     if (dims && dims.length > 0) dims[0] = { dimParam: 'N' };
   }
-  return onnxProto.onnx.ModelProto.encode(model).finish();
+  // Sealed with its content hash now; the reference output is added on first use (app/infer/project-model.ts).
+  return sealContentHash(onnxProto.onnx.ModelProto.encode(model).finish());
 }
 
 /** Number of trainable flow values (reported with every model). */
