@@ -92,15 +92,75 @@ export function isProjectDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, DB_FILE));
 }
 
-/** Creates a new project folder (the folder may exist but must not already hold a project). */
-export function createProject(dir: string, name?: string): Project {
-  const root = path.resolve(dir);
-  if (isProjectDir(root)) throw new AppError('conflict', `${root} already holds a Flowspect project`);
-  if (fs.existsSync(root) && !fs.statSync(root).isDirectory()) {
-    throw new AppError('invalid_request', `${root} exists and is not a folder`);
+/** Files an operating system leaves in a folder it shows: a folder holding only these counts as empty. */
+const OS_LITTER = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
+
+/**
+ * Checks, before anything is written, that `dir` can become a new project: an absolute path to a folder that does
+ * not exist yet (below an existing folder) or is empty. Anything else — a relative path, a file in the way, a folder
+ * of other files (say, the source images), a folder that already holds a project — is an AppError naming the path
+ * and the reason. Returns the resolved folder and the missing folders (outermost first) that creating it makes.
+ */
+export function checkNewProjectFolder(dir: string): { root: string; missing: string[] } {
+  if (!path.isAbsolute(dir)) {
+    throw new AppError('invalid_request', `project folder "${dir}" is a relative path: give the absolute path of a new or empty folder`);
   }
-  fs.mkdirSync(root, { recursive: true });
-  for (const d of BLOB_DIRS) fs.mkdirSync(path.join(root, d), { recursive: true });
+  const root = path.resolve(dir);
+  if (isProjectDir(root)) throw new AppError('conflict', `${root} already holds a Flowspect project: open it instead`);
+  const missing: string[] = [];
+  let at = root;
+  for (;;) {
+    let stat: fs.Stats | null = null;
+    try {
+      stat = fs.statSync(at);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: something above is a file; the walk up finds it and says so.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new AppError('invalid_request', `cannot create the project folder ${root}: ${at} cannot be read (${code ?? (err as Error).message})`);
+    }
+    if (stat) {
+      if (!stat.isDirectory()) {
+        throw new AppError('invalid_request', at === root ? `${root} is a file, not a folder: choose a new or empty folder for the project` : `cannot create the project folder ${root}: ${at} is a file, not a folder`);
+      }
+      break;
+    }
+    missing.unshift(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  if (missing.length === 0) {
+    const entries = fs.readdirSync(root).filter((e) => !OS_LITTER.has(e));
+    if (entries.length) {
+      const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? `, … (${entries.length} entries)` : '');
+      throw new AppError('invalid_request', `${root} is not empty (${shown}): a new project needs a new or empty folder — to import these files, create the project elsewhere and import the folder`);
+    }
+  }
+  return { root, missing };
+}
+
+/**
+ * Makes the missing folders one level at a time (a recursive mkdir can loop forever below /proc and similar
+ * file systems); on a failure the folders made so far are removed again and the error names the folder.
+ */
+function makeFolders(root: string, missing: readonly string[]): void {
+  const made: string[] = [];
+  try {
+    for (const d of missing) {
+      fs.mkdirSync(d);
+      made.push(d);
+    }
+  } catch (err) {
+    for (const d of made.reverse()) fs.rmdirSync(d);
+    throw new AppError('invalid_request', `cannot create the project folder ${root}: ${(err as Error).message}`);
+  }
+}
+
+/** Creates a new project in a new or empty folder (checkNewProjectFolder says what is refused, before anything is written). */
+export function createProject(dir: string, name?: string): Project {
+  const { root, missing } = checkNewProjectFolder(dir);
+  makeFolders(root, missing);
+  for (const d of BLOB_DIRS) fs.mkdirSync(path.join(root, d));
   const db = new Database(path.join(root, DB_FILE));
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');

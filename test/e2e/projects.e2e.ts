@@ -40,4 +40,31 @@ describe.skipIf(!chromium.path)('projects in the browser (serve mode)', () => {
     await page.getByRole('button', { name: 'Open', exact: true }).first().click();
     await page.getByRole('alert').filter({ hasText: 'is not a Flowspect project' }).waitFor();
   });
+
+  it('refuses bad project folders in place, naming the path and the reason, and creates nothing', async () => {
+    const { page } = s;
+    const fs = await import('node:fs');
+    const images = path.join(s.workDir, 'source-images');
+    fs.mkdirSync(images);
+    fs.writeFileSync(path.join(images, 'part-001.png'), 'x');
+    const file = path.join(s.workDir, 'notes.txt');
+    fs.writeFileSync(file, 'x');
+    const cases: [string, RegExp][] = [
+      ['/proc/nope', /cannot create the project folder \/proc\/nope: .*ENOENT/],
+      ['line-3', /"line-3" is (a )?relative/],
+      [images, new RegExp(`${images.replace(/[/.]/g, '\\$&')} is not empty \\(part-001\\.png\\)`)],
+      [file, /notes\.txt is a file, not a folder/],
+    ];
+    const folder = page.getByLabel('Folder', { exact: true }).first();
+    for (const [dir, message] of cases) {
+      await folder.fill(dir);
+      await page.getByRole('button', { name: 'Create project' }).click();
+      await page.getByRole('alert').filter({ hasText: message }).waitFor({ timeout: 10_000 });
+      expect(await page.getByRole('alert').count()).toBe(1);
+    }
+    expect(fs.readdirSync(images)).toEqual(['part-001.png']);
+    expect(fs.existsSync('/proc/nope')).toBe(false);
+    // The project opened before is still the open one.
+    expect(await page.locator('nav .project').textContent()).toContain('Line 3 housings');
+  });
 });
