@@ -11,6 +11,7 @@ import { readProjectInfo } from './store/projects.js';
 import { describeRecovered } from './store/recover.js';
 import { rememberRecent } from './store/recent.js';
 import { defaultUserDataDir } from './user-data.js';
+import { LiveService } from './watch/live-service.js';
 
 export type TransportKind = 'ipc' | 'http';
 
@@ -25,11 +26,13 @@ export class AppContext {
   readonly events = new EventBus();
   readonly log: Logger;
   readonly jobs: JobRunner;
+  /** Live inspection (the Live view): one folder watcher on the open project. */
+  readonly live: LiveService;
   private current: Project | null = null;
 
   constructor(
     readonly userDataDir: string = defaultUserDataDir(),
-    options: { verbose?: boolean; kinds?: Record<string, JobKindSpec>; logToFile?: boolean } = {},
+    options: { verbose?: boolean; kinds?: Record<string, JobKindSpec>; logToFile?: boolean; live?: ConstructorParameters<typeof LiveService>[2] } = {},
   ) {
     this.log = createLogger({
       dir: options.logToFile === false ? undefined : path.join(userDataDir, 'logs'),
@@ -38,6 +41,7 @@ export class AppContext {
       bus: this.events,
     });
     this.jobs = new JobRunner({ events: this.events, log: this.log, kinds: options.kinds });
+    this.live = new LiveService(this.events, { info: (m) => this.log.info(m), warn: (m) => this.log.warn(m) }, options.live);
   }
 
   /** The open project; methods that need one answer `no_project` otherwise. */
@@ -81,29 +85,37 @@ export class AppContext {
   /**
    * The demo project lives in the user-data folder. Opening it the first time creates it and starts the
    * `demo.create` job (generate the images, import them, and the pipeline's later steps) with progress events;
-   * a demo whose build was interrupted is built again.
+   * a demo whose build was interrupted is built again. There is only ever one demo: when the other variant (quick or
+   * full) already exists — built, or being built — that one is opened and its running build returned, rather than
+   * a second build started.
    */
   openDemo(quick = false, train = true): { project: ProjectInfo; job: Job | null } {
-    const workdir = path.join(this.userDataDir, quick ? 'demo-quick' : 'demo');
+    const folderOf = (q: boolean) => path.join(this.userDataDir, q ? 'demo-quick' : 'demo');
+    const variant = [quick, !quick].find((q) => isProjectDir(path.join(folderOf(q), 'project'))) ?? quick;
+    const workdir = folderOf(variant);
     const dir = path.join(workdir, 'project');
-    const info = isProjectDir(dir) ? this.openProject(dir) : this.createProject(dir, 'Flowspect demo');
+    // The demo already open (perhaps building): reuse this handle instead of reopening the folder under its job.
+    const open = this.current?.dir === path.resolve(dir) && !this.current.readonly;
+    const info = open ? describeProject(this.current!) : isProjectDir(dir) ? this.openProject(dir) : this.createProject(dir, 'Flowspect demo');
     const db = this.project().db;
-    const builds = listJobs(db, { kind: 'demo.create', limit: 1 });
-    const last = builds[0];
+    const last = listJobs(db, { kind: 'demo.create', limit: 1 })[0];
     if (!last && info.counts.images > 0) return { project: info, job: null }; // built by `flowspect demo`
     if (last && (last.status === 'succeeded' || last.status === 'running' || last.status === 'queued')) {
       return { project: info, job: last.status === 'succeeded' ? null : (getJob(db, last.id) ?? null) };
     }
-    const job = this.jobs.start(this.project(), 'demo.create', { workdir, quick, ...(train ? {} : { only: ['generate', 'import'] }) });
+    const job = this.jobs.start(this.project(), 'demo.create', { workdir, quick: variant, ...(train ? {} : { only: ['generate', 'import'] }) });
     return { project: info, job };
   }
 
   closeProject(): void {
+    // The watcher writes into the project: it lets go first (the batch in flight is dropped, judged again later).
+    this.live.abandon();
     this.current?.close();
     this.current = null;
   }
 
   async dispose(): Promise<void> {
+    await this.live.stop();
     await this.jobs.shutdown();
     this.closeProject();
   }

@@ -14,6 +14,8 @@ export interface DemoContext {
   /** Summaries of the steps run so far, by step name. */
   readonly results: Record<string, unknown>;
   log(message: string): void;
+  /** How far the running step has got, 0–1 (steps that take long say so; the build's progress bar follows). */
+  progress(fraction: number): void;
 }
 
 export interface DemoStep {

@@ -15,7 +15,7 @@ export const trainDemoStep: DemoStep = {
     const settings = ctx.quick ? { imageSize: 128, epochs: 3, patience: 3, flow: { steps: 4 } } : { imageSize: 256, epochs: 8, patience: 4 };
     const categories = [...new Set(trainableCategories(ctx.project.db).map((c) => c.category).filter((c): c is string => c !== null))];
     const models: Record<string, unknown> = {};
-    for (const category of categories) {
+    for (const [k, category] of categories.entries()) {
       ctx.log(`train: ${category} (CL-Flow, ${settings.imageSize}², ${settings.epochs} epochs)`);
       let last = -1;
       const r = await trainModel(ctx.project, {
@@ -24,6 +24,7 @@ export const trainDemoStep: DemoStep = {
         settings: { ...settings, ...demoCategorySettings(category) },
         signal: ctx.signal,
         progress: (f, m) => {
+          ctx.progress((k + f) / categories.length);
           const pct = Math.floor(f * 10);
           if (pct > last) {
             last = pct;

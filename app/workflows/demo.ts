@@ -18,6 +18,7 @@ const generateStep: DemoStep = {
       size: ctx.counts ?? (ctx.quick ? 'quick' : 'full'),
       signal: ctx.signal,
       progress: (f, m) => {
+        ctx.progress(f);
         if (Math.round(f * 100) % 10 === 0) ctx.log(`generate: ${m}`);
       },
     });
@@ -34,6 +35,7 @@ const importStep: DemoStep = {
       recordAs: 'demo',
       signal: ctx.signal,
       progress: (f, m) => {
+        ctx.progress(f);
         if (Math.round(f * 100) % 20 === 0) ctx.log(`import: ${m}`);
       },
     });
@@ -56,15 +58,29 @@ export async function runDemo(options: {
   only?: readonly string[];
   signal?: AbortSignal;
   log?: (m: string) => void;
+  /** The running step's own progress, 0–1. */
+  stepProgress?: (step: string, fraction: number) => void;
 }) {
   const workdir = path.resolve(options.workdir);
   const projectDir = path.join(workdir, 'project');
   const project = isProjectDir(projectDir) ? openProject(projectDir) : createProject(projectDir, 'Flowspect demo');
   const results: Record<string, unknown> = {};
-  const ctx: DemoContext = { workdir, dataDir: path.join(workdir, 'data'), project, quick: options.quick, counts: options.counts, signal: options.signal, results, log: options.log ?? (() => {}) };
+  let current = '';
+  const ctx: DemoContext = {
+    workdir,
+    dataDir: path.join(workdir, 'data'),
+    project,
+    quick: options.quick,
+    counts: options.counts,
+    signal: options.signal,
+    results,
+    log: options.log ?? (() => {}),
+    progress: (fraction) => options.stepProgress?.(current, fraction),
+  };
   const started = performance.now();
   try {
     for (const step of demoSteps.filter((s) => !options.only || options.only.includes(s.name))) {
+      current = step.name;
       ctx.log(`step ${step.name}`);
       results[step.name] = await step.run(ctx);
     }

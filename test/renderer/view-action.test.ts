@@ -65,4 +65,11 @@ describe('job progress rate', () => {
     render(JobProgress, { jobId: 902, label: 'Report', unit: 'items/s' });
     expect(screen.getByText('— items/s')).toBeTruthy();
   });
+
+  it('shows no rate at all for a kind that counts nothing per second (no "— images/s" on a demo build)', () => {
+    jobs.apply({ event: 'job.progress', payload: { jobId: 903, kind: 'demo.create', fraction: 0.2, etaSeconds: 90, message: 'generate: fabric' } });
+    const { container } = render(JobProgress, { jobId: 903, label: 'Building the demo project' });
+    expect(container.textContent).not.toMatch(/\/s/);
+    expect(container.textContent).toContain('ETA 1 min 30 s');
+  });
 });

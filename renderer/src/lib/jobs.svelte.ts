@@ -56,6 +56,13 @@ class JobTracker {
     }
   }
 
+  /** Tracks a job found in the project (jobs.list / jobs.get), starting from its stored progress. */
+  adopt(job: { id: number; kind: string; status: JobView['status']; progress: number; etaSeconds: number | null; message: string }): void {
+    this.start();
+    if (this.jobs[job.id]) return;
+    this.jobs[job.id] = { jobId: job.id, kind: job.kind, fraction: job.progress, etaSeconds: job.etaSeconds, message: job.message, data: undefined, status: job.status, rate: null };
+  }
+
   apply(e: AppEvent): void {
     if (e.event === 'job.progress') {
       const p = e.payload as AppEvent<'job.progress'>['payload'];
