@@ -3,12 +3,14 @@ import { appMethods } from './methods/app.js';
 import { backboneMethods } from './methods/backbones.js';
 import { datasetMethods } from './methods/datasets.js';
 import { jobMethods } from './methods/jobs.js';
+import { liveMethods } from './methods/live.js';
 import { modelMethods } from './methods/models.js';
 import { projectMethods } from './methods/projects.js';
 import { synthesisMethods } from './methods/synthesis.js';
 import { reportMethods } from './methods/reports.js';
 import { reviewMethods } from './methods/reviews.js';
 import { resultMapMethods } from './methods/result-maps.js';
+import { modelExportMethods } from './methods/model-export.js';
 
 /**
  * The one typed contract. Every method the renderer, the CLI and serve mode can call is declared here (by group).
@@ -25,6 +27,8 @@ export const methods = {
   ...reportMethods,
   ...reviewMethods,
   ...resultMapMethods,
+  ...modelExportMethods,
+  ...liveMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -11,7 +11,8 @@ import { scoreCommand } from './score.js';
 import { serveCommand } from './serve.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
+import { watchCommand } from './watch.js';
 import type { CliCommand } from './types.js';
 
 /** Every `flowspect` command. Register a command with one line. */
-export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, trainCommand, exportCommand, inferCommand, scoreCommand, reportCommand, synthCommand, importCommand, demoCommand, evalCommand];
+export const commands: readonly CliCommand[] = [serveCommand, projectCommand, benchCommand, backboneCommand, trainCommand, exportCommand, inferCommand, scoreCommand, reportCommand, synthCommand, importCommand, demoCommand, evalCommand, watchCommand];

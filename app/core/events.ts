@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobProgressData } from './job-types.js';
+import { LiveStatusSchema, LiveVerdictEventSchema } from './live.js';
 import { Id, JobStatus } from './schemas.js';
 
 /** Every event the main process pushes to clients. Transports forward them unchanged. */
@@ -20,6 +21,10 @@ export const eventSchemas = {
     result: z.unknown().optional(),
     error: z.string().optional(),
   }),
+  /** One part judged by the live watcher (app/watch): the line message plus what the Live view shows. */
+  'live.verdict': LiveVerdictEventSchema,
+  /** The live watcher started, paused, resumed, stopped or failed. */
+  'live.state': LiveStatusSchema,
   log: z.object({
     level: z.enum(['debug', 'info', 'warn', 'error']),
     message: z.string(),

@@ -13,7 +13,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['train'],
   ['infer'],
   ['report'],
-  ['workflows'],
+  ['workflows', 'watch'],
   ['jobs'],
   ['context'],
   ['api'],

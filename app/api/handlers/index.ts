@@ -5,12 +5,14 @@ import { appHandlers } from './app.js';
 import { backboneHandlers } from './backbones.js';
 import { datasetHandlers } from './datasets.js';
 import { jobHandlers } from './jobs.js';
+import { liveHandlers } from './live.js';
 import { modelHandlers } from './models.js';
 import { projectHandlers } from './projects.js';
 import { synthesisHandlers } from './synthesis.js';
 import { reportHandlers } from './reports.js';
 import { reviewHandlers } from './reviews.js';
 import { resultMapHandlers } from './result-maps.js';
+import { modelExportHandlers } from './model-export.js';
 
 /** The one handler table; both transports (IPC and serve mode) dispatch into it. */
 export const handlers: HandlerGroup<Methods, HandlerContext> = {
@@ -24,4 +26,6 @@ export const handlers: HandlerGroup<Methods, HandlerContext> = {
   ...reportHandlers,
   ...reviewHandlers,
   ...resultMapHandlers,
+  ...modelExportHandlers,
+  ...liveHandlers,
 };
