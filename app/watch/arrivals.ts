@@ -24,7 +24,7 @@ export interface ArrivalOptions {
   readonly dir: string;
   /** Two looks this far apart must agree (default 200 ms). */
   readonly settleMs?: number;
-  /** How often tracked files are looked at again (default 100 ms). */
+  /** How often tracked files are looked at again (default a quarter of settleMs). */
   readonly pollMs?: number;
   /** How often the whole folder is listed (default 1000 ms). */
   readonly scanMs?: number;
@@ -69,7 +69,7 @@ export class ArrivalDetector {
 
   constructor(private readonly o: ArrivalOptions) {
     this.settleMs = o.settleMs ?? 200;
-    this.pollMs = o.pollMs ?? 100;
+    this.pollMs = o.pollMs ?? Math.max(10, Math.round(this.settleMs / 4));
     this.scanMs = o.scanMs ?? 1000;
     this.capacity = o.capacity ?? 64;
   }
