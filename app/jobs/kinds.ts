@@ -18,5 +18,6 @@ export const jobKinds: Record<string, JobKindSpec> = {
   report: { module: here('./kinds/report.ts'), resumable: false, summary: 'Write a report (HTML, PDF, CSV, JSON) of a model’s results' },
   'demo.create': { module: here('./kinds/demo.ts'), resumable: false, summary: 'Build the demo project (generate, import, later pipeline steps)' },
   'features.extract': { module: here('./kinds/features-extract.ts'), resumable: false, summary: 'Cache backbone features of a dataset’s clean images' },
+  export: { module: here('./kinds/export.ts'), resumable: false, summary: 'Export a model: ONNX, model card and Triton repository in one folder' },
   'project.verify': { module: here('./kinds/project-verify.ts'), resumable: false, summary: 'Check the database and every stored file' },
 };

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../core/errors.js';
+import { makeFolders, missingFolders } from '../core/make-folders.js';
 import { acquireProjectLock, type ProjectLock } from './lock.js';
 import { migrate, refuseNewerSchema } from './migrate.js';
 import { NOTHING_RECOVERED, recoverAbandonedWork, type Recovered } from './recover.js';
@@ -107,28 +108,7 @@ export function checkNewProjectFolder(dir: string): { root: string; missing: str
   }
   const root = path.resolve(dir);
   if (isProjectDir(root)) throw new AppError('conflict', `${root} already holds a Flowspect project: open it instead`);
-  const missing: string[] = [];
-  let at = root;
-  for (;;) {
-    let stat: fs.Stats | null = null;
-    try {
-      stat = fs.statSync(at);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // ENOTDIR: something above is a file; the walk up finds it and says so.
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new AppError('invalid_request', `cannot create the project folder ${root}: ${at} cannot be read (${code ?? (err as Error).message})`);
-    }
-    if (stat) {
-      if (!stat.isDirectory()) {
-        throw new AppError('invalid_request', at === root ? `${root} is a file, not a folder: choose a new or empty folder for the project` : `cannot create the project folder ${root}: ${at} is a file, not a folder`);
-      }
-      break;
-    }
-    missing.unshift(at);
-    const parent = path.dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
+  const missing = missingFolders(root, 'the project folder');
   if (missing.length === 0) {
     const entries = fs.readdirSync(root).filter((e) => !OS_LITTER.has(e));
     if (entries.length) {
@@ -139,27 +119,10 @@ export function checkNewProjectFolder(dir: string): { root: string; missing: str
   return { root, missing };
 }
 
-/**
- * Makes the missing folders one level at a time (a recursive mkdir can loop forever below /proc and similar
- * file systems); on a failure the folders made so far are removed again and the error names the folder.
- */
-function makeFolders(root: string, missing: readonly string[]): void {
-  const made: string[] = [];
-  try {
-    for (const d of missing) {
-      fs.mkdirSync(d);
-      made.push(d);
-    }
-  } catch (err) {
-    for (const d of made.reverse()) fs.rmdirSync(d);
-    throw new AppError('invalid_request', `cannot create the project folder ${root}: ${(err as Error).message}`);
-  }
-}
-
 /** Creates a new project in a new or empty folder (checkNewProjectFolder says what is refused, before anything is written). */
 export function createProject(dir: string, name?: string): Project {
   const { root, missing } = checkNewProjectFolder(dir);
-  makeFolders(root, missing);
+  makeFolders(root, missing, 'the project folder');
   for (const d of BLOB_DIRS) fs.mkdirSync(path.join(root, d));
   const db = new Database(path.join(root, DB_FILE));
   db.pragma('journal_mode = WAL');

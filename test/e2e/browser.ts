@@ -24,7 +24,8 @@ export interface Session {
   readonly browser: Browser;
   readonly page: Page;
   readonly workDir: string;
-  screenshot(name: string): Promise<string>;
+  /** A PNG under test-results/; the whole page unless `fullPage: false` (the window only: dialogs over the view). */
+  screenshot(name: string, options?: { fullPage?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -46,9 +47,9 @@ export async function openSession(executablePath: string): Promise<Session> {
     browser,
     page,
     workDir: t.dir,
-    async screenshot(name) {
+    async screenshot(name, options = {}) {
       const file = path.join(RESULTS_DIR, `${name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
+      await page.screenshot({ path: file, fullPage: options.fullPage ?? true });
       return file;
     },
     async close() {

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, openSession, type Session } from './browser.js';
 import { callApi, prepareQuickDemoFolder, trainAndScore } from './demo-project.js';
@@ -6,6 +10,7 @@ import { callApi, prepareQuickDemoFolder, trainAndScore } from './demo-project.j
  * The Review view of a scored model, as the demo leaves it: exact `.f16` anomaly maps, the model's own bands.
  * A tiny model is trained and scored through the API first (seconds), then the view is driven in Chromium.
  */
+const DOCS_SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots', import.meta.url));
 const chromium = findChromium();
 if (!chromium.path && process.env.REQUIRE_E2E === '1') throw new Error(`REQUIRE_E2E=1 but ${chromium.reason}`);
 if (!chromium.path) console.warn(`\n!!! E2E REVIEW SKIPPED: ${chromium.reason} !!!\n`);
@@ -72,7 +77,7 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     const dialog = page.getByRole('alertdialog', { name: /1 of 1 false alarm\(s\) are labelled defects/ });
     await dialog.waitFor();
     expect(await dialog.getByTestId('labelled-defect').textContent()).toContain(`type ${before.type}`);
-    await s.screenshot('review-confirm-defects');
+    await s.screenshot('review-confirm-defects', { fullPage: false });
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expect(imageRow()).toEqual(before);
@@ -85,5 +90,32 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     await page.getByText(/1 labelled defect\(s\) relabelled with their defect type and mask cleared/).waitFor();
     expect(imageRow()).toEqual({ label: 'good', split: 'train', type: null });
     expect(masks()).toBe(0);
+  });
+
+  it('exports the model (ONNX, model card, Triton repository) with progress, and shows the folder and files', async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Export model…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export tiny' });
+    await dialog.waitFor();
+    const folder = dialog.getByLabel('Output folder');
+    expect(await folder.inputValue()).toBe(path.join(s.app.project().dir, 'exports', `tiny-${modelId}`));
+    const out = path.join(s.workDir, 'line-export');
+    await folder.fill(out);
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    await dialog.getByTestId('export-result').waitFor({ timeout: 60_000 });
+    expect(await dialog.getByTestId('job-progress').getAttribute('data-status')).toBe('succeeded');
+    expect(await dialog.getByTestId('export-dir').textContent()).toBe(out);
+    const onnx = fs.readFileSync(path.join(out, 'tiny.onnx'));
+    expect(await dialog.getByTestId('export-result').textContent()).toContain(createHash('sha256').update(onnx).digest('hex').slice(0, 12));
+    const card = JSON.parse(fs.readFileSync(path.join(out, 'tiny.card.json'), 'utf8'));
+    expect(JSON.stringify(card)).toContain('tiny');
+    expect(fs.readFileSync(path.join(out, 'triton', 'tiny', 'config.pbtxt'), 'utf8')).toContain('name: "tiny"');
+    expect(fs.statSync(path.join(out, 'triton', 'tiny', '1', 'model.onnx')).size).toBeGreaterThan(1000);
+    // The bar's fill animates to 100 %: let it arrive before the picture.
+    await expect.poll(() => dialog.locator('.fill').evaluate((f: HTMLElement) => f.getBoundingClientRect().width / f.parentElement!.getBoundingClientRect().width)).toBeGreaterThan(0.99);
+    const file = await s.screenshot('view-export', { fullPage: false });
+    if (process.env.UPDATE_SCREENSHOTS === '1') fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, 'export.png'));
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
   });
 });

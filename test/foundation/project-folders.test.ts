@@ -69,7 +69,7 @@ describe('the folder of a new project', () => {
     const file = path.join(t.dir, 'notes.txt');
     fs.writeFileSync(file, 'x');
     const r = await create(file);
-    expect(!r.ok && r.error.message).toBe(`${file} is a file, not a folder: choose a new or empty folder for the project`);
+    expect(!r.ok && r.error.message).toBe(`${file} is a file, not a folder: choose a new or empty folder`);
     const below = await create(path.join(file, 'project'));
     expect(!below.ok && below.error.message).toBe(`cannot create the project folder ${path.join(file, 'project')}: ${file} is a file, not a folder`);
     expect(fs.readFileSync(file, 'utf8')).toBe('x');
