@@ -43,6 +43,8 @@ export const LiveVerdictEventSchema = /* @__PURE__ */ z.strictObject({
   message: LineMessageSchema,
   /** The stored image (project-relative paths, for client.fileUrl), or null when nothing could be stored. */
   imageId: z.number().int().positive().nullable(),
+  /** The part's result row (for `results.map`), or null when nothing could be stored. */
+  resultId: z.number().int().positive().nullable(),
   imagePath: z.string().nullable(),
   mapPath: z.string().nullable(),
   counts: VerdictCountsSchema,

@@ -73,3 +73,9 @@ export function imageIdBySha(db: Database.Database, datasetId: number, sha256: s
   const row = db.prepare('SELECT id FROM images WHERE dataset_id = ? AND sha256 = ?').get(datasetId, sha256) as { id: number } | undefined;
   return row?.id ?? null;
 }
+
+/** The id of a model's result row for an image (what `results.map` and Review's list know a result by). */
+export function resultIdOf(db: Database.Database, modelId: number, imageId: number): number | null {
+  const row = db.prepare('SELECT id FROM results WHERE model_id = ? AND image_id = ?').get(modelId, imageId) as { id: number } | undefined;
+  return row?.id ?? null;
+}

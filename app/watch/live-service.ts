@@ -124,6 +124,7 @@ export class LiveService {
     this.events.emit('live.verdict', {
       message: v.message,
       imageId: v.imageId,
+      resultId: v.resultId,
       imagePath: v.imagePath,
       mapPath: v.mapPath,
       counts: { ...w.counts },

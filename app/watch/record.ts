@@ -12,7 +12,7 @@ import type { LineMessage } from '../core/line-message.js';
 import { writeMapPng } from '../model/maps.js';
 import { ensureDataset, getDatasetByName, type DatasetRow } from '../store/datasets.js';
 import { insertImages, originalPathOf, type NewImage } from '../store/images.js';
-import { imageIdBySha, insertLiveFile } from '../store/live-files.js';
+import { imageIdBySha, insertLiveFile, resultIdOf } from '../store/live-files.js';
 import type { Project } from '../store/project.js';
 import { upsertResults } from '../store/results.js';
 import type { Judgement } from './judge.js';
@@ -26,6 +26,7 @@ export interface StoredVerdict {
   /** Ledger row id; null when the ledger already held this arrival (nothing to send again). */
   readonly ledgerId: number | null;
   readonly imageId: number | null;
+  readonly resultId: number | null;
   readonly imagePath: string | null;
   readonly mapPath: string | null;
   readonly message: LineMessage;
@@ -132,9 +133,13 @@ export async function recordBatch(project: Project, c: RecordContext, batch: rea
       const message = messageOf(project, c, p, time);
       const line = encodeLineMessage(message);
       let imageId: number | null = null;
+      let resultId: number | null = null;
       if (p.row) {
         imageId = insertImages(project.db, [p.row])[0] ?? imageIdBySha(project.db, c.dataset.id, p.row.sha256);
-        if (imageId !== null) upsertResults(project.db, c.modelId, [{ imageId, score: message.score ?? Number.NaN, mapPath: p.mapPath, verdict: p.judged.verdict, executionProvider: c.provider }]);
+        if (imageId !== null) {
+          upsertResults(project.db, c.modelId, [{ imageId, score: message.score ?? Number.NaN, mapPath: p.mapPath, verdict: p.judged.verdict, executionProvider: c.provider }]);
+          resultId = resultIdOf(project.db, c.modelId, imageId);
+        }
       }
       const f = p.judged.file;
       const ledgerId = insertLiveFile(project.db, {
@@ -149,7 +154,7 @@ export async function recordBatch(project: Project, c: RecordContext, batch: rea
         reason: message.reason ?? null,
         message: line,
       });
-      return { judged: p.judged, ledgerId, imageId, imagePath: p.row?.path ?? null, mapPath: p.mapPath, message, line };
+      return { judged: p.judged, ledgerId, imageId, resultId, imagePath: p.row?.path ?? null, mapPath: p.mapPath, message, line };
     }),
   )();
 }

@@ -62,6 +62,8 @@ describe('live.* methods and events', () => {
       expect(fs.existsSync(path.join(fx.projectDir, v.mapPath!))).toBe(true);
     }
     expect(Object.values(second!.counts).reduce((a, b) => a + b, 0)).toBe(2);
+    // The Live view draws the last part's map through results.map, by the result id the event carries.
+    expect(await call('results.map', { resultId: first!.resultId })).toMatchObject({ width: 64, height: 64, scale: 'relative' });
     const review = await call('results.list', { modelId: fx.modelId, datasetId: started.datasetId ?? (await call('live.status')).datasetId });
     expect(review.items.map((r: { originalPath: string }) => r.originalPath).sort()).toEqual(['a.png', 'b.png']);
 

@@ -56,7 +56,7 @@ function httpClient(): Client {
   const token = fromUrl ?? sessionStorage.getItem('flowspect-token') ?? '';
   const listeners = new Set<(e: AppEvent) => void>();
   let source: EventSource | null = null;
-  const EVENTS = ['job.progress', 'job.finished', 'log'] as const;
+  const EVENTS = ['job.progress', 'job.finished', 'live.verdict', 'live.state', 'log'] as const;
 
   function ensureSource(): void {
     if (source) return;
