@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium, openSession, type Session } from './browser.js';
+import { callApi } from './demo-project.js';
+
+/** The Dataset view of a new project: importing (and what an import that finds nothing says), in Chromium. */
+const chromium = findChromium();
+if (!chromium.path && process.env.REQUIRE_E2E === '1') throw new Error(`REQUIRE_E2E=1 but ${chromium.reason}`);
+if (!chromium.path) console.warn(`\n!!! E2E DATASET SKIPPED: ${chromium.reason} !!!\n`);
+
+describe.skipIf(!chromium.path)('importing in the Dataset view (serve mode, Chromium)', () => {
+  let s: Session;
+  const folder = (name: string, files: Record<string, string> = {}): string => {
+    const dir = path.join(s.workDir, name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), text);
+    return dir;
+  };
+  beforeAll(async () => {
+    s = await openSession(chromium.path!);
+    await callApi(s.app, 'projects.create', { dir: path.join(s.workDir, 'project'), name: 'Line 5' });
+    await s.page.reload();
+    await s.page.locator('nav button[data-view="dataset"]').click();
+    await s.page.getByRole('heading', { level: 1, name: 'Dataset' }).waitFor();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  const dialog = () => s.page.getByRole('dialog', { name: 'Import images' });
+  const importFrom = async (dir: string) => {
+    await dialog().getByLabel('Source folder').fill(dir);
+    await dialog().getByRole('button', { name: 'Start import' }).click();
+  };
+
+  it('says an empty folder, or one without images, imported nothing — and lists what it skipped', async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Import…' }).click();
+    await importFrom(folder('empty'));
+    const report = dialog().getByTestId('import-report');
+    await report.waitFor({ timeout: 30_000 });
+    expect(await report.getAttribute('data-level')).toBe('error');
+    expect(await report.getByRole('alert').textContent()).toMatch(/^No images found in .*empty: nothing was imported — the folder holds no files\.$/);
+
+    const docs = folder('docs', { 'README.md': '# parts', 'labels.csv': 'file,label\n' });
+    await importFrom(docs);
+    await report.filter({ hasText: 'docs' }).waitFor();
+    expect(await report.getAttribute('data-level')).toBe('error');
+    expect(await report.getByRole('alert').textContent()).toContain('2 files skipped (listed below)');
+    const rows = await report.getByTestId('import-problem').allTextContents();
+    expect(rows).toHaveLength(2);
+    expect(rows.join('\n')).toMatch(/README\.md\s*skipped\s*unsupported format \(\.md\)/);
+    expect(rows.join('\n')).toMatch(/labels\.csv\s*skipped\s*unsupported format \(\.csv\)/);
+    await s.screenshot('import-nothing', { fullPage: false });
+  });
+
+  it('after a failed start, a corrected folder can be imported; the error is shown once; Esc closes', async () => {
+    const { page } = s;
+    await importFrom(path.join(s.workDir, 'no-such-folder'));
+    await dialog().getByRole('alert').first().waitFor();
+    expect(await dialog().getByRole('alert').count()).toBe(1);
+    expect(await page.getByRole('alert').count()).toBe(1);
+    const good = folder('parts');
+    for (const k of [0, 1, 2]) {
+      await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 40 * k, g: 90, b: 120 } } }).png().toFile(path.join(good, `part-${k}.png`));
+    }
+    await dialog().getByLabel('Source folder').fill(good);
+    const start = dialog().getByRole('button', { name: 'Start import' });
+    expect(await start.isEnabled()).toBe(true);
+    await start.click();
+    const report = dialog().getByTestId('import-report');
+    await report.and(page.locator('[data-level="ok"]')).waitFor({ timeout: 30_000 });
+    expect(await report.getByRole('status').textContent()).toBe('Imported 3 images.');
+    expect(await dialog().getByRole('alert').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+    await page.getByTestId('match-count').filter({ hasText: '3 images match' }).waitFor();
+  });
+});
