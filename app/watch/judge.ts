@@ -120,8 +120,9 @@ export class PartJudge {
     try {
       image = await inspectImageBytes(part);
     } catch (err) {
-      if (!(err instanceof RejectedFile)) throw err;
-      return { kind: 'part', part: { ...part, image: null }, pixels: null, reason: err.message };
+      // Whatever the decoder throws is this file's problem, never the line's: an 'error' verdict, and on to the next.
+      const reason = err instanceof RejectedFile ? err.message : `cannot decode: ${(err as Error).message}`;
+      return { kind: 'part', part: { ...part, image: null }, pixels: null, reason };
     }
     try {
       const rgb = await loadRgb8(image.storedPng ?? bytes, this.runner.preprocess, file.name);
