@@ -29,7 +29,7 @@ export async function run(options: BenchOptions): Promise<object> {
   const settings = parseTrainSettings({ imageSize: size });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-bench-infer-'));
   // The default model: the built-in backbone with the colour tap, flows on the taps at stride ≥ 8.
-  const backbone = modelBackbone(builtinBackbone(), settings.colourTap, dir);
+  const backbone = modelBackbone(builtinBackbone(), settings, dir);
   const spec: ModelSpec = { taps: tapShapes(backbone, size, size, settings.strides), flow: FlowConfig.parse({}), seed: 1, height: size, width: size };
   const thresholds = { review: 1, reject: 2, method: 'clean-quantile' as const, detail: 'bench', validation: { clean: 0, defects: 0 } };
   const meta = modelMetadata({ modelId: null, name: 'bench', objective: 'clflow', spec, settings, backbone, thresholds, norm: { method: 'clean-median-to-reject', offset: 0, scale: 1 }, metrics: {}, paramCount: 0, dataHash: '' });

@@ -26,7 +26,7 @@ export async function scoreInApp(project: Project, modelId: number, files: reado
   const model = getModel(project.db, modelId);
   if (!model?.checkpointPath) throw new AppError('not_found', `model ${modelId} has no checkpoint`);
   const config = model.config as unknown as StoredModelConfig;
-  const backbone = modelBackbone(options.backbone ?? builtinBackbone({ outDir: project.path('backbones') }), config.settings.colourTap ?? false, project.path('backbones'));
+  const backbone = modelBackbone(options.backbone ?? builtinBackbone({ outDir: project.path('backbones') }), config.settings, project.path('backbones'));
   if (backbone.sha256 !== config.backbone.sha256) throw new AppError('conflict', `model ${modelId} was trained on another backbone build`);
   const { tensors } = readCheckpoint(project.path(model.checkpointPath));
   const params: Record<string, ReturnType<typeof float32Tensor>> = {};

@@ -63,7 +63,7 @@ export function prepareRun(project: Project, request: TrainOptions): RunPlan {
   const baseBackbone = request.backbone ?? builtinBackbone({ outDir: project.path('backbones') });
   const req = requested(project, request);
   const { settings, resumed } = req;
-  const backbone = modelBackbone(baseBackbone, settings.colourTap, project.path('backbones'));
+  const backbone = modelBackbone(baseBackbone, settings, project.path('backbones'));
   const storedBackbone = resumed?.stored.backbone;
   if (resumed && storedBackbone && storedBackbone.sha256 !== backbone.sha256) {
     throw new AppError('conflict', `model ${resumed.model.id} was trained on backbone ${storedBackbone.name} (${storedBackbone.sha256.slice(0, 12)}), which is not the one available now`);

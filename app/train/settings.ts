@@ -51,6 +51,11 @@ export const TrainSettings = z
      */
     colourTap: z.boolean().default(true),
     /**
+     * Wide statistics next to the colour tap (docs/model.md, "Statistics taps"): colour and local contrast averaged
+     * over 40 × 40 pixels, for stains and smears too faint to show in one 8 × 8 cell of a busy texture.
+     */
+    wideStats: z.boolean().default(false),
+    /**
      * Registration of fixtured parts (README, "Alignment"): 'translation' moves every image onto a reference training
      * image (sub-pixel shift, found up to `maxShift` × the longer side) before the backbone, in training and inside
      * the exported model. For parts that sit slightly differently in each photo; not for textures.

@@ -197,7 +197,7 @@ export async function runPatchcore(project: Project, o: PatchcoreOptions): Promi
   const started = performance.now();
   const log = o.log ?? (() => {});
   const size = o.size;
-  const backbone = modelBackbone(builtinBackbone({ outDir: project.path('backbones') }), true, project.path('backbones'));
+  const backbone = modelBackbone(builtinBackbone({ outDir: project.path('backbones') }), { colourTap: true }, project.path('backbones'));
   const taps = tapShapes(backbone, size, size).map((t) => t.name);
   const features = await FeatureSource.create(backbone, { width: size, height: size, fit: 'stretch' }, new FeatureCache(project.path('features')), {}, taps);
   let nn: NearestNeighbours | undefined;

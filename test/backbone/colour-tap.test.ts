@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinBackbone } from '../../app/model/backbone/builtin.js';
-import { COLOUR_TAP, withColourTap } from '../../app/model/backbone/colour-tap.js';
+import { COLOUR_TAP, WIDE_STATS_TAP, modelBackbone, withColourTap } from '../../app/model/backbone/colour-tap.js';
 import { BackboneExtractor } from '../../app/model/backbone/extractor.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-colour-'));
@@ -61,5 +61,32 @@ describe('colour-statistics tap', () => {
     expect(colour.data[stained]).toBeLessThan(colour.data[clean] - 0.2);
     expect(colour.data[16 + stained]).toBeGreaterThan(colour.data[16 + clean] + 0.05);
     expect(colour.data[32 + stained]).toBeLessThan(colour.data[32 + clean] - 0.1);
+  });
+
+  it('adds the wide statistics on request: a smeared (flattened) cell has a lower local contrast, and the wide channels average 5 × 5 cells', async () => {
+    const base = builtinBackbone();
+    const derived = modelBackbone(base, { colourTap: true, wideStats: true }, tmp);
+    expect(derived.taps).toEqual([...base.taps, COLOUR_TAP, WIDE_STATS_TAP]);
+    // The colour-only choice keeps its earlier file, so models made before the wide tap are unchanged.
+    expect(modelBackbone(base, { colourTap: true }, tmp).sha256).toBe(withColourTap(base, tmp).sha256);
+    const img = image();
+    // Flatten cell (3, 1) to its mean: a smear keeps the mean and removes the texture.
+    for (let c = 0; c < 3; c++) {
+      let sum = 0;
+      for (let y = 8; y < 16; y++) for (let x = 24; x < 32; x++) sum += img[c * 1024 + y * 32 + x];
+      for (let y = 8; y < 16; y++) for (let x = 24; x < 32; x++) img[c * 1024 + y * 32 + x] = sum / 64;
+    }
+    const ex = await BackboneExtractor.create(derived);
+    const out = await ex.run(img, 1, 32, 32);
+    await ex.release();
+    const wide = out[0][base.taps.length + 1];
+    expect(wide.name).toBe('stats_wide_s8');
+    expect(wide.shape).toEqual([5, 4, 4]);
+    const contrast = (cell: number) => wide.data[4 * 16 + cell];
+    expect(contrast(1 * 4 + 3)).toBeLessThan(contrast(1 * 4 + 1) - 1);
+    expect(Array.from(wide.data).every(Number.isFinite)).toBe(true);
+    // Channel 3 is channel 4 averaged over the 5 × 5 neighbourhood (inside a 4 × 4 grid: all cells in reach of the corner).
+    const corner = Array.from({ length: 9 }, (_, i) => contrast(Math.floor(i / 3) * 4 + (i % 3)));
+    expect(wide.data[3 * 16]).toBeCloseTo(corner.reduce((a, b) => a + b) / corner.length, 4);
   });
 });
