@@ -4,7 +4,11 @@
  * - With labelled real defects in validation: reject = the F1-max threshold (clean vs real defects).
  * - Without: reject = the `quantile` (default 99.5 %) of clean validation scores — "adaptive F1" on a set with no
  *   anomalies would flag everything.
- * review = the `reviewQuantile` (default 95 %) of clean validation scores, never above reject.
+ * review = the lower of the `reviewQuantile` (default 95 %) of clean validation scores and reject minus one robust
+ *   standard deviation of them (1.4826 × their median absolute deviation), never above reject. A validation set of a
+ *   few dozen clean parts puts the 95 % and 99.5 % quantiles next to each other (the demo's band was 1.1451–1.1507,
+ *   so nothing was ever reviewed); one spread of a good part's score below reject is a band that catches parts
+ *   scoring unusually high for a good one, and for normally distributed scores it is about the 95 % quantile anyway.
  * Score normalisation (for display): (score − p50) / (reject − p50), so 0 ≈ a typical good part and 1 = reject.
  */
 import type { ModelThresholds } from '../core/model-record.js';
@@ -48,8 +52,20 @@ export function chooseThresholds(clean: ArrayLike<number>, realDefects: ArrayLik
     method = 'clean-quantile';
     detail = `${(q * 100).toFixed(2)} % quantile of ${clean.length} clean validation scores (no labelled defects)`;
   }
-  const review = Math.min(quantile(clean, reviewQ), reject);
-  return { review, reject, method, detail, validation: { clean: clean.length, defects: realDefects.length } };
+  const spread = robustSpread(clean);
+  const fromQuantile = quantile(clean, reviewQ);
+  const review = Math.min(fromQuantile, reject - spread, reject);
+  const reviewDetail =
+    review < fromQuantile
+      ? `review one robust spread (${spread.toPrecision(3)}) of clean validation scores below reject (their ${(reviewQ * 100).toFixed(0)} % quantile ${fromQuantile.toPrecision(5)} was closer)`
+      : `review at the ${(reviewQ * 100).toFixed(0)} % quantile of clean validation scores`;
+  return { review, reject, method, detail: `${detail}; ${reviewDetail}`, validation: { clean: clean.length, defects: realDefects.length } };
+}
+
+/** 1.4826 × the median absolute deviation: the standard deviation of normal data, untouched by a few outliers. */
+export function robustSpread(values: ArrayLike<number>): number {
+  const median = quantile(values, 0.5);
+  return 1.4826 * quantile(Array.from(values, (v) => Math.abs(v - median)), 0.5);
 }
 
 export function scoreNorm(clean: ArrayLike<number>, t: Thresholds): ScoreNorm {

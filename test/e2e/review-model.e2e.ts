@@ -118,4 +118,34 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
   });
+
+  it('keeps the histogram readable with a far-off score, and the default bands apart', async () => {
+    const { page } = s;
+    const db = s.app.project().db;
+    // One far-off score, as the demo had (369 among scores near 1).
+    db.prepare("UPDATE results SET score = 369, verdict = 'reject' WHERE id = (SELECT id FROM results WHERE model_id = ? ORDER BY score DESC LIMIT 1)").run(modelId);
+    await page.reload();
+    await view('review');
+    const outliers = page.getByTestId('outliers');
+    await outliers.waitFor();
+    expect(await outliers.textContent()).toMatch(/1 above\s*max 369/);
+    // The training's bands are apart on screen (a robust spread below reject), not two handles on one pixel.
+    const x = async (id: string) => (await page.getByTestId(id).boundingBox())!.x;
+    expect((await x('threshold-reject')) - (await x('threshold-review'))).toBeGreaterThan(6);
+    const model = await callApi<{ thresholds: { review: number; reject: number; detail: string } }>(s.app, 'models.get', { id: modelId });
+    expect(model.thresholds.reject - model.thresholds.review).toBeGreaterThan(0);
+    // Dragging the reject threshold past the axis end leaves only the far-off score rejected.
+    const hist = (await page.getByTestId('score-histogram').boundingBox())!;
+    const handle = page.getByTestId('threshold-reject');
+    const box = (await handle.boundingBox())!;
+    await handle.hover();
+    await page.mouse.down();
+    await page.mouse.move(hist.x + hist.width - 2, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(async () => Number(await page.getByTestId('count-reject').textContent())).toBe(1);
+    // …and the axis stays clipped: the handle waits on the edge, labelled 369.
+    expect(await outliers.textContent()).toMatch(/1 above/);
+    expect(await handle.textContent()).toBe('369');
+    await s.screenshot('review-outlier');
+  });
 });

@@ -112,18 +112,35 @@ export class ScoreIndex {
   }
 
   /** Equal-width histogram of all scores over [min, max]: bin left edges and counts. */
-  histogram(bins: number): { edges: number[]; counts: number[]; good: number[]; defect: number[] } {
-    const lo = this.min;
-    const hi = this.max > lo ? this.max : lo + 1;
+  /** The q-quantile (0–1) of the finite scores, linearly interpolated; 0 when there are none. */
+  quantile(q: number): number {
+    const n = this.all.length;
+    if (n === 0) return 0;
+    const pos = (n - 1) * Math.max(0, Math.min(1, q));
+    const k = Math.floor(pos);
+    return this.all[k]! + (this.all[Math.min(k + 1, n - 1)]! - this.all[k]!) * (pos - k);
+  }
+
+  /**
+   * Counts per bin over [lo, hi] (default: min to max). Scores above `hi` are left out of the bins — an axis clipped
+   * at a high quantile shows them as a marker instead (lib/score-axis.ts) — and scores below `lo` go in the first.
+   */
+  histogram(bins: number, range?: { lo: number; hi: number }): { edges: number[]; counts: number[]; good: number[]; defect: number[] } {
+    const lo = range?.lo ?? this.min;
+    const top = range?.hi ?? this.max;
+    const hi = top > lo ? top : lo + 1;
     const width = (hi - lo) / bins;
     const edges = Array.from({ length: bins }, (_, k) => lo + k * width);
     const bin = (s: number): number => Math.min(bins - 1, Math.max(0, Math.floor((s - lo) / width)));
     const counts = new Array<number>(bins).fill(0);
     const good = new Array<number>(bins).fill(0);
     const defect = new Array<number>(bins).fill(0);
-    for (const s of this.all) counts[bin(s)]!++;
-    for (const s of this.pos) defect[bin(s)]!++;
-    for (const s of this.neg) good[bin(s)]!++;
+    const count = (values: Float64Array, into: number[]): void => {
+      for (const s of values) if (s <= hi) into[bin(s)]!++;
+    };
+    count(this.all, counts);
+    count(this.pos, defect);
+    count(this.neg, good);
     return { edges, counts, good, defect };
   }
 }
