@@ -4,7 +4,9 @@
  * (app/watch, in this process, the default 256² model with freshly initialised flows — speed does not depend on the
  * weights) judges and stores them. Prints the sustained parts/s and the latency from the moment each file was
  * complete (renamed into place) to its stored verdict, p50/p99/max — which includes the settle time a file must
- * stay unchanged — plus the share after the watcher judged it complete.
+ * stay unchanged — plus the share after the watcher judged it complete, and the process CPU time per part (on a
+ * shared machine the steadier figure: 2 cores give at most 2000 / cpuMsPerPart parts/s). A FLOWSPECT_BENCH_RATE
+ * above what the watcher sustains measures its capacity.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -109,6 +111,7 @@ export async function run(options: BenchOptions): Promise<object> {
       },
     });
     options.log(`dropping ${count} files at ${rate}/s into ${inDir}`);
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < count; i++) {
       const wait = t0 + (i * 1000) / rate - performance.now();
@@ -122,6 +125,9 @@ export async function run(options: BenchOptions): Promise<object> {
     const timeout = new Promise<void>((r) => setTimeout(r, 120_000).unref());
     await Promise.race([finished, timeout]);
     const summary = await watcher.stop('finish');
+    const cpu = process.cpuUsage(cpu0);
+    // Process CPU per part (the dropping loop included, a little): steadier than wall time on a shared machine.
+    const cpuMsPerPart = (cpu.user + cpu.system) / 1000 / Math.max(1, done);
     // The verdict stream's own rate (first to last verdict), so the settle delay at the ends does not dilute it.
     const seconds = (lastVerdict - firstVerdict) / 1000;
     return {
@@ -133,6 +139,8 @@ export async function run(options: BenchOptions): Promise<object> {
       sustainedPartsPerSecond: (done - 1) / seconds,
       keptUp: done === count && maxQueued < 16,
       maxQueued,
+      cpuMsPerPart,
+      loadAverage: os.loadavg()[0],
       latencyMs: { p50: quantile(latency, 0.5), p99: quantile(latency, 0.99), max: Math.max(...latency) },
       afterCompleteMs: { p50: quantile(afterComplete, 0.5), p99: quantile(afterComplete, 0.99) },
       settleMs: 200,

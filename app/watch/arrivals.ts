@@ -48,6 +48,10 @@ interface Look {
 }
 
 const keyText = (size: number, mtimeMs: number): string => `${size}:${mtimeMs}`;
+/** Judged names are looked at again this often on a listing, in case fs.watch missed a rewrite. */
+const RECHECK_JUDGED_MS = 10_000;
+/** Stat calls in flight at once while admitting. */
+const STAT_CHUNK = 16;
 
 export class ArrivalDetector {
   private readonly settleMs: number;
@@ -64,6 +68,7 @@ export class ArrivalDetector {
   private watcher: fs.FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastScan = -Infinity;
+  private nextRecheck = 0;
   private ticking = false;
   private lastWarning = '';
 
@@ -142,16 +147,17 @@ export class ArrivalDetector {
     this.ticking = true;
     try {
       const now = performance.now();
-      let names: string[];
+      const hinted = new Set(this.hinted);
+      this.hinted.clear();
+      let names: string[] = [...hinted];
+      let recheck = false;
       if (now - this.lastScan >= this.scanMs) {
         this.lastScan = now;
         names = await this.list();
-        this.hinted.clear();
-      } else {
-        names = [...this.hinted];
-        this.hinted.clear();
+        recheck = now >= this.nextRecheck;
+        if (recheck) this.nextRecheck = now + RECHECK_JUDGED_MS;
       }
-      await this.admit(names.sort());
+      await this.admit(names.sort(), hinted, recheck);
       const before = this.ready.length;
       await this.look();
       if (this.ready.length > before) this.o.onReady();
@@ -174,31 +180,45 @@ export class ArrivalDetector {
     }
   }
 
-  /** Starts tracking names not seen yet, while there is room; judged ones are skipped. */
-  private async admit(names: readonly string[]): Promise<void> {
-    for (const name of names) {
-      if (this.load >= this.capacity) return;
-      if (isIgnoredName(name) || this.tracked.has(name) || this.busy.has(name) || this.ready.some((f) => f.name === name)) continue;
-      const st = await statOf(path.join(this.o.dir, name));
+  /**
+   * Starts tracking names not seen yet, while there is room. A name judged before is not even looked at unless
+   * fs.watch reported it or it is time for the periodic recheck (a file rewritten under its name where fs.watch
+   * does not work): with a folder of thousands of judged files, stat calls would queue behind image decoding.
+   */
+  private async admit(names: readonly string[], hinted: ReadonlySet<string>, recheck: boolean): Promise<void> {
+    const ready = new Set(this.ready.map((f) => f.name));
+    const candidates = names.filter(
+      (n) => !isIgnoredName(n) && !this.tracked.has(n) && !this.busy.has(n) && !ready.has(n) && (recheck || hinted.has(n) || !this.judged.has(n)),
+    );
+    for (let at = 0; at < candidates.length && this.load < this.capacity; at += STAT_CHUNK) {
+      const chunk = candidates.slice(at, at + STAT_CHUNK);
+      const stats = await Promise.all(chunk.map((n) => statOf(path.join(this.o.dir, n))));
       if (!this.timer) return; // stopped meanwhile: the ledger may be closed
-      if (!st) continue;
-      const key = keyText(st.size, st.mtimeMs);
-      if (this.judged.get(name) === key) continue;
-      const file = { sourcePath: path.join(this.o.dir, name), name, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, completeAt: performance.now() };
-      if (this.o.isKnown(file)) {
-        this.rememberJudged(name, key);
-        this.o.onKnown?.(file);
-        continue;
-      }
-      this.tracked.set(name, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, since: performance.now() });
+      chunk.forEach((name, k) => this.consider(name, stats[k]!));
     }
+  }
+
+  /** One listed file: skipped when judged (by this run or, per the ledger, an earlier one), else tracked if there is room. */
+  private consider(name: string, st: fs.Stats | null): void {
+    if (!st || this.load >= this.capacity) return;
+    const key = keyText(st.size, st.mtimeMs);
+    if (this.judged.get(name) === key) return;
+    const file = { sourcePath: path.join(this.o.dir, name), name, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, completeAt: performance.now() };
+    if (this.o.isKnown(file)) {
+      this.rememberJudged(name, key);
+      this.o.onKnown?.(file);
+      return;
+    }
+    this.tracked.set(name, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, since: performance.now() });
   }
 
   /** Looks at every tracked file again; those unchanged for long enough become ready. */
   private async look(): Promise<void> {
-    for (const [name, prev] of [...this.tracked]) {
-      const st = await statOf(path.join(this.o.dir, name));
-      const now = performance.now();
+    const entries = [...this.tracked];
+    const stats = await Promise.all(entries.map(([name]) => statOf(path.join(this.o.dir, name))));
+    const now = performance.now();
+    for (const [k, [name, prev]] of entries.entries()) {
+      const st = stats[k];
       if (!st) {
         this.tracked.delete(name); // gone (moved away by someone else, or a temporary file renamed)
         continue;
