@@ -38,12 +38,17 @@ afterAll(() => t.cleanup());
 
 const infer = (model: string, out: string): CliRun => runCli(['infer', '--model', model, '--images', images, '--out', out]);
 
-/** A refusal costs what refusing a missing file costs (same command, same start-up), plus < 1 s, in < 200 MiB. */
+/**
+ * A refusal costs what refusing a missing file costs (same command, same start-up), in < 200 MiB: the memory bound
+ * is the proof that nothing was read. Wall time on a shared CI machine swings by seconds with its load, so the time
+ * check here only guards against a read or a hang (a FIFO that blocks, a 10 GB read); the < 1 s refusal itself is
+ * measured in process, in test/faults/bounded-read.test.ts.
+ */
 function expectQuickRefusal(r: CliRun, baseline: CliRun, file: string, reason: RegExp): void {
   expect(r.status, r.stderr).not.toBe(0);
   expect(r.stderr).toContain(file);
   expect(r.stderr).toMatch(reason);
-  expect(r.ms - baseline.ms, `${r.ms.toFixed(0)} ms vs ${baseline.ms.toFixed(0)} ms for a missing file`).toBeLessThan(1000);
+  expect(r.ms - baseline.ms, `${r.ms.toFixed(0)} ms vs ${baseline.ms.toFixed(0)} ms for a missing file`).toBeLessThan(10_000);
   expect(r.peakMiB, `peak ${r.peakMiB.toFixed(0)} MiB`).toBeLessThan(200);
 }
 
