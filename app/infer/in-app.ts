@@ -5,7 +5,8 @@
  * in float (no PNG copy) so the comparison stays exact; their maps here are in the reference's frame.
  */
 import { AppError } from '../core/errors.js';
-import { builtinBackbone } from '../model/backbone/builtin.js';
+import { BUILTIN_BACKBONE_NAME } from '../model/backbone/builtin.js';
+import { resolveBackbone } from '../model/backbone/project-backbones.js';
 import { modelBackbone } from '../model/backbone/colour-tap.js';
 import type { BackboneInfo } from '../core/backbone.js';
 import { FeatureCache } from '../model/features/cache.js';
@@ -26,7 +27,7 @@ export async function scoreInApp(project: Project, modelId: number, files: reado
   const model = getModel(project.db, modelId);
   if (!model?.checkpointPath) throw new AppError('not_found', `model ${modelId} has no checkpoint`);
   const config = model.config as unknown as StoredModelConfig;
-  const backbone = modelBackbone(options.backbone ?? builtinBackbone({ outDir: project.path('backbones') }), config.settings, project.path('backbones'));
+  const backbone = modelBackbone(options.backbone ?? resolveBackbone(project, config.settings.backbone ?? BUILTIN_BACKBONE_NAME, { builtinDir: project.path('backbones') }), config.settings, project.path('backbones'));
   if (backbone.sha256 !== config.backbone.sha256) throw new AppError('conflict', `model ${modelId} was trained on another backbone build`);
   const { tensors } = readCheckpoint(project.path(model.checkpointPath));
   const params: Record<string, ReturnType<typeof float32Tensor>> = {};

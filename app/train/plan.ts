@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
 import type { BackboneInfo } from '../core/backbone.js';
-import { builtinBackbone } from '../model/backbone/builtin.js';
+import { BUILTIN_BACKBONE_NAME } from '../model/backbone/builtin.js';
+import { resolveBackbone } from '../model/backbone/project-backbones.js';
 import { modelBackbone } from '../model/backbone/colour-tap.js';
 import type { PreprocessOptions } from '../model/features/preprocess.js';
 import { buildTrainGraph, type ModelSpec, modelParamCount, type TrainGraph } from '../model/flow/graphs.js';
@@ -60,9 +61,9 @@ interface Requested {
 }
 
 export function prepareRun(project: Project, request: TrainOptions): RunPlan {
-  const baseBackbone = request.backbone ?? builtinBackbone({ outDir: project.path('backbones') });
   const req = requested(project, request);
   const { settings, resumed } = req;
+  const baseBackbone = request.backbone ?? resolveBackbone(project, settings.backbone ?? BUILTIN_BACKBONE_NAME, { builtinDir: project.path('backbones') });
   const backbone = modelBackbone(baseBackbone, settings, project.path('backbones'));
   const storedBackbone = resumed?.stored.backbone;
   if (resumed && storedBackbone && storedBackbone.sha256 !== backbone.sha256) {

@@ -51,6 +51,11 @@ export const TrainSettings = z
      */
     colourTap: z.boolean().default(true),
     /**
+     * The backbone by name: a built-in one (`mobilenetv2-imagenet`, the fast default; `inceptionv3-imagenet`, the
+     * accurate one) or one imported into the project (docs/model.md, "Backbones").
+     */
+    backbone: z.string().min(1).max(128).optional(),
+    /**
      * Wide statistics next to the colour tap (docs/model.md, "Statistics taps"): colour and local contrast averaged
      * over 40 × 40 pixels, for stains and smears too faint to show in one 8 × 8 cell of a busy texture.
      */
