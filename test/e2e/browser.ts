@@ -61,3 +61,9 @@ export async function openSession(executablePath: string): Promise<Session> {
     },
   };
 }
+
+/** Opens a view from the navigation and waits for its heading (the views' common entrance in every journey). */
+export async function gotoView(page: Session['page'], name: string): Promise<void> {
+  await page.locator(`nav button[data-view="${name}"]`).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(`^${name}$`, 'i') }).waitFor();
+}

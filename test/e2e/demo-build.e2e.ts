@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, openSession, type Session } from './browser.js';
+import { findChromium, gotoView, openSession, type Session } from './browser.js';
 import { callApi } from './demo-project.js';
 
 /**
@@ -25,10 +25,7 @@ describe.skipIf(!chromium.path)('the demo build in the browser (serve mode, Chro
     await s?.close();
   });
 
-  const view = async (name: string) => {
-    await s.page.locator(`nav button[data-view="${name}"]`).click();
-    await s.page.getByRole('heading', { level: 1, name: new RegExp(`^${name}$`, 'i') }).waitFor();
-  };
+  const view = (name: string) => gotoView(s.page, name);
 
   it('shows the running build in a banner and in the Training and Review views', async () => {
     const { page } = s;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, openSession, type Session } from './browser.js';
+import { findChromium, gotoView, openSession, type Session } from './browser.js';
 import { prepareQuickDemoFolder } from './demo-project.js';
 
 /**
@@ -27,10 +27,7 @@ describe.skipIf(!chromium.path)('the workstation journey (serve mode, Chromium)'
     await s?.close();
   });
 
-  const view = async (name: string) => {
-    await s.page.locator(`nav button[data-view="${name}"]`).click();
-    await s.page.getByRole('heading', { level: 1, name: new RegExp(`^${name}$`, 'i') }).waitFor();
-  };
+  const view = (name: string) => gotoView(s.page, name);
 
   it('opens the demo project', async () => {
     const { page } = s;

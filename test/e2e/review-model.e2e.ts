@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, openSession, type Session } from './browser.js';
+import { findChromium, gotoView, openSession, type Session } from './browser.js';
 import { callApi, prepareQuickDemoFolder, trainAndScore } from './demo-project.js';
 
 /**
@@ -29,10 +29,7 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     await s?.close();
   });
 
-  const view = async (name: string) => {
-    await s.page.locator(`nav button[data-view="${name}"]`).click();
-    await s.page.getByRole('heading', { level: 1, name: new RegExp(`^${name}$`, 'i') }).waitFor();
-  };
+  const view = (name: string) => gotoView(s.page, name);
 
   it('draws the exact .f16 anomaly maps the demo stores, on the model scale', async () => {
     const { page } = s;
