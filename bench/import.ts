@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { generateDemoDataset } from '../app/demo/generate.js';
 import { importDataset } from '../app/dataset/import.js';
 import { ensureDataset } from '../app/store/datasets.js';
-import { insertImages, queryImages, updateImages, type ImageQuery, type NewImage } from '../app/store/images.js';
+import { insertImages, queryImages, type ImageQuery, type NewImage } from '../app/store/images.js';
+import { updateImages } from '../app/store/image-edits.js';
 import { createProject } from '../app/store/project.js';
 import type { BenchOptions } from './types.js';
 

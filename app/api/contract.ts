@@ -11,6 +11,7 @@ import { reportMethods } from './methods/reports.js';
 import { reviewMethods } from './methods/reviews.js';
 import { resultMapMethods } from './methods/result-maps.js';
 import { modelExportMethods } from './methods/model-export.js';
+import { curationMethods } from './methods/curation.js';
 
 /**
  * The one typed contract. Every method the renderer, the CLI and serve mode can call is declared here (by group).
@@ -28,6 +29,7 @@ export const methods = {
   ...reviewMethods,
   ...resultMapMethods,
   ...modelExportMethods,
+  ...curationMethods,
   ...liveMethods,
 } as const;
 

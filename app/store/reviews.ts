@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../core/errors.js';
-import { updateImages } from './images.js';
+import { updateImages } from './image-edits.js';
 
 /** A reviewer's decision on one inference result (one image under one model). */
 export type ReviewDecision = 'defect' | 'false_alarm' | 'skip';

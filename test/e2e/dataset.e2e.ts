@@ -63,8 +63,12 @@ describe.skipIf(!chromium.path)('importing in the Dataset view (serve mode, Chro
     expect(await dialog().getByRole('alert').count()).toBe(1);
     expect(await page.getByRole('alert').count()).toBe(1);
     const good = folder('parts');
+    // The same gradient part three times, one pixel different each time: three files, one look (near-duplicates).
     for (const k of [0, 1, 2]) {
-      await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 40 * k, g: 90, b: 120 } } }).png().toFile(path.join(good, `part-${k}.png`));
+      const px = Buffer.alloc(64 * 64 * 3);
+      for (let i = 0; i < 64 * 64; i++) px.fill(((i % 64) * 4 + Math.floor(i / 64)) & 255, i * 3, i * 3 + 3);
+      px[k * 3] = 255 - px[k * 3]!;
+      await sharp(px, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(path.join(good, `part-${k}.png`));
     }
     await dialog().getByLabel('Source folder').fill(good);
     const start = dialog().getByRole('button', { name: 'Start import' });
@@ -77,5 +81,25 @@ describe.skipIf(!chromium.path)('importing in the Dataset view (serve mode, Chro
     await page.keyboard.press('Escape');
     await dialog().waitFor({ state: 'detached' });
     await page.getByTestId('match-count').filter({ hasText: '3 images match' }).waitFor();
+  });
+
+  it('Curation groups the near-duplicates and ranks the good images by appearance; exclude is one click', async () => {
+    const { page } = s;
+    // The three parts imported above are one look in three files.
+    await page.locator('nav button[data-view="curation"]').click();
+    await page.getByRole('heading', { level: 1, name: 'Curation' }).waitFor();
+    const group = page.getByTestId('duplicate-group');
+    await group.first().waitFor();
+    expect(await page.getByTestId('duplicate-count').textContent()).toContain('1 group(s)');
+    expect(await page.getByTestId('unusual-by').textContent()).toContain('ranked by appearance');
+    await s.screenshot('curation-appearance');
+    await group.getByRole('button', { name: /Keep the first, exclude 2/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Excluded 2 image(s)' }).waitFor();
+    const labels = s.app.project().db.prepare("SELECT original_path AS name, label FROM images WHERE original_path LIKE 'part-%' ORDER BY original_path").all();
+    expect(labels).toEqual([
+      { name: 'part-0.png', label: 'good' },
+      { name: 'part-1.png', label: 'ignore' },
+      { name: 'part-2.png', label: 'ignore' },
+    ]);
   });
 });

@@ -145,4 +145,17 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     expect(await handle.textContent()).toBe('369');
     await s.screenshot('review-outlier');
   });
+
+  it('Curation ranks the good images by the model, and excludes one in one click', async () => {
+    const { page } = s;
+    await view('curation');
+    await page.getByTestId('unusual-by').filter({ hasText: 'Ranked by the scores of model “tiny”' }).waitFor();
+    const first = page.getByTestId('unusual-image').first();
+    const name = (await first.locator('img').getAttribute('alt'))!;
+    const file = await s.screenshot('view-curation', { fullPage: false });
+    if (process.env.UPDATE_SCREENSHOTS === '1') fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, 'curation.png'));
+    await first.getByRole('button', { name: `Exclude ${name}` }).click();
+    await first.getByRole('button', { name: `Exclude ${name}` }).filter({ hasText: 'Excluded' }).waitFor();
+    expect(s.app.project().db.prepare('SELECT label FROM images WHERE original_path = ?').pluck().get(name)).toBe('ignore');
+  });
 });

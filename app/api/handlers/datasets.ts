@@ -11,9 +11,8 @@ import {
   imageIdsMatching,
   imageTags,
   queryImages,
-  undoLastImageChange,
-  updateImages,
 } from '../../store/images.js';
+import { undoLastImageChange, updateImages } from '../../store/image-edits.js';
 import { deleteMask, getMasks, putMask } from '../../store/masks.js';
 import type { Project } from '../../store/project.js';
 import type { HandlerGroup } from '../define.js';

@@ -13,6 +13,7 @@ import { reportHandlers } from './reports.js';
 import { reviewHandlers } from './reviews.js';
 import { resultMapHandlers } from './result-maps.js';
 import { modelExportHandlers } from './model-export.js';
+import { curationHandlers } from './curation.js';
 
 /** The one handler table; both transports (IPC and serve mode) dispatch into it. */
 export const handlers: HandlerGroup<Methods, HandlerContext> = {
@@ -27,5 +28,6 @@ export const handlers: HandlerGroup<Methods, HandlerContext> = {
   ...reviewHandlers,
   ...resultMapHandlers,
   ...modelExportHandlers,
+  ...curationHandlers,
   ...liveHandlers,
 };

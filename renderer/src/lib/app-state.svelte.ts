@@ -2,7 +2,7 @@ import type { ResponseOf } from '../../../app/api/contract';
 import { client } from './client';
 
 export type ProjectInfo = NonNullable<ResponseOf<'projects.current'>>;
-export const VIEWS = ['projects', 'dataset', 'synthesis', 'training', 'review', 'live', 'reports', 'settings'] as const;
+export const VIEWS = ['projects', 'dataset', 'curation', 'synthesis', 'training', 'review', 'live', 'reports', 'settings'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 /** Workstation-wide state: the open project and the active view. Views read it; only methods here change it. */
