@@ -56,14 +56,24 @@ export class LiveService {
     this.request = req;
     this.failure = null;
     this.setState('starting');
+    const closedWhileStarting = () => new AppError('conflict', 'the project was closed while live inspection was starting');
+    let w: Watcher;
     try {
-      this.watcher = await Watcher.start(project, { ...this.tuning, modelId: req.modelId, dir: req.dir, moveTo: req.moveTo, log: this.log, onVerdict: (v, w) => this.verdict(v, w) });
+      w = await Watcher.start(project, { ...this.tuning, modelId: req.modelId, dir: req.dir, moveTo: req.moveTo, log: this.log, onVerdict: (v, x) => this.verdict(v, x) });
     } catch (err) {
       this.request = null;
       this.setState('idle');
-      throw err;
+      // Closing the project mid-start makes the watcher's first write fail ("database is not open"): say why instead.
+      throw project.db.open ? err : closedWhileStarting();
     }
-    const w = this.watcher;
+    if (!project.db.open) {
+      // Closed after the watcher's last write but before it was handed over: it has nothing left to write to.
+      this.request = null;
+      await w.stop('abandon');
+      this.setState('idle');
+      throw closedWhileStarting();
+    }
+    this.watcher = w;
     void w.finished.then(() => {
       if (this.watcher !== w || !w.error) return;
       // It stopped on its own (e.g. the disk is full): release it and say why.

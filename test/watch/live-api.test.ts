@@ -99,4 +99,13 @@ describe('live.* methods and events', () => {
     expect(verdicts().slice(before).map((v) => path.basename(v.message.file))).toEqual(['d.png']); // a–c never again
     await call('live.stop');
   }, 60_000);
+  it('a project closed while live inspection is starting leaves no watcher behind, and the next start works', async () => {
+    const starting = call('live.start', { modelId: fx.modelId, dir: inDir });
+    app.closeProject(); // while the model loads
+    await expect(starting).rejects.toMatchObject({ code: 'conflict' });
+    expect(app.live.status()).toMatchObject({ state: 'idle', dir: null });
+    app.openProject(fx.projectDir);
+    expect((await call('live.start', { modelId: fx.modelId, dir: inDir })).state).toBe('running');
+    await call('live.stop');
+  }, 60_000);
 });
