@@ -10,6 +10,7 @@
  * Environment: FLOWSPECT_BENCH_SIZE (default 256, quick 128), FLOWSPECT_BENCH_EPOCHS (8, quick 2),
  * FLOWSPECT_BENCH_FLOW_STEPS (8), FLOWSPECT_BENCH_CATEGORIES (comma list; default all, quick grass,brick,rug),
  * FLOWSPECT_BENCH_SEED (7), FLOWSPECT_PHOTOS_TRAIN (good training images per category, default 120, quick 40),
+ * FLOWSPECT_PHOTOS_TEST_GOOD (40, quick 12) and FLOWSPECT_PHOTOS_DEFECTIVE (60, quick 18; spread evenly over the types),
  * FLOWSPECT_PHOTOS_KEEP=DIR (keep the built dataset there instead of a temp folder).
  */
 import fs from 'node:fs';
@@ -95,7 +96,11 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
   const flowSteps = envInt('FLOWSPECT_BENCH_FLOW_STEPS', 8, 1, 64);
   const seed = envInt('FLOWSPECT_BENCH_SEED', 7, 0, 2 ** 31 - 1);
   const base = quick ? COUNTS.quick : COUNTS.full;
-  const counts: BuildCounts = { ...base, trainGood: envInt('FLOWSPECT_PHOTOS_TRAIN', base.trainGood, 10, 1000) };
+  const counts: BuildCounts = {
+    trainGood: envInt('FLOWSPECT_PHOTOS_TRAIN', base.trainGood, 10, 1000),
+    testGood: envInt('FLOWSPECT_PHOTOS_TEST_GOOD', base.testGood, 6, 1000),
+    defective: envInt('FLOWSPECT_PHOTOS_DEFECTIVE', base.defective, DEFECT_TYPES.length, 6000),
+  };
   const names = env.FLOWSPECT_BENCH_CATEGORIES ? env.FLOWSPECT_BENCH_CATEGORIES.split(',').map((s) => s.trim()).filter(Boolean) : quick ? [...QUICK_CATEGORIES] : PHOTO_CATEGORIES.map((c) => c.name);
   const cats = names.map(categoryByName);
   requireSources(cats);
