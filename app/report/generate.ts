@@ -9,6 +9,7 @@ import { buildReportContent, type BuildHooks, type ReportContent, type ReportOpt
 import { renderReportHtml } from './html.js';
 import { NO_PRINTER_MESSAGE, type PdfPrinter } from './pdf.js';
 import { resultsToCsv, resultsToJson } from './results-table.js';
+import { writeTransaction } from '../store/write-transaction.js';
 
 export interface GenerateOptions extends ReportOptions {
   /** Write a PDF too (needs a printer; without one the other files are still written and `pdfError` says why). */
@@ -89,7 +90,7 @@ export async function generateReport(
     hooks.signal?.throwIfAborted();
 
     const db = project.db;
-    const record = db.transaction(() => {
+    const record = writeTransaction(db, () => {
       const id = insertReport(db, {
         modelId: content.model.id,
         datasetId: content.dataset?.id ?? null,
@@ -109,7 +110,7 @@ export async function generateReport(
       };
       updateReportFiles(db, id, files);
       return { id, dir, files };
-    })();
+    });
     progress(1, `report ${record.id} written`);
     const m = content.metrics;
     return {

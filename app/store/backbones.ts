@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../core/errors.js';
 import type { BackboneTap } from '../core/backbone.js';
+import { writeTransaction } from './write-transaction.js';
 
 /**
  * Backbones repository: the `backbones` table. A row points at an ONNX file inside the project
@@ -79,7 +80,7 @@ export type NewBackbone = Omit<BackboneRecord, 'id' | 'createdAt'>;
 /** Inserts a backbone; a taken name or an already stored file (same sha256) is a conflict. */
 export function insertBackbone(db: Database.Database, b: NewBackbone): BackboneRecord {
   validBackboneName(b.name);
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     if (getBackbone(db, b.name)) throw new AppError('conflict', `a backbone named "${b.name}" already exists in this project`);
     const same = findBackboneBySha(db, b.sha256);
     if (same) throw new AppError('conflict', `this backbone is already stored as "${same.name}"`, { existing: same.name });
@@ -87,5 +88,5 @@ export function insertBackbone(db: Database.Database, b: NewBackbone): BackboneR
       .prepare('INSERT INTO backbones (name, kind, sha256, path, taps_json, input_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(b.name, b.kind, b.sha256, b.path, JSON.stringify(b.taps), JSON.stringify(b.input), new Date().toISOString());
     return toRecord(db.prepare('SELECT * FROM backbones WHERE id = ?').get(info.lastInsertRowid) as BackboneRow);
-  })();
+  });
 }

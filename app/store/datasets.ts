@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 
 export type DatasetSourceFormat = 'mvtec' | 'btad' | 'visa' | 'folder' | 'demo';
 
@@ -41,14 +42,14 @@ export function ensureDataset(
   db: Database.Database,
   spec: { name: string; category: string | null; sourceFormat: DatasetSourceFormat; sourcePath: string | null },
 ): DatasetRow {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const found = db.prepare('SELECT * FROM datasets WHERE name = ?').get(spec.name) as Row | undefined;
     if (found) return toDataset(found);
     const info = db
       .prepare('INSERT INTO datasets (name, category, source_format, source_path, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(spec.name, spec.category, spec.sourceFormat, spec.sourcePath, new Date().toISOString());
     return toDataset(db.prepare('SELECT * FROM datasets WHERE id = ?').get(info.lastInsertRowid) as Row);
-  })();
+  });
 }
 
 export function getDataset(db: Database.Database, id: number): DatasetRow | undefined {
@@ -90,10 +91,10 @@ export function datasetImageSizes(db: Database.Database, id: number): { width: n
 
 /** Sets (or clears, with null) the dataset's ignore-region mask file; returns the previous path. */
 export function setDatasetIgnoreMask(db: Database.Database, id: number, path: string | null): string | null {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const before = db.prepare('SELECT ignore_mask_path AS p FROM datasets WHERE id = ?').get(id) as { p: string | null } | undefined;
     if (!before) throw new Error(`dataset ${id} does not exist`);
     db.prepare('UPDATE datasets SET ignore_mask_path = ? WHERE id = ?').run(path, id);
     return before.p;
-  })();
+  });
 }

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { ImageLabel, Split as ImageSplit } from '../core/domain.js';
 import { imageTags } from './images.js';
+import { writeTransaction } from './write-transaction.js';
 
 export interface ImageChange {
   readonly label?: ImageLabel;
@@ -65,7 +66,7 @@ function restoreDefectOf(db: Database.Database, id: number, defect: NonNullable<
  * change can be undone as a whole. Unknown ids are refused (nothing is changed).
  */
 export function updateImages(db: Database.Database, ids: readonly number[], change: ImageChange, description: string): { updated: number; undoId: number } {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const read = db.prepare('SELECT id, label, split, note FROM images WHERE id = ?');
     const touchesTags = (change.addTags?.length ?? 0) + (change.removeTags?.length ?? 0) > 0;
     const before: UndoEntry['before'] = [];
@@ -102,12 +103,12 @@ export function updateImages(db: Database.Database, ids: readonly number[], chan
       .prepare('INSERT INTO undo_log (description, changes_json, created_at) VALUES (?, ?, ?)')
       .run(description, JSON.stringify(entry), new Date().toISOString());
     return { updated: ids.length, undoId: Number(info.lastInsertRowid) };
-  })();
+  });
 }
 
 /** Restores the images changed by the most recent recorded change and forgets it; null when there is nothing. */
 export function undoLastImageChange(db: Database.Database): { description: string; restored: number } | null {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const last = db
       .prepare("SELECT id, description, changes_json FROM undo_log WHERE json_extract(changes_json, '$.kind') = 'images.update' ORDER BY id DESC LIMIT 1")
       .get() as { id: number; description: string; changes_json: string } | undefined;
@@ -129,5 +130,5 @@ export function undoLastImageChange(db: Database.Database): { description: strin
     }
     db.prepare('DELETE FROM undo_log WHERE id = ?').run(last.id);
     return { description: last.description, restored };
-  })();
+  });
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ImageLabel, Split as ImageSplit } from '../core/domain.js';
 import type { Project } from './project.js';
+import { writeTransaction } from './write-transaction.js';
 
 export type { ImageLabel, Split as ImageSplit } from '../core/domain.js';
 
@@ -106,7 +107,7 @@ export function insertImages(db: Database.Database, images: readonly NewImage[])
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, sha256) DO NOTHING`,
   );
   const mask = db.prepare("INSERT INTO masks (image_id, kind, format, path, updated_at) VALUES (?, 'defect', 'png', ?, ?)");
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const now = new Date().toISOString();
     return images.map((im) => {
       const info = insert.run(im.datasetId, im.path, im.originalPath, im.storage, im.sha256, im.width, im.height, im.channels, im.bitDepth, im.format, im.label, im.split, im.defectType, im.category, im.phash, im.thumbnailPath, now);
@@ -115,7 +116,7 @@ export function insertImages(db: Database.Database, images: readonly NewImage[])
       if (im.maskPath) mask.run(id, im.maskPath, now);
       return id;
     });
-  })();
+  });
 }
 
 /** The sha256 of every image already in a dataset (for de-duplication before any file is read twice). */

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Verdict } from '../core/bands.js';
+import { writeTransaction } from './write-transaction.js';
 
 /** What identifies one arrival: the same name rewritten (new size or time) is a new part. */
 export interface LiveFileKey {
@@ -58,9 +59,9 @@ export function unemittedLiveFiles(db: Database.Database, limit = 1000): Unemitt
 /** Marks verdicts as written to the results file and handed to the outboxes. */
 export function markLiveFilesEmitted(db: Database.Database, ids: readonly number[]): void {
   const stmt = db.prepare('UPDATE live_files SET emitted = 1 WHERE id = ?');
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const id of ids) stmt.run(id);
-  })();
+  });
 }
 
 /** How many arrivals the ledger holds (status lines, tests). */

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 
 export type MaskKind = 'defect' | 'ignore';
 
@@ -54,7 +55,7 @@ export function putMask(
   kind: MaskKind,
   mask: { format: 'png'; path: string } | { format: 'polygons'; polygons: readonly Polygon[] },
 ): { mask: MaskRow; replacedPath: string | null } {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const before = getMask(db, imageId, kind);
     db.prepare(
       `INSERT INTO masks (image_id, kind, format, path, polygons_json, updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -70,14 +71,14 @@ export function putMask(
     );
     const replacedPath = before?.path && before.path !== (mask.format === 'png' ? mask.path : null) ? before.path : null;
     return { mask: getMask(db, imageId, kind)!, replacedPath };
-  })();
+  });
 }
 
 /** Deletes an image's mask of one kind; returns the deleted row (its PNG file is the caller's to remove). */
 export function deleteMask(db: Database.Database, imageId: number, kind: MaskKind): MaskRow | undefined {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const before = getMask(db, imageId, kind);
     if (before) db.prepare('DELETE FROM masks WHERE id = ?').run(before.id);
     return before;
-  })();
+  });
 }

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { migrations as allMigrations } from './migrations/index.js';
 import type { Migration } from './migrations/types.js';
 import { AppError } from '../core/errors.js';
+import { writeTransaction } from './write-transaction.js';
 
 export function latestSchemaVersion(migrations: readonly Migration[] = allMigrations): number {
   return migrations.length ? migrations[migrations.length - 1]!.version : 0;
@@ -18,13 +19,13 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   const current = refuseNewerSchema(db, migrations);
   const latest = latestSchemaVersion(migrations);
   if (current === latest) return current;
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const m of migrations) {
       if (m.version <= current) continue;
       m.up(db);
     }
     db.pragma(`user_version = ${latest}`);
-  })();
+  });
   return latest;
 }
 

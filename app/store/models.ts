@@ -4,6 +4,7 @@ import type { ImageLabel, Objective, Split } from '../core/domain.js';
 import { bandsFromStored } from '../core/bands.js';
 import { AppError } from '../core/errors.js';
 import { ModelConfig, ModelThresholds, ScoreNorm, ThresholdValidation } from '../core/model-record.js';
+import { writeTransaction } from './write-transaction.js';
 
 export type ModelStatus = 'training' | 'ready' | 'failed' | 'cancelled' | 'interrupted';
 export type ObjectiveName = Objective;
@@ -183,10 +184,10 @@ export function updateModel(db: Database.Database, id: number, u: ModelUpdate): 
   if (u.executionProvider !== undefined) cols.push(['execution_provider', u.executionProvider]);
   if (u.name !== undefined) cols.push(['name', u.name]);
   cols.push(['updated_at', now()]);
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const info = db.prepare(`UPDATE models SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...cols.map(([, v]) => v), id);
     if (info.changes !== 1) throw new Error(`model ${id} does not exist`);
-  })();
+  });
   return getModel(db, id)!;
 }
 

@@ -3,6 +3,7 @@ import { AppError } from '../core/errors.js';
 import type { SynthesisParams } from '../synthesis/params.js';
 import { parseParams } from '../synthesis/params.js';
 import { BUILTIN_PRESETS, PRESET_NAMES } from '../synthesis/presets.js';
+import { writeTransaction } from './write-transaction.js';
 
 /**
  * Synthesis presets repository: the `synthesis_presets` table. A project holds the eight built-in presets
@@ -57,9 +58,9 @@ export function ensureBuiltinPresets(db: Database.Database): void {
      ON CONFLICT(name) DO UPDATE SET params_json = excluded.params_json, updated_at = excluded.updated_at
      WHERE synthesis_presets.builtin = 1 AND synthesis_presets.params_json <> excluded.params_json`,
   );
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const name of PRESET_NAMES) upsert.run(name, JSON.stringify(BUILTIN_PRESETS[name]), now, now);
-  })();
+  });
 }
 
 /** Built-ins first (in their canonical order), then user presets by name. */
@@ -97,14 +98,14 @@ export function createPreset(db: Database.Database, name: string, params: unknow
   const n = validName(name);
   const p = parseParams(params);
   ensureBuiltinPresets(db);
-  const id = db.transaction(() => {
+  const id = writeTransaction(db, () => {
     assertNameFree(db, n);
     const now = new Date().toISOString();
     const info = db
       .prepare('INSERT INTO synthesis_presets (name, params_json, builtin, created_at, updated_at) VALUES (?, ?, 0, ?, ?)')
       .run(n, JSON.stringify(p), now, now);
     return Number(info.lastInsertRowid);
-  })();
+  });
   return requirePreset(db, id);
 }
 
@@ -115,7 +116,7 @@ export function updatePreset(db: Database.Database, id: number, change: { name?:
   }
   const n = change.name === undefined ? existing.name : validName(change.name);
   const p = change.params === undefined ? existing.params : parseParams(change.params);
-  db.transaction(() => {
+  writeTransaction(db, () => {
     assertNameFree(db, n, id);
     db.prepare('UPDATE synthesis_presets SET name = ?, params_json = ?, updated_at = ? WHERE id = ?').run(
       n,
@@ -123,16 +124,16 @@ export function updatePreset(db: Database.Database, id: number, change: { name?:
       new Date().toISOString(),
       id,
     );
-  })();
+  });
   return requirePreset(db, id);
 }
 
 export function deletePreset(db: Database.Database, id: number): void {
   const existing = requirePreset(db, id);
   if (existing.builtin) throw new AppError('forbidden', `the built-in preset "${existing.name}" cannot be deleted`);
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare('DELETE FROM synthesis_presets WHERE id = ? AND builtin = 0').run(id);
-  })();
+  });
 }
 
 /** What synthesis needs to know of a stored image (read model; the images aggregate is owned elsewhere). */

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { markOrphanedJobsInterrupted } from './jobs.js';
 import { markModelInterrupted } from './models.js';
+import { writeTransaction } from './write-transaction.js';
 
 export interface Recovered {
   /** Jobs marked interrupted. */
@@ -28,7 +29,7 @@ function markOrphanedModelsInterrupted(db: Database.Database): number[] {
 }
 
 export function recoverAbandonedWork(db: Database.Database): Recovered {
-  return db.transaction(() => ({ jobs: markOrphanedJobsInterrupted(db), models: markOrphanedModelsInterrupted(db) }))();
+  return writeTransaction(db, () => ({ jobs: markOrphanedJobsInterrupted(db), models: markOrphanedModelsInterrupted(db) }));
 }
 
 /** One line per recovered thing, for the log or stderr. */

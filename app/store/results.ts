@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { Split } from '../core/domain.js';
 import { type Bands, type Verdict, verdictOf } from '../core/bands.js';
+import { writeTransaction } from './write-transaction.js';
 
 export type { Verdict } from '../core/bands.js';
 
@@ -25,14 +26,14 @@ export function upsertResults(db: Database.Database, modelId: number, rows: read
        verdict = excluded.verdict, execution_provider = excluded.execution_provider, created_at = excluded.created_at`,
   );
   const t = new Date().toISOString();
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const r of rows) {
       const finite = Number.isFinite(r.score);
       // Whatever the caller computed, a row without a finite score is an error, never a pass.
       const verdict = finite ? r.verdict : 'error';
       stmt.run(r.imageId, modelId, finite ? r.score : null, r.mapPath, verdict, r.executionProvider, t);
     }
-  })();
+  });
 }
 
 export interface ResultRow {

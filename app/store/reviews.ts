@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../core/errors.js';
 import { updateImages } from './image-edits.js';
+import { writeTransaction } from './write-transaction.js';
 
 /** A reviewer's decision on one inference result (one image under one model). */
 export type ReviewDecision = 'defect' | 'false_alarm' | 'skip';
@@ -40,7 +41,7 @@ const SELECT = `SELECT rv.result_id, r.image_id, r.model_id, r.score, rv.decisio
 
 /** Records (or replaces) the decision on a result; the note is kept as given (trimmed). */
 export function setReview(db: Database.Database, resultId: number, decision: ReviewDecision, note: string): Review {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const exists = db.prepare('SELECT 1 FROM results WHERE id = ?').get(resultId);
     if (!exists) throw new AppError('not_found', `result ${resultId} does not exist`);
     db.prepare(
@@ -48,7 +49,7 @@ export function setReview(db: Database.Database, resultId: number, decision: Rev
        ON CONFLICT(result_id) DO UPDATE SET decision = excluded.decision, note = excluded.note, decided_at = excluded.decided_at`,
     ).run(resultId, decision, note.trim(), new Date().toISOString());
     return toReview(db.prepare(`${SELECT} WHERE rv.result_id = ?`).get(resultId) as ReviewRow);
-  })();
+  });
 }
 
 export function clearReview(db: Database.Database, resultId: number): boolean {
@@ -103,7 +104,7 @@ const isLabelledDefect = (r: FalseAlarmRow): boolean => r.label === 'defect' || 
  * lose their defect type and mask too (undoable), so no good training image keeps a defect's annotation.
  */
 export function addFalseAlarmsToTraining(db: Database.Database, modelId: number, options: { confirmDefects?: boolean } = {}): RelabelOutcome {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const model = db.prepare('SELECT 1 FROM models WHERE id = ?').get(modelId);
     if (!model) throw new AppError('not_found', `model ${modelId} does not exist`);
     const rows = db
@@ -135,5 +136,5 @@ export function addFalseAlarmsToTraining(db: Database.Database, modelId: number,
       );
     }
     return { imageIds: rows.map((r) => r.id), changed: changed.length, defectsCleared: defects.length };
-  })();
+  });
 }

@@ -17,6 +17,7 @@ import type { Project } from '../store/project.js';
 import { upsertResults } from '../store/results.js';
 import type { Judgement } from './judge.js';
 import { encodeLineMessage } from './message.js';
+import { writeTransaction } from '../store/write-transaction.js';
 
 export type Judged = Extract<Judgement, { kind: 'judged' }>;
 
@@ -128,7 +129,7 @@ export async function recordBatch(project: Project, c: RecordContext, batch: rea
   // The parts' files are encoded and written side by side (sharp works on its own threads); rows in order below.
   const placed = await Promise.all(batch.map((j) => place(project, c, j)));
   const time = new Date().toISOString();
-  return project.db.transaction(() =>
+  return writeTransaction(project.db, () =>
     placed.map((p): StoredVerdict => {
       const message = messageOf(project, c, p, time);
       const line = encodeLineMessage(message);
@@ -156,5 +157,5 @@ export async function recordBatch(project: Project, c: RecordContext, batch: rea
       });
       return { judged: p.judged, ledgerId, imageId, resultId, imagePath: p.row?.path ?? null, mapPath: p.mapPath, message, line };
     }),
-  )();
+  );
 }

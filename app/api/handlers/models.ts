@@ -9,6 +9,7 @@ import type { HandlerGroup } from '../define.js';
 import { AppError } from '../../core/errors.js';
 import { bandsProblem } from '../../core/bands.js';
 import type { modelMethods } from '../methods/models.js';
+import { writeTransaction } from '../../store/write-transaction.js';
 
 function mustGet(db: Parameters<typeof getModel>[0], id: number) {
   const m = getModel(db, id);
@@ -37,11 +38,11 @@ export const modelHandlers: HandlerGroup<typeof modelMethods, HandlerContext> = 
     const bands = { review: req.review, reject: req.reject };
     const problem = bandsProblem(bands);
     if (problem) throw new AppError('invalid_request', `thresholds of model ${m.id}: ${problem}`);
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
       const updated = updateModel(db, m.id, { thresholds: { ...m.thresholds, ...bands, method: 'manual', detail: 'set by the user' } });
       reapplyVerdicts(db, m.id, bands);
       return updated;
-    })();
+    });
   },
   'models.infer': (req, { app }) => {
     const project = app.project();
