@@ -15,5 +15,6 @@ export const benchmarks: Record<string, Benchmark> = {
   import: { summary: 'Import images/s (1,000 generated 1024² PNGs with thumbnails, 2 threads), curation query p95 at 100k images, demo generation time', run: (o) => import('./import.js').then((m) => m.run(o)) },
   cuda: { summary: 'CUDA check: the same small training and scoring on CPU and CUDA, compared (run where a GPU is)', run: (o) => import('./cuda.js').then((m) => m.run(o)) },
   watch: { summary: 'Line station: sustained parts/s and file-complete→verdict latency p50/p99 for 1,000 256² images dropped at FLOWSPECT_BENCH_RATE/s (default 30)', run: (o) => import('./watch.js').then((m) => m.run(o)) },
+  soak: { summary: 'Serve mode under load: 8 clients (--clients) for 60 s (--seconds) of reads, edits, imports and scoring; latency p50/p99, errors, lost rows, server memory slope', run: (o) => import('./soak.js').then((m) => m.run(o)) },
   synth: { summary: 'Anomaly synthesis samples/s per preset at 256² and 1024², 256² preview latency', run: (o) => import('./synth.js').then((m) => m.run(o)) },
 };
