@@ -24,6 +24,7 @@ import type { BenchOptions } from '../types.js';
 import { type BuildCounts, type BuiltCategory, buildCategory } from './build.js';
 import { DEFECT_TYPES } from './defects.js';
 import { runPatchcore } from './patchcore.js';
+import { type Coverage, coverageDiagnostic } from './coverage.js';
 import { subSeed } from './raster.js';
 import {
   type CategoryKind,
@@ -56,6 +57,8 @@ export interface CategoryRow {
   readonly steps?: number;
   readonly valImageAuroc?: number | null;
   readonly executionProvider?: string;
+  /** CL-Flow and FastFlow: the coverage diagnostic (bench/photos/coverage.ts). */
+  readonly coverage?: Coverage;
   /** PatchCore only: the image score over the interior patches (see bench/photos/patchcore.ts). */
   readonly interior?: { readonly border: number; readonly imageAuroc: number | null; readonly byDefect: Record<string, number | null> };
 }
@@ -70,6 +73,8 @@ export interface ObjectiveMean {
   readonly byDefect: Record<string, number>;
   /** PatchCore: mean image AUROC of the interior score. */
   readonly interiorImageAuroc?: number;
+  /** CL-Flow and FastFlow: means of the coverage diagnostic (bench/photos/coverage.ts). */
+  readonly coverage?: { readonly shift: number; readonly inBandImageAuroc: number; readonly inBandByDefect: Record<string, number> };
 }
 
 export const COUNTS = {
@@ -151,6 +156,7 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
           steps: r.steps,
           valImageAuroc: r.metrics.valImageAuroc,
           executionProvider: r.executionProvider,
+          coverage: await coverageDiagnostic(project, r.modelId, cat.name),
         };
         rows.push(row);
         seconds[cat.name][objective] = row.seconds;
@@ -208,8 +214,17 @@ export function meanOf(rows: readonly CategoryRow[]): ObjectiveMean {
   let minType: string | null = null;
   for (const t of types) if (minType === null || byDefect[t] < byDefect[minType]) minType = t;
   const interior = rows.filter((r) => r.interior);
+  const covered = rows.flatMap((r) => (r.coverage ? [r.coverage] : []));
+  const coverage = covered.length
+    ? {
+        shift: avg(covered.map((c) => c.shift)),
+        inBandImageAuroc: avg(covered.map((c) => c.inBandImageAuroc)),
+        inBandByDefect: Object.fromEntries(types.map((t) => [t, avg(covered.map((c) => c.inBandByDefect[t] ?? null))])),
+      }
+    : undefined;
   return {
     ...(interior.length ? { interiorImageAuroc: avg(interior.map((r) => r.interior!.imageAuroc)) } : {}),
+    ...(coverage ? { coverage } : {}),
     imageAuroc: avg(rows.map((r) => r.imageAuroc)),
     pixelAuroc: avg(rows.map((r) => r.pixelAuroc)),
     pro: avg(rows.map((r) => r.pro)),
@@ -230,6 +245,7 @@ function printTable(log: (m: string) => void, rows: readonly CategoryRow[]): voi
   }
   for (const o of OBJECTIVES) {
     const m = meanOf(rows.filter((r) => r.objective === o));
+    if (m.coverage) log(`mean      ${o.padEnd(21)} coverage: test-band goods vs held-out goods ${fmt(m.coverage.shift).trim()}; defects vs held-out goods ${fmt(m.coverage.inBandImageAuroc).trim()}`);
     log(`mean      ${o.padEnd(21)} ${fmt(m.imageAuroc)} ${fmt(m.pixelAuroc)} ${fmt(m.pro)} ${types.map((t) => `  ${fmt(m.byDefect[t])}`).join('')}   (weakest: ${m.minByDefectType ?? '-'} ${fmt(m.minByDefect).trim()}${m.interiorImageAuroc !== undefined ? `; interior image AUROC ${fmt(m.interiorImageAuroc).trim()}` : ''})`);
   }
 }
