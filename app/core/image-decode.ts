@@ -32,13 +32,17 @@ export async function openImageFile(file: string, limits: DecodeLimits = {}): Pr
   return openImage(await readBoundedFile(file, 'image'), limits);
 }
 
-/** libvips' wording turned into a short reason for the user (the first line only). */
+/** libvips' wording turned into a short reason for the user (one line). */
 export function decodeFailureReason(err: unknown, limits: DecodeLimits = {}): string {
-  const msg = ((err as Error).message ?? String(err)).split('\n')[0]!;
+  const lines = ((err as Error).message ?? String(err)).split('\n').map((l) => l.trim()).filter(Boolean);
+  // With failOn 'warning' the first line can be the generic "Warning treated as error due to failOn setting": the
+  // data libvips warned about (a cut-off file, a bad chunk) is named on the lines after it, when at all.
+  const failOn = lines.some((l) => /treated as error/i.test(l));
+  const msg = lines.find((l) => !/treated as error/i.test(l)) ?? lines[0] ?? 'unknown error';
   if (/pixel limit/i.test(msg)) {
     return `image is larger than the limit of ${limits.maxPixels ?? DEFAULT_MAX_PIXELS} pixels (a decompression bomb?): ${msg}`;
   }
   if (/unsupported image format/i.test(msg)) return 'not an image (unrecognised content)';
-  if (/premature end|truncated|unexpected end|not enough data|read error|out of order|corrupt/i.test(msg)) return `truncated or corrupt image data: ${msg}`;
+  if (failOn || /premature end|truncated|unexpected end|not enough data|read error|out of order|corrupt/i.test(msg)) return `truncated or corrupt image data: ${msg}`;
   return `cannot decode: ${msg}`;
 }
