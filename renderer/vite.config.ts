@@ -8,7 +8,8 @@ export default defineConfig({
   root,
   // Relative asset URLs, so the same build loads from serve mode (http) and from Electron (file/app protocol).
   base: './',
-  plugins: [svelte()],
+  // The options live here (none yet): no svelte.config.js to look for, and no "no Svelte config found" line at every start.
+  plugins: [svelte({ configFile: false })],
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,
