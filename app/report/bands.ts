@@ -37,6 +37,17 @@ export function bandsFromModel(thresholds: ModelThresholds | null): ResolvedBand
   return { bands: { review: thresholds.review, reject: thresholds.reject }, source: 'model', method: `stored with the model${how}${detail}` };
 }
 
+/**
+ * Bands the person generating the report passed. When they are the model's own (the Reports form starts from them),
+ * the report says they came from the model — "set for this report" is only true of bands that differ from it.
+ */
+export function bandsForReport(requested: Bands, thresholds: ModelThresholds | null): ResolvedBands {
+  const bands = validateBands(requested, 'bands');
+  const model = bandsFromModel(thresholds);
+  if (model && model.bands.review === bands.review && model.bands.reject === bands.reject) return model;
+  return { bands, source: 'report', method: 'set for this report by the person who generated it' };
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const pos = (sorted.length - 1) * q;

@@ -12,7 +12,7 @@ import { readDatasetSummary, readResultsForReport, type ReportResultRow } from '
 import { listTrainingEvents, type TrainingEvent } from '../store/training-events.js';
 import { APP_VERSION } from '../core/version.js';
 import { readAnomalyMap, type AnomalyMap } from '../model/map-files.js';
-import { bandsFromModel, computeBands, validateBands, type ResolvedBands } from './bands.js';
+import { bandsForReport, bandsFromModel, computeBands, type ResolvedBands } from './bands.js';
 import { ReportError } from './errors.js';
 import { modelCardFromRecord, type ModelCard } from './model-card.js';
 import { composeOverlay } from './overlay.js';
@@ -177,7 +177,7 @@ export async function buildReportContent(project: Project, options: ReportOption
   const labels = scoredEval.map((r) => r.label === 'defect');
 
   const resolved: ResolvedBands = options.bands
-    ? { bands: validateBands(options.bands, 'bands'), source: 'report', method: 'set for this report by the person who generated it' }
+    ? bandsForReport(options.bands, modelRow.thresholds)
     : (bandsFromModel(modelRow.thresholds) ??
       computeBands(evalRows.length > 0 ? evalRows.map((r) => r.score) : rows.map((r) => r.score), evalRows.length > 0 ? evalRows.map((r) => r.label === 'defect') : rows.map(() => false)));
   const bands = resolved.bands;

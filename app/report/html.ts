@@ -186,16 +186,22 @@ function metricsSection(c: ReportContent): string {
   );
 }
 
+/**
+ * A rate axis with a little room past 0 and 1: a perfect model's ROC runs along the left and top edges and its PR
+ * curve along the top, and on a [0, 1] axis they would lie on the frame and the chart would look empty.
+ */
+const rateAxis = (label: string) => ({ label, min: -0.03, max: 1.03 });
+
 function chartsSection(c: ReportContent): string {
   const charts: string[] = [];
   if (c.curves.roc.length) {
     charts.push(
       lineChart({
         title: `ROC (image AUROC ${fmt(c.metrics.imageAuroc, 3)})`,
-        x: { label: 'false positive rate', min: 0, max: 1 },
-        y: { label: 'true positive rate', min: 0, max: 1 },
+        x: rateAxis('false positive rate'),
+        y: rateAxis('true positive rate'),
         series: [
-          { label: 'model', colour: '#1d4e89', points: c.curves.roc },
+          { label: 'model', colour: '#1d4e89', points: c.curves.roc, width: 3 },
           { label: 'chance', colour: '#aaa', points: [[0, 0], [1, 1]], dashed: true },
         ],
       }),
@@ -203,9 +209,9 @@ function chartsSection(c: ReportContent): string {
     charts.push(
       lineChart({
         title: `Precision–recall (AP ${fmt(c.metrics.averagePrecision, 3)})`,
-        x: { label: 'recall', min: 0, max: 1 },
-        y: { label: 'precision', min: 0, max: 1 },
-        series: [{ label: 'model', colour: '#7b3294', points: c.curves.pr }],
+        x: rateAxis('recall'),
+        y: rateAxis('precision'),
+        series: [{ label: 'model', colour: '#7b3294', points: c.curves.pr, width: 3 }],
       }),
     );
   }

@@ -19,6 +19,8 @@ export interface Series {
   readonly dashed?: boolean;
   /** Step line (for ROC / PR staircases) instead of straight segments. */
   readonly step?: boolean;
+  /** Stroke width in px (default 2). */
+  readonly width?: number;
 }
 
 export interface VerticalMarker {
@@ -70,7 +72,8 @@ function frame(
     parts.push(`<line x1="${sx(t).toFixed(1)}" x2="${sx(t).toFixed(1)}" y1="${M.top + ph}" y2="${M.top + ph + 4}" stroke="#888"/>`);
     parts.push(`<text x="${sx(t).toFixed(1)}" y="${M.top + ph + 16}" text-anchor="middle">${fmtTick(xTick(t))}</text>`);
   }
-  parts.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
+  // The frame goes under the series: a curve along an edge (a perfect ROC) must not be hidden by it.
+  grid.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
   parts.push(`<text x="${M.left + pw / 2}" y="${H - 8}" text-anchor="middle" class="axis">${escapeXml(x.label)}</text>`);
   parts.push(`<text transform="translate(14 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" class="axis">${escapeXml(y.label)}</text>`);
   parts.push(`<text x="${M.left}" y="16" class="title">${escapeXml(title)}</text>`);
@@ -112,7 +115,7 @@ export function lineChart(options: { title: string; x: Axis; y: Axis; series: re
       if (s.step) d += `H${sx(pts[i]![0])}V${sy(pts[i]![1])}`;
       else d += `L${sx(pts[i]![0])},${sy(pts[i]![1])}`;
     }
-    body.push(`<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
+    body.push(`<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="${s.width ?? 2}"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
     if (pts.length === 1) body.push(`<circle cx="${sx(pts[0]![0])}" cy="${sy(pts[0]![1])}" r="3" fill="${s.colour}"/>`);
   }
   return frame(options.title, x, y, body.join(''), options.series.map((s) => ({ label: s.label, colour: s.colour, dashed: s.dashed })));
