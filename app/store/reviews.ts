@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../core/errors.js';
+import { plural } from '../core/plural.js';
 import { updateImages } from './image-edits.js';
 import { writeTransaction } from './write-transaction.js';
 
@@ -120,7 +121,7 @@ export function addFalseAlarmsToTraining(db: Database.Database, modelId: number,
       const names = defects.slice(0, 5).map((d) => d.original_path).join(', ') + (defects.length > 5 ? `, … (${defects.length - 5} more)` : '');
       throw new AppError(
         'conflict',
-        `${defects.length} of the ${rows.length} false alarm(s) are labelled as defects (${names}); nothing was changed. ` +
+        `${defects.length} of the ${plural(rows.length, 'false alarm')} ${defects.length === 1 ? 'is labelled as a defect' : 'are labelled as defects'} (${names}); nothing was changed. ` +
           'Adding them as good training images teaches the model that these defects are normal: confirm (confirmDefects) to relabel them and clear their defect type and mask, or review them again.',
         { defects: defects.map((d): LabelledDefect => ({ imageId: d.id, originalPath: d.original_path, label: d.label, defectType: d.defect_type, hasMask: d.has_mask === 1 })) },
       );
@@ -132,7 +133,7 @@ export function addFalseAlarmsToTraining(db: Database.Database, modelId: number,
         db,
         changed.map((r) => r.id),
         { label: 'good', split: 'train', ...(defects.length ? { clearDefect: true } : {}) },
-        `add ${changed.length} reviewed false alarm(s) to the training set` + (defects.length ? ` (${defects.length} labelled defect(s): defect type and mask cleared)` : ''),
+        `add ${plural(changed.length, 'reviewed false alarm')} to the training set` + (defects.length ? ` (${plural(defects.length, 'labelled defect')}: defect type and mask cleared)` : ''),
       );
     }
     return { imageIds: rows.map((r) => r.id), changed: changed.length, defectsCleared: defects.length };

@@ -124,7 +124,7 @@ export const BUILTIN_PRESETS: Readonly<Record<PresetName, SynthesisParams>> = {
 export const PRESET_DESCRIPTIONS: Readonly<Record<PresetName, string>> = {
   scratch: 'Thin curved dark or bright lines (1–3).',
   crack: 'Branching dark random-walk cracks.',
-  stain: 'Soft-edged Perlin blobs with an intensity / colour shift.',
+  stain: 'Soft-edged irregular blobs (shaped by Perlin noise, a smooth random pattern) with an intensity / colour shift.',
   hole: 'Small round pits: darkened centre with a lit rim.',
   'foreign-particle': 'Small ragged particles of a foreign noisy material.',
   'missing-material': 'Chunks (box ∪ ellipse) darkened like missing material.',

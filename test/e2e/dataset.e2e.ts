@@ -35,9 +35,16 @@ describe.skipIf(!chromium.path)('importing in the Dataset view (serve mode, Chro
     await dialog().getByRole('button', { name: 'Start import' }).click();
   };
 
+  it('a new project’s Dataset view says it has no images and offers Import… in its place', async () => {
+    const empty = s.page.getByTestId('dataset-empty');
+    await empty.waitFor();
+    expect(await empty.getByRole('heading').textContent()).toBe('No images in this project yet');
+    expect(await s.page.getByTestId('virtual-grid').count()).toBe(0);
+  });
+
   it('says an empty folder, or one without images, imported nothing — and lists what it skipped', async () => {
     const { page } = s;
-    await page.getByRole('button', { name: 'Import…' }).click();
+    await page.getByTestId('dataset-empty').getByRole('button', { name: 'Import…' }).click();
     await importFrom(folder('empty'));
     const report = dialog().getByTestId('import-report');
     await report.waitFor({ timeout: 30_000 });
@@ -81,6 +88,41 @@ describe.skipIf(!chromium.path)('importing in the Dataset view (serve mode, Chro
     await page.keyboard.press('Escape');
     await dialog().waitFor({ state: 'detached' });
     await page.getByTestId('match-count').filter({ hasText: '3 images match' }).waitFor();
+    expect(await page.getByTestId('dataset-empty').count()).toBe(0);
+  });
+
+  it('Ctrl+Z after a bulk label undoes it wherever the focus is, but not while typing in a field', async () => {
+    const { page } = s;
+    const label = (name: string) => s.app.project().db.prepare('SELECT label FROM images WHERE original_path = ?').pluck().get(name);
+    const ignoreFirst = async () => {
+      await page.getByTestId('thumb').first().click();
+      await page.getByTestId('selected-count').filter({ hasText: '1 selected' }).waitFor();
+      await page.getByRole('button', { name: 'Ignore', exact: true }).click();
+      await page.getByText('Labelled ignore: 1 image changed. Undo with Ctrl+Z.').waitFor();
+    };
+    const name = (await page.getByTestId('thumb').first().getAttribute('title'))!;
+    await ignoreFirst();
+    expect(label(name)).toBe('ignore');
+    // The click on "Ignore" took the focus out of the grid (the button, disabled while busy, drops it to the page).
+    expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid="virtual-grid"]'))).toBe(false);
+    await page.keyboard.press('Control+z');
+    await page.getByText(/^Undone: .*\(1 image restored\)$/).waitFor();
+    expect(label(name)).toBe('good');
+
+    // In the search field Ctrl+Z is the field's own undo: the label stays.
+    await ignoreFirst();
+    const search = page.getByLabel('Search');
+    await search.fill('part');
+    await search.press('Control+z');
+    await page.getByTestId('match-count').waitFor();
+    expect(await page.getByText(/^Undone:/).count()).toBe(0);
+    expect(label(name)).toBe('ignore');
+    await search.fill('');
+    // With the focus nowhere in particular (the page itself), it undoes.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Control+z');
+    await page.getByText(/^Undone: .*\(1 image restored\)$/).waitFor();
+    expect(label(name)).toBe('good');
   });
 
   it('Curation groups the near-duplicates and ranks the good images by appearance; exclude is one click', async () => {
@@ -90,11 +132,11 @@ describe.skipIf(!chromium.path)('importing in the Dataset view (serve mode, Chro
     await page.getByRole('heading', { level: 1, name: 'Curation' }).waitFor();
     const group = page.getByTestId('duplicate-group');
     await group.first().waitFor();
-    expect(await page.getByTestId('duplicate-count').textContent()).toContain('1 group(s)');
+    expect(await page.getByTestId('duplicate-count').textContent()).toContain('1 group of images');
     expect(await page.getByTestId('unusual-by').textContent()).toContain('ranked by appearance');
     await s.screenshot('curation-appearance');
     await group.getByRole('button', { name: /Keep the first, exclude 2/ }).click();
-    await page.getByRole('status').filter({ hasText: 'Excluded 2 image(s)' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Excluded 2 images' }).waitFor();
     const labels = s.app.project().db.prepare("SELECT original_path AS name, label FROM images WHERE original_path LIKE 'part-%' ORDER BY original_path").all();
     expect(labels).toEqual([
       { name: 'part-0.png', label: 'good' },

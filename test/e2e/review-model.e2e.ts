@@ -48,6 +48,9 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     expect(colours.distinct).toBeGreaterThan(8);
     const model = await callApi<{ thresholds: { reject: number } }>(s.app, 'models.get', { id: modelId });
     expect(await page.getByTestId('map-scale').textContent()).toContain(`– ${Number((2 * model.thresholds.reject).toPrecision(3))}`);
+    // The README's picture of the Review view: the demo's fabric, the model's own bands, before anything is dragged.
+    const file = await s.screenshot('view-review');
+    if (process.env.UPDATE_SCREENSHOTS === '1') fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, 'review.png'));
     // The next result's map replaces it.
     await page.locator('ol.results li').nth(1).locator('button').click();
     await heat.and(page.locator('[data-loaded="true"]')).waitFor();
@@ -60,7 +63,7 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     const defectRow = page.locator('ol.results li button').filter({ has: page.locator('span.muted', { hasText: /^defect$/ }) }).first();
     await defectRow.click();
     await page.keyboard.press('f');
-    await page.getByText('1 result(s) marked as false alarm.').waitFor();
+    await page.getByText('1 result marked as false alarm.').waitFor();
     const [review] = await callApi<{ imageId: number }[]>(s.app, 'reviews.list', { modelId, decision: 'false_alarm' });
     const imageRow = () => db.prepare('SELECT label, split, defect_type AS type FROM images WHERE id = ?').get(review!.imageId) as { label: string; split: string; type: string | null };
     const masks = () => db.prepare("SELECT COUNT(*) FROM masks WHERE image_id = ? AND kind = 'defect'").pluck().get(review!.imageId);
@@ -71,7 +74,7 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
 
     // The first press is refused by the main process and becomes a warning; Cancel changes nothing.
     await page.getByRole('button', { name: 'Add false alarms to the training set' }).click();
-    const dialog = page.getByRole('alertdialog', { name: /1 of 1 false alarm\(s\) are labelled defects/ });
+    const dialog = page.getByRole('alertdialog', { name: '1 of 1 false alarm is a labelled defect' });
     await dialog.waitFor();
     expect(await dialog.getByTestId('labelled-defect').textContent()).toContain(`type ${before.type}`);
     await s.screenshot('review-confirm-defects', { fullPage: false });
@@ -84,7 +87,7 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     // Confirmed: good + train, and the defect type and mask go with the defect label.
     await page.getByRole('button', { name: 'Add false alarms to the training set' }).click();
     await dialog.getByRole('button', { name: 'Make them good training images' }).click();
-    await page.getByText(/1 labelled defect\(s\) relabelled with their defect type and mask cleared/).waitFor();
+    await page.getByText(/1 labelled defect relabelled with its defect type and mask cleared/).waitFor();
     expect(imageRow()).toEqual({ label: 'good', split: 'train', type: null });
     expect(masks()).toBe(0);
   });
@@ -114,6 +117,20 @@ describe.skipIf(!chromium.path)('reviewing a scored model (serve mode, Chromium)
     if (process.env.UPDATE_SCREENSHOTS === '1') fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, 'export.png'));
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('the report previewed with the model’s own bands says they came from the model', async () => {
+    const { page } = s;
+    await view('reports');
+    const model = await callApi<{ thresholds: { review: number } }>(s.app, 'models.get', { id: modelId });
+    expect(await page.getByLabel('Review from').inputValue()).toBe(String(model.thresholds.review));
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByRole('region', { name: 'Report preview' });
+    await preview.getByText(/^Bands: /).waitFor({ timeout: 60_000 });
+    expect(await preview.getByText(/^Bands: /).textContent()).toMatch(/^Bands: stored with the model/);
+    const html = await preview.locator('iframe').getAttribute('srcdoc');
+    expect(html).toContain('How they were chosen: stored with the model');
+    expect(html).not.toContain('set for this report');
   });
 
   it('keeps the histogram readable with a far-off score, and the default bands apart', async () => {

@@ -12,7 +12,7 @@ describe('the warning before labelled defects become good training images', () =
     const onconfirm = vi.fn();
     const oncancel = vi.fn();
     render(ConfirmDefectsDialog, { defects, total: 5, onconfirm, oncancel });
-    const dialog = screen.getByRole('alertdialog', { name: '2 of 5 false alarm(s) are labelled defects' });
+    const dialog = screen.getByRole('alertdialog', { name: '2 of 5 false alarms are labelled defects' });
     expect(dialog.textContent?.replace(/\s+/g, ' ')).toContain('teaches the model that these defects are normal');
     const rows = screen.getAllByTestId('labelled-defect').map((r) => r.textContent);
     expect(rows[0]).toContain('labelled defect · type scratch · has a defect mask');

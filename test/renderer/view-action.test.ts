@@ -59,11 +59,16 @@ describe('job progress rate', () => {
     const data = { kind: 'train' as const, step: 10, totalSteps: 20, epoch: 0, executionProvider: 'cpu', stepsPerSecond: 12.5 };
     jobs.apply({ event: 'job.progress', payload: { jobId: 901, kind: 'train', fraction: 0.5, etaSeconds: 10, message: 'epoch 1', data } });
     jobs.apply({ event: 'job.progress', payload: { jobId: 901, kind: 'train', fraction: 0.6, etaSeconds: 8, message: 'epoch 1' } });
-    jobs.apply({ event: 'job.progress', payload: { jobId: 902, kind: 'report', fraction: 0.1, etaSeconds: null, message: 'gallery' } });
     render(JobProgress, { jobId: 901, label: 'Training' });
     expect(screen.getByText('12.5 steps/s')).toBeTruthy();
-    render(JobProgress, { jobId: 902, label: 'Report', unit: 'items/s' });
-    expect(screen.getByText('— items/s')).toBeTruthy();
+  });
+
+  it('shows no rate for a report or an export, which count nothing per second', () => {
+    for (const [id, kind] of [[904, 'report'], [905, 'export']] as const) {
+      jobs.apply({ event: 'job.progress', payload: { jobId: id, kind, fraction: 0.1, etaSeconds: null, message: 'gallery' } });
+      const { container } = render(JobProgress, { jobId: id, label: kind });
+      expect(container.textContent).not.toMatch(/\/s/);
+    }
   });
 
   it('shows no rate at all for a kind that counts nothing per second (no "— images/s" on a demo build)', () => {

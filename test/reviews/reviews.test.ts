@@ -73,7 +73,7 @@ describe('review decisions', () => {
     const undoRows = db.prepare('SELECT COUNT(*) FROM undo_log').pluck().get();
     const r = await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model });
     expect(r).toMatchObject({ ok: false, error: { code: 'conflict', details: { defects: [{ imageId: ids.images[2], label: 'defect', defectType: 'scratch', hasMask: true }] } } });
-    expect(!r.ok && r.error.message).toMatch(/1 of the 2 false alarm\(s\) are labelled as defects \(images\/2\.png\); nothing was changed/);
+    expect(!r.ok && r.error.message).toMatch(/1 of the 2 false alarms is labelled as a defect \(images\/2\.png\); nothing was changed/);
     expect(db.prepare('SELECT id, label, split, defect_type FROM images ORDER BY id').all()).toEqual(before);
     expect(db.prepare('SELECT COUNT(*) FROM undo_log').pluck().get()).toBe(undoRows);
     expect(db.prepare("SELECT COUNT(*) FROM masks WHERE kind = 'defect'").pluck().get()).toBe(1);
@@ -93,7 +93,7 @@ describe('review decisions', () => {
     expect(db.prepare("SELECT COUNT(*) FROM masks WHERE kind = 'defect'").pluck().get()).toBe(0);
     const undo = db.prepare('SELECT description FROM undo_log ORDER BY id DESC LIMIT 1').get() as { description: string };
     expect(undo.description).toContain('2 reviewed false alarm');
-    expect(undo.description).toContain('1 labelled defect(s): defect type and mask cleared');
+    expect(undo.description).toContain('1 labelled defect: defect type and mask cleared');
     // Idempotent: running it again changes nothing and logs nothing.
     expect(await call('reviews.addFalseAlarmsToTraining', { modelId: ids.model })).toMatchObject({ ok: true, result: { changed: 0, defectsCleared: 0 } });
     expect(await call('reviews.addFalseAlarmsToTraining', { modelId: 4242 })).toMatchObject({ ok: false, error: { code: 'not_found' } });

@@ -10,6 +10,8 @@ class AppState {
   project = $state<ProjectInfo | null>(null);
   view = $state<ViewName>('projects');
   error = $state<string | null>(null);
+  /** A synthesis preset the Synthesis view handed to the Training form ("Train with this preset"). */
+  private trainingPreset: string | null = null;
 
   async refreshProject(): Promise<void> {
     this.project = await client.call('projects.current', {});
@@ -17,6 +19,19 @@ class AppState {
 
   setProject(info: ProjectInfo): void {
     this.project = info;
+  }
+
+  /** Opens the Training view with `preset` chosen as its synthetic defects. */
+  trainWith(preset: string): void {
+    this.trainingPreset = preset;
+    this.go('training');
+  }
+
+  /** The preset handed over by trainWith, once: the Training form takes it when it opens. */
+  takeTrainingPreset(): string | null {
+    const name = this.trainingPreset;
+    this.trainingPreset = null;
+    return name;
   }
 
   go(view: ViewName): void {

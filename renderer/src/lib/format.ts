@@ -1,4 +1,6 @@
 /** Small display helpers shared by views. */
+export { plural } from '../../../app/core/plural';
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -11,3 +13,4 @@ export function fmt(x: number | null | undefined, digits = 3): string {
 export function pct(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(1)}%`;
 }
+

@@ -2,6 +2,7 @@
  * What an import job's report means for the person who started it: an import that found no image, or imported
  * nothing, is a failure or a warning to say plainly — never a green "succeeded · 0 imported".
  */
+import { plural } from './format';
 
 export interface ImportProblem {
   readonly file: string;
@@ -25,8 +26,6 @@ export interface ImportOutcome {
   readonly level: 'ok' | 'warning' | 'error';
   readonly headline: string;
 }
-
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 export function importOutcome(r: ImportReportView): ImportOutcome {
   const skipped = r.skipped?.length ?? 0;

@@ -66,11 +66,21 @@ export const ACTION_TEXT: Readonly<Record<string, string>> = {
   'toggle-mask': 'Mask overlay on / off',
 };
 
+/** True when a key press goes to a form field (the person is typing there: a shortcut must not fire). */
+export function isTyping(target: EventTarget | null): boolean {
+  const t = target as { tagName?: string; isContentEditable?: boolean } | null;
+  const tag = t?.tagName?.toUpperCase();
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || !!t?.isContentEditable;
+}
+
+/** Ctrl+Z (⌘Z on macOS) without Shift: undo. */
+export function isUndo(ev: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey'>): boolean {
+  return (ev.ctrlKey || ev.metaKey) && !ev.shiftKey && ev.key.toLowerCase() === 'z';
+}
+
 /** The action for a key press in a scope, or null. Typing in a form field never triggers a shortcut. */
 export function actionFor(scope: string, ev: Pick<KeyboardEvent, 'key' | 'target'>): string | null {
-  const t = ev.target as { tagName?: string; isContentEditable?: boolean } | null;
-  const tag = t?.tagName?.toUpperCase();
-  if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || t?.isContentEditable) return null;
+  if (isTyping(ev.target)) return null;
   const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
   for (const s of [...(SHORTCUTS[scope] ?? []), ...SHORTCUTS.global!]) {
     if (s.keys.includes(key)) return s.action;
