@@ -1,25 +1,18 @@
 /** Near-duplicate groups and unusual good images of a dataset, with the image facts the Curation view shows. */
 import type Database from 'better-sqlite3';
 import type { HandlerContext } from '../../context.js';
-import { AppError } from '../../core/errors.js';
 import { nearDuplicateGroups } from '../../dataset/duplicates.js';
 import { unusualByAppearance } from '../../dataset/unusual.js';
 import { goodImageCount, goodImagePhashes, goodImagesByScore, imageSummaries, newestModelScoringGoods } from '../../store/curation.js';
-import { getDataset } from '../../store/datasets.js';
 import { datasetPhashes } from '../../store/images.js';
-import { getModel } from '../../store/models.js';
 import type { HandlerGroup } from '../define.js';
 import type { curationMethods } from '../methods/curation.js';
-
-function mustDataset(db: Database.Database, id: number): void {
-  if (!getDataset(db, id)) throw new AppError('not_found', `dataset ${id} does not exist`);
-}
+import { mustDataset, mustModel } from './lookups.js';
 
 /** The model whose scores rank the goods: the one asked for (which must exist), else the newest that scored them. */
 function rankingModel(db: Database.Database, datasetId: number, modelId: number | undefined): { id: number; name: string } | undefined {
   if (modelId === undefined) return newestModelScoringGoods(db, datasetId);
-  const m = getModel(db, modelId);
-  if (!m) throw new AppError('not_found', `model ${modelId} does not exist`);
+  const m = mustModel(db, modelId);
   return { id: m.id, name: m.name };
 }
 

@@ -4,7 +4,7 @@ import type { HandlerContext } from '../../context.js';
 import { nearDuplicateGroups } from '../../dataset/duplicates.js';
 import { decodeBase64Image, rasterisePolygons, validatePolygons } from '../../dataset/mask-input.js';
 import { DEFAULT_LIMITS, normalizeMask, RejectedFile } from '../../dataset/read-image.js';
-import { datasetImageSizes, getDataset, listDatasets, setDatasetIgnoreMask } from '../../store/datasets.js';
+import { datasetImageSizes, listDatasets, setDatasetIgnoreMask } from '../../store/datasets.js';
 import {
   datasetPhashes,
   getImage,
@@ -18,17 +18,12 @@ import type { Project } from '../../store/project.js';
 import type { HandlerGroup } from '../define.js';
 import { AppError } from '../../core/errors.js';
 import type { datasetMethods } from '../methods/datasets.js';
+import { mustDataset } from './lookups.js';
 
 const mustImage = (p: Project, id: number) => {
   const image = getImage(p.db, id);
   if (!image) throw new AppError('not_found', `image ${id} does not exist`);
   return image;
-};
-
-const mustDataset = (p: Project, id: number) => {
-  const ds = getDataset(p.db, id);
-  if (!ds) throw new AppError('not_found', `dataset ${id} does not exist`);
-  return ds;
 };
 
 /** Runs mask validation, turning a rejected mask into a 400 with the reason. */
@@ -128,7 +123,7 @@ export const datasetHandlers: HandlerGroup<typeof datasetMethods, HandlerContext
 
   'datasets.duplicates': (req, { app }) => {
     const p = app.project();
-    mustDataset(p, req.datasetId);
+    mustDataset(p.db, req.datasetId);
     return { groups: nearDuplicateGroups(datasetPhashes(p.db, req.datasetId), req.maxDistance) };
   },
 
@@ -166,7 +161,7 @@ export const datasetHandlers: HandlerGroup<typeof datasetMethods, HandlerContext
 
   'datasets.setIgnoreMask': async (req, { app }) => {
     const p = app.project();
-    const ds = mustDataset(p, req.datasetId);
+    const ds = mustDataset(p.db, req.datasetId);
     let rel: string | null = null;
     if (req.mask !== null) {
       let png: Buffer;

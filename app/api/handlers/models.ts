@@ -1,6 +1,6 @@
 import type { HandlerContext } from '../../context.js';
 import { exportModel } from '../../infer/export.js';
-import { getModel, listModels, updateModel } from '../../store/models.js';
+import { listModels, updateModel } from '../../store/models.js';
 import { listResults, reapplyVerdicts } from '../../store/results.js';
 import { listTrainingEvents } from '../../store/training-events.js';
 import { selectTrainingData } from '../../train/data.js';
@@ -9,17 +9,12 @@ import type { HandlerGroup } from '../define.js';
 import { AppError } from '../../core/errors.js';
 import { bandsProblem } from '../../core/bands.js';
 import type { modelMethods } from '../methods/models.js';
+import { mustModel } from './lookups.js';
 import { writeTransaction } from '../../store/write-transaction.js';
-
-function mustGet(db: Parameters<typeof getModel>[0], id: number) {
-  const m = getModel(db, id);
-  if (!m) throw new AppError('not_found', `model ${id} does not exist`);
-  return m;
-}
 
 export const modelHandlers: HandlerGroup<typeof modelMethods, HandlerContext> = {
   'models.list': (req, { app }) => listModels(app.project().db, req),
-  'models.get': (req, { app }) => mustGet(app.project().db, req.id),
+  'models.get': (req, { app }) => mustModel(app.project().db, req.id),
   'models.train': (req, { app }) => {
     const project = app.project();
     // Validate now, so a bad setting or an empty selection is an error of this call, not a failed job later.
@@ -28,12 +23,12 @@ export const modelHandlers: HandlerGroup<typeof modelMethods, HandlerContext> = 
     return app.jobs.start(project, 'train', req);
   },
   'models.history': (req, { app }) => {
-    mustGet(app.project().db, req.id);
+    mustModel(app.project().db, req.id);
     return listTrainingEvents(app.project().db, req.id, { kind: req.kind, afterStep: req.afterStep });
   },
   'models.setThresholds': (req, { app }) => {
     const db = app.project().db;
-    const m = mustGet(db, req.id);
+    const m = mustModel(db, req.id);
     if (m.status !== 'ready') throw new AppError('conflict', `model ${m.id} is ${m.status}; thresholds apply to ready models`);
     const bands = { review: req.review, reject: req.reject };
     const problem = bandsProblem(bands);
@@ -46,7 +41,7 @@ export const modelHandlers: HandlerGroup<typeof modelMethods, HandlerContext> = 
   },
   'models.infer': (req, { app }) => {
     const project = app.project();
-    const m = mustGet(project.db, req.id);
+    const m = mustModel(project.db, req.id);
     if (m.status !== 'ready') throw new AppError('conflict', `model ${m.id} is ${m.status}; only a ready model can run inference`);
     return app.jobs.start(project, 'infer', { modelId: m.id, datasetId: req.datasetId, split: req.split, maps: req.maps, evaluate: req.evaluate, batchSize: req.batchSize });
   },
@@ -55,7 +50,7 @@ export const modelHandlers: HandlerGroup<typeof modelMethods, HandlerContext> = 
     return { modelId: r.modelId, path: r.path, bytes: r.bytes, sha256: r.sha256 };
   },
   'results.list': (req, { app }) => {
-    mustGet(app.project().db, req.modelId);
+    mustModel(app.project().db, req.modelId);
     return listResults(app.project().db, req);
   },
 };
