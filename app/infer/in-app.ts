@@ -27,6 +27,8 @@ export async function scoreInApp(project: Project, modelId: number, files: reado
   const model = getModel(project.db, modelId);
   if (!model?.checkpointPath) throw new AppError('not_found', `model ${modelId} has no checkpoint`);
   const config = model.config as unknown as StoredModelConfig;
+  // The in-app path scores one model input per image; a tiled model's score is the maximum over a part's tiles.
+  if (config.settings.tiling) throw new AppError('invalid_request', `model ${modelId} is tiled: score it with its ONNX file (ModelRunner), which cuts each part into tiles`);
   const backbone = modelBackbone(options.backbone ?? resolveBackbone(project, config.settings.backbone ?? BUILTIN_BACKBONE_NAME, { builtinDir: project.path('backbones') }), config.settings, project.path('backbones'));
   if (backbone.sha256 !== config.backbone.sha256) throw new AppError('conflict', `model ${modelId} was trained on another backbone build`);
   const { tensors } = readCheckpoint(project.path(model.checkpointPath));

@@ -7,7 +7,9 @@
 import onnxProto from 'onnx-proto';
 import { AppError } from '../core/errors.js';
 import { readBoundedFile } from '../core/bounded-read.js';
-import { type PreprocessOptions, loadRgb8, rgb8ToChw } from '../model/features/preprocess.js';
+import { type PreprocessOptions, loadRgb8, loadRgb8Native, type Rgb8, rgb8ToChw } from '../model/features/preprocess.js';
+import type { TilingSettings } from '../model/tiling.js';
+import { scoreTiled } from './tiled-scoring.js';
 import { type Session, type SessionConfig, createSession, float32Tensor } from '../runtime/index.js';
 import { SHIFT_OUTPUT } from '../model/flow/graphs.js';
 import { type ModelMetadata, readMetadata } from '../model/metadata.js';
@@ -32,8 +34,10 @@ export function decodeModelFile(bytes: Uint8Array, label: string): { model: onnx
 
 export interface BatchResult {
   readonly scores: Float32Array;
-  /** (H, W) per image. */
+  /** (H, W) per image, row-major; H and W are in `sizes`. */
   readonly maps: Float32Array[];
+  /** Per image, the map's size: the model input, or the source resolution for tiled models. */
+  readonly sizes: { readonly width: number; readonly height: number }[];
   /** Models trained with alignment: per image, how far it was moved onto the reference (pixels). */
   readonly shifts?: { readonly x: number; readonly y: number }[];
 }
@@ -130,18 +134,37 @@ export class ModelRunner {
     const scores = Float32Array.from(out[this.metadata.outputs.score].data as Float32Array);
     const m = out[this.metadata.outputs.map].data as Float32Array;
     const maps = Array.from({ length: n }, (_, i) => m.slice(i * h * w, (i + 1) * h * w));
-    if (!this.aligned) return { scores, maps };
+    const sizes = maps.map(() => ({ width: w, height: h }));
+    if (!this.aligned) return { scores, maps, sizes };
     const s = out[SHIFT_OUTPUT].data as Float32Array;
-    return { scores, maps, shifts: Array.from({ length: n }, (_, i) => ({ x: s[2 * i], y: s[2 * i + 1] })) };
+    return { scores, maps, sizes, shifts: Array.from({ length: n }, (_, i) => ({ x: s[2 * i], y: s[2 * i + 1] })) };
   }
 
-  /** Decodes, preprocesses (EXIF, grey/alpha/16-bit → RGB8, resize per the model's policy) and scores image files. */
-  async runFiles(files: readonly (string | Buffer)[]): Promise<BatchResult> {
+  /** Tiled models: the tile geometry (the input is one tile). */
+  get tiling(): TilingSettings | undefined {
+    return this.metadata.tiling;
+  }
+
+  /** Decodes an image the way this model needs it: resized to the input, or at its own resolution when tiled. */
+  async loadImage(input: string | Buffer, name?: string): Promise<Rgb8> {
+    return this.tiling ? loadRgb8Native(input, name) : loadRgb8(input, this.preprocess, name);
+  }
+
+  /** Scores decoded images (from {@link loadImage}): one batch, or tile by tile with the maps stitched. */
+  async score(images: readonly Rgb8[]): Promise<BatchResult> {
+    if (this.tiling) return scoreTiled(this, this.tiling, images);
     const { height: h, width: w } = this.metadata.input;
     const plane = 3 * h * w;
-    const batch = new Float32Array(files.length * plane);
-    for (let i = 0; i < files.length; i++) rgb8ToChw(await loadRgb8(files[i], this.preprocess), batch, i * plane);
-    return this.run(batch, files.length);
+    const batch = new Float32Array(images.length * plane);
+    images.forEach((img, i) => rgb8ToChw(img, batch, i * plane));
+    return this.run(batch, images.length);
+  }
+
+  /** Decodes, preprocesses (EXIF, grey/alpha/16-bit → RGB8, resize or tiles per the model) and scores image files. */
+  async runFiles(files: readonly (string | Buffer)[]): Promise<BatchResult> {
+    const images: Rgb8[] = [];
+    for (const f of files) images.push(await this.loadImage(f));
+    return this.score(images);
   }
 
   async release(): Promise<void> {

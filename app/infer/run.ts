@@ -73,7 +73,6 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
 
   const runner = await openProjectModel(project, model, o.session ?? {});
   const thresholds = model.thresholds;
-  const { height, width } = runner.metadata.input;
   const mapsKind = o.maps ?? 'png';
   const pixels = o.evaluate ? new PixelMetricAccumulator() : null;
   const scores: number[] = [];
@@ -91,6 +90,7 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
       for (let i = 0; i < chunk.length; i++) {
         const img = chunk[i];
         const score = r.scores[i];
+        const { width, height } = r.sizes[i];
         const verdict = verdictOf(score, thresholds);
         verdicts[verdict]++;
         if (verdict === 'error' && unjudgedImageIds.length < 100) unjudgedImageIds.push(img.id);

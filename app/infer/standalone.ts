@@ -13,7 +13,7 @@ import { FileReadError, readBoundedFile } from '../core/bounded-read.js';
 import { csvField } from '../core/csv.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { writeMapPng } from '../model/maps.js';
-import { ModelRunner } from './model-runner.js';
+import { type BatchResult, ModelRunner } from './model-runner.js';
 import { IMAGE_EXT, listImages, mapFileNames, refuseOverwritingInputs, relativeName } from './standalone-files.js';
 
 export { listImages } from './standalone-files.js';
@@ -74,16 +74,15 @@ export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSumma
   if (o.maps) fs.mkdirSync(o.maps, { recursive: true });
   const runner = await ModelRunner.open(o.model, o.session ?? {});
   const t = runner.metadata.thresholds;
-  const { height, width } = runner.metadata.input;
   const rows: Row[] = new Array(files.length);
   const batchSize = o.batchSize ?? 8;
   const started = performance.now();
-  const judge = async (i: number, score: number, map: Float32Array, shift?: { x: number; y: number }): Promise<void> => {
+  const judge = async (i: number, score: number, map: Float32Array, size: MapSize, shift?: { x: number; y: number }): Promise<void> => {
     const verdict = verdictOf(score, t);
     let mapFile = '';
     if (o.maps && mapNames) {
       mapFile = path.join(o.maps, mapNames.get(files[i]!)!);
-      await writeMapPng(mapFile, map, width, height, t.reject);
+      await writeMapPng(mapFile, map, size.width, size.height, t.reject);
     }
     const reason = verdict !== 'error' ? '' : Number.isFinite(score) ? `the model's thresholds cannot judge a score (review ${t.review}, reject ${t.reject})` : `the model gave a score that is not a finite number (${score})`;
     rows[i] = { score, verdict, mapFile, shift, reason };
@@ -119,7 +118,8 @@ export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSumma
   };
 }
 
-type Judge = (i: number, score: number, map: Float32Array, shift?: { x: number; y: number }) => Promise<void>;
+type MapSize = BatchResult['sizes'][number];
+type Judge = (i: number, score: number, map: Float32Array, size: MapSize, shift?: { x: number; y: number }) => Promise<void>;
 
 /**
  * Scores files[start, end) as one batch; when the batch fails, each file alone, so one bad file is named and the
@@ -139,7 +139,7 @@ async function scoreBatch(runner: ModelRunner, files: readonly string[], start: 
   if (ok.length === 0) return;
   try {
     const r = await runner.runFiles(buffers);
-    for (let k = 0; k < ok.length; k++) await judge(ok[k]!, r.scores[k]!, r.maps[k]!, r.shifts?.[k]);
+    for (let k = 0; k < ok.length; k++) await judge(ok[k]!, r.scores[k]!, r.maps[k]!, r.sizes[k]!, r.shifts?.[k]);
     return;
   } catch {
     // retry singly below to isolate the bad file(s)
@@ -147,7 +147,7 @@ async function scoreBatch(runner: ModelRunner, files: readonly string[], start: 
   for (let k = 0; k < ok.length; k++) {
     try {
       const one = await runner.runFiles([buffers[k]!]);
-      await judge(ok[k]!, one.scores[0]!, one.maps[0]!, one.shifts?.[0]);
+      await judge(ok[k]!, one.scores[0]!, one.maps[0]!, one.sizes[0]!, one.shifts?.[0]);
     } catch (err) {
       fail(ok[k]!, (err as Error).message.replace(/^preprocess: cannot read image: /, ''));
     }

@@ -5,11 +5,17 @@
 import { z } from 'zod';
 import onnxProto from 'onnx-proto';
 import { Objective } from '../core/domain.js';
+import { TilingSettings } from './tiling.js';
 
 export const METADATA_FORMAT = '1';
+/**
+ * Tiled models carry format '2': a reader that does not know tiling (an older Flowspect) refuses the file instead
+ * of scoring a whole part squeezed into one tile, which would miss small defects — a false accept.
+ */
+export const TILED_METADATA_FORMAT = '2';
 
 export const ModelMetadata = z.object({
-  format: z.literal(METADATA_FORMAT),
+  format: z.enum([METADATA_FORMAT, TILED_METADATA_FORMAT]),
   modelId: z.number().int().nullable(),
   name: z.string(),
   objective: Objective,
@@ -22,12 +28,14 @@ export const ModelMetadata = z.object({
     width: z.number().int().positive(),
     fit: z.enum(['stretch', 'letterbox']),
   }),
+  /** Large parts (app/model/tiling.ts): the input is one tile; images are cut, scored per tile and stitched. */
+  tiling: TilingSettings.optional(),
   outputs: z.object({ map: z.string(), score: z.string() }),
   thresholds: z.object({ review: z.number(), reject: z.number(), method: z.string(), detail: z.string() }).passthrough(),
   scoreNorm: z.object({ method: z.string(), offset: z.number(), scale: z.number() }),
   backbone: z.object({ name: z.string(), sha256: z.string(), taps: z.array(z.object({ name: z.string(), channels: z.number(), stride: z.number() })) }),
   training: z.record(z.string(), z.unknown()),
-});
+}).refine((m) => (m.format === TILED_METADATA_FORMAT) === (m.tiling !== undefined), { message: "format '2' and tiling go together", path: ['tiling'] });
 export type ModelMetadata = z.infer<typeof ModelMetadata>;
 
 const KEY = 'flowspect';
@@ -40,6 +48,7 @@ export function metadataProps(m: ModelMetadata): Record<string, string> {
     'flowspect.threshold.reject': String(m.thresholds.reject),
     'flowspect.threshold.method': m.thresholds.method,
     'flowspect.input_size': `${m.input.height}x${m.input.width}`,
+    ...(m.tiling ? { 'flowspect.tiling': `size=${m.tiling.size};overlap=${m.tiling.overlap};score=max;map=ramp-weighted-mean` } : {}),
   };
 }
 

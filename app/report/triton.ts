@@ -48,6 +48,8 @@ export interface TritonConfig {
   readonly inputs: readonly TritonTensorConfig[];
   readonly outputs: readonly TritonTensorConfig[];
   readonly dynamicBatching: { preferredBatchSize: number[]; maxQueueDelayMicroseconds: number } | null;
+  /** Tiled models: the input is one tile; clients cut parts into tiles and stitch (docs/tiling.md). */
+  readonly tiling?: { readonly size: number; readonly overlap: number };
 }
 
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -115,6 +117,11 @@ export function renderTritonConfig(c: TritonConfig): string {
       `dynamic_batching {\n  preferred_batch_size: [ ${c.dynamicBatching.preferredBatchSize.join(', ')} ]\n  max_queue_delay_microseconds: ${c.dynamicBatching.maxQueueDelayMicroseconds}\n}`,
     );
   }
+  if (c.tiling) {
+    const value = `size=${c.tiling.size};overlap=${c.tiling.overlap};score=max;map=ramp-weighted-mean`;
+    out.push(`# A tiled model: the input is ONE ${c.tiling.size}-px tile. Cut each part into tiles overlapping by ${c.tiling.overlap} px, score each,\n# take the maximum tile score as the part's score and stitch the maps (docs/tiling.md). Never feed a whole resized part.`);
+    out.push(`parameters: { key: "flowspect.tiling" value: { string_value: ${q(value)} } }`);
+  }
   out.push(`version_policy: { latest: { num_versions: 1 } }`);
   return out.join('\n') + '\n';
 }
@@ -133,8 +140,9 @@ export interface TritonRepository {
  * every load (integrity hash and reference output, ModelRunner.verify) and the bytes checked are the bytes written.
  */
 export async function writeTritonRepository(onnxFile: string, repoDir: string, options: TritonOptions, card?: ModelCard): Promise<TritonRepository> {
-  const { bytes } = await ModelRunner.verify(onnxFile);
-  const config = tritonConfigFor(describeOnnxBytes(bytes, onnxFile), options);
+  const { bytes, metadata } = await ModelRunner.verify(onnxFile);
+  const described = tritonConfigFor(describeOnnxBytes(bytes, onnxFile), options);
+  const config = metadata.tiling ? { ...described, tiling: metadata.tiling } : described;
   fs.mkdirSync(repoDir, { recursive: true });
   const modelDir = path.join(repoDir, config.name);
   const tmp = path.join(repoDir, `.${config.name}.${process.pid}.tmp`);

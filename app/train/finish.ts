@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import type { BackboneInfo } from '../core/backbone.js';
 import type { Objective } from '../core/domain.js';
 import { buildInferenceGraph, IMAGE_INPUT, MAP_OUTPUT, type ModelSpec, SCORE_OUTPUT } from '../model/flow/graphs.js';
-import { type ModelMetadata, METADATA_FORMAT, metadataProps } from '../model/metadata.js';
+import { type ModelMetadata, METADATA_FORMAT, metadataProps, TILED_METADATA_FORMAT } from '../model/metadata.js';
 import { updateModel } from '../store/models.js';
 import type { ActiveRun } from './epochs.js';
 import type { RunPlan } from './plan.js';
@@ -91,12 +91,14 @@ export function modelMetadata(m: {
   paramCount: number;
   dataHash: string;
 }): ModelMetadata {
+  const tiling = m.settings.tiling;
   return {
-    format: METADATA_FORMAT,
+    format: tiling ? TILED_METADATA_FORMAT : METADATA_FORMAT,
     modelId: m.modelId,
     name: m.name,
     objective: m.objective,
     input: { name: IMAGE_INPUT, layout: 'NCHW', channels: 'RGB', range: [0, 255], height: m.spec.height, width: m.spec.width, fit: m.settings.fit },
+    ...(tiling ? { tiling: { ...tiling } } : {}),
     outputs: { map: MAP_OUTPUT, score: SCORE_OUTPUT },
     thresholds: { ...m.thresholds },
     scoreNorm: { ...m.norm },

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Objective } from '../core/domain.js';
 import { AppError } from '../core/errors.js';
 import { FlowConfig, ObjectiveWeights } from '../model/flow/config.js';
+import { TilingSettings } from '../model/tiling.js';
 
 export const AlignSettings = z
   .object({
@@ -66,6 +67,12 @@ export const TrainSettings = z
      * the exported model. For parts that sit slightly differently in each photo; not for textures.
      */
     align: AlignSettings.default(AlignSettings.parse({})),
+    /**
+     * Large parts (docs/tiling.md): cut every image at its native resolution into `size`-pixel tiles overlapping by
+     * `overlap`; one flow learns all tiles, synthesis works per tile, validation and thresholds score whole images
+     * (the maximum over their tiles) and maps are stitched at the source resolution. `imageSize` must equal `size`.
+     */
+    tiling: TilingSettings.optional(),
     weights: ObjectiveWeights.default(ObjectiveWeights.parse({})),
     flow: FlowConfig.default(FlowConfig.parse({})),
     /** Synthesis presets used for the twins: built-in names or the project's own presets. */
@@ -104,6 +111,13 @@ export function parseTrainSettings(input: unknown): TrainSettings {
   }
   if (r.data.reviewQuantile > r.data.quantile) {
     throw new AppError('invalid_request', `invalid training settings: reviewQuantile (${r.data.reviewQuantile}) must not exceed quantile (${r.data.quantile})`);
+  }
+  const t = r.data.tiling;
+  if (t) {
+    if (r.data.imageSize !== t.size || (r.data.imageWidth !== undefined && r.data.imageWidth !== t.size)) {
+      throw new AppError('invalid_request', `invalid training settings: with tiling the model input is the tile: imageSize (${r.data.imageSize}) must equal tiling.size (${t.size}), and imageWidth must be left out`);
+    }
+    if (r.data.align.mode !== 'none') throw new AppError('invalid_request', 'invalid training settings: tiling and align cannot be combined (tiles of an aligned part: align the parts before importing them)');
   }
   return r.data;
 }

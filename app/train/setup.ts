@@ -10,6 +10,7 @@ import { FeatureScorer } from '../model/flow/scorer.js';
 import { createSession, type Session } from '../runtime/index.js';
 import { synthesisBatches } from '../synthesis/index.js';
 import { alignedCopies, alignerFor } from './align.js';
+import { tileCopies } from './tiles.js';
 import { imageFile, type TrainingData } from './data.js';
 import { type FeatureImage, FeatureSource } from './features.js';
 import type { RunPlan } from './plan.js';
@@ -19,6 +20,8 @@ export interface RunImages {
   readonly train: readonly FeatureImage[];
   readonly valGood: readonly FeatureImage[];
   readonly valDefects: readonly FeatureImage[];
+  /** Tiled models: per validation image, the indices of its tiles in valGood / valDefects (app/train/tiles.ts). */
+  readonly groups?: { readonly good: number[][]; readonly defects: number[][] };
 }
 
 /** Backbone features of the validation images. */
@@ -26,6 +29,18 @@ export interface ValidationSet {
   readonly good: TapFeatures[][];
   readonly synth: TapFeatures[][];
   readonly defects: TapFeatures[][];
+  /** Tiled models: how tile scores make whole-image scores (validate.ts). */
+  readonly tiled?: TiledValidation;
+}
+
+/**
+ * Whole-image validation of a tiled model: good and defect images are their tile groups; image i's twin is its
+ * tile `twinTile[i]` replaced by the synthesized one (synth[i]), the other tiles of the image staying clean.
+ */
+export interface TiledValidation {
+  readonly good: number[][];
+  readonly defects: number[][];
+  readonly twinTile: number[];
 }
 
 export interface CompiledRun {
@@ -66,6 +81,7 @@ export async function prepareImages(plan: RunPlan, res: RunResources, hooks: Run
   const toFeat = (imgs: TrainingData['train']) => imgs.map((i) => ({ file: imageFile(project, i.path), sha256: i.sha256 }));
   let images: RunImages = { train: toFeat(data.train), valGood: toFeat(data.valGood), valDefects: toFeat(data.valDefects) };
   if (alignReference) images = await alignImages(plan, res, images, hooks);
+  if (plan.settings.tiling) images = await tileImages(plan, images, hooks);
   const warmFrom = alignReference ? 0.02 : 0; // progress only moves forward: alignment took the first 2 %
   const at = { step: 0, totalSteps, epoch: 0, executionProvider: res.features.provider };
   hooks.progress(warmFrom, 'caching backbone features', at);
@@ -73,6 +89,29 @@ export async function prepareImages(plan: RunPlan, res: RunResources, hooks: Run
     hooks.progress(warmFrom + (0.04 - warmFrom) * f, `backbone features: ${msg ?? ''}`, at),
   );
   return images;
+}
+
+/** Each image becomes its tiles (written once under tiles/); validation remembers which tiles make which image. */
+async function tileImages(plan: RunPlan, images: RunImages, hooks: RunHooks): Promise<RunImages> {
+  const tiling = plan.settings.tiling!;
+  const root = plan.project.path('tiles');
+  const at = { step: 0, totalSteps: plan.schedule.totalSteps, epoch: 0, executionProvider: 'cpu' };
+  const all = [...images.train, ...images.valGood, ...images.valDefects];
+  hooks.progress(0, `cutting ${all.length} images into ${tiling.size}-px tiles`, at);
+  const cut = await tileCopies(all, tiling, root, hooks.signal, (f) => hooks.progress(0.02 * f, 'cutting images into tiles', at));
+  const nTrain = images.train.length;
+  const nGood = images.valGood.length;
+  const pick = (from: number, to: number) => {
+    const groups = cut.groups.slice(from, to);
+    const tiles = groups.flat().map((k) => cut.tiles[k]!);
+    const base = groups[0]?.[0] ?? 0;
+    return { tiles, groups: groups.map((g) => g.map((k) => k - base)) };
+  };
+  const train = pick(0, nTrain);
+  const good = pick(nTrain, nTrain + nGood);
+  const defects = pick(nTrain + nGood, all.length);
+  hooks.log('info', `model ${plan.model.id}: tiled ${all.length} images into ${cut.tiles.length} tiles of ${tiling.size} px (overlap ${tiling.overlap}); training on ${train.tiles.length} tiles`);
+  return { train: train.tiles, valGood: good.tiles, valDefects: defects.tiles, groups: { good: good.groups, defects: defects.groups } };
 }
 
 /** Every image (and so every synthesized twin and its mask) lives in the reference's frame from here on. */
@@ -101,9 +140,12 @@ async function alignImages(plan: RunPlan, res: RunResources, images: RunImages, 
 export async function validationSet(plan: RunPlan, features: FeatureSource, images: RunImages, signal?: AbortSignal): Promise<ValidationSet> {
   const good = await features.clean(images.valGood);
   const defects = await features.clean(images.valDefects);
+  // Tiled: one twin per validation image, in a tile chosen by the seed (the same every epoch).
+  const twinTile = images.groups?.good.map((g, i) => g[(plan.settings.seed + 31 * i) % g.length]!);
+  const twinSources = twinTile ? twinTile.map((k) => images.valGood[k]!) : images.valGood;
   const synth: TapFeatures[][] = [];
   for await (const b of synthesisBatches({
-    sources: images.valGood.map((i) => i.file),
+    sources: twinSources.map((i) => i.file),
     presets: plan.presets,
     batchSize: 8,
     seed: plan.settings.seed + 7777,
@@ -115,7 +157,8 @@ export async function validationSet(plan: RunPlan, features: FeatureSource, imag
   })) {
     synth.push(...(await features.fromUnitBatch(b.images, b.sourceIndices.length)));
   }
-  return { good, synth, defects };
+  const tiled = images.groups && twinTile ? { good: images.groups.good, defects: images.groups.defects, twinTile } : undefined;
+  return { good, synth, defects, ...(tiled ? { tiled } : {}) };
 }
 
 /** Compiles the plan's training graphs into sessions and opens the validation scorer. */

@@ -12,8 +12,8 @@ import { bandsProblem, type Bands, type Verdict, verdictOf } from '../core/bands
 import { AppError } from '../core/errors.js';
 import { FileReadError, readBoundedFile } from '../core/bounded-read.js';
 import { inspectImageBytes, type InspectedImage, RejectedFile } from '../dataset/read-image.js';
-import { loadRgb8, rgb8ToChw } from '../model/features/preprocess.js';
-import type { ModelRunner } from '../infer/model-runner.js';
+import type { Rgb8 } from '../model/features/preprocess.js';
+import type { BatchResult, ModelRunner } from '../infer/model-runner.js';
 import { openProjectModel } from '../infer/project-model.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { getModel, type ModelRecord } from '../store/models.js';
@@ -37,11 +37,13 @@ export type Judgement =
       readonly reason: string | null;
       readonly part: PartBytes | null;
       readonly map: Float32Array | null;
+      /** The map's size (the model input, or the part's own size for tiled models). */
+      readonly mapSize?: { readonly width: number; readonly height: number };
     }
   /** It changed after it looked complete (or vanished): not judged, look again. */
   | { readonly kind: 'changed' | 'gone'; readonly file: ArrivedFile };
 
-type Read = { kind: 'part'; part: PartBytes; pixels: Uint8Array | null; reason: string | null } | { kind: 'error'; reason: string } | { kind: 'changed' } | { kind: 'gone' };
+type Read = { kind: 'part'; part: PartBytes; pixels: Rgb8 | null; reason: string | null } | { kind: 'error'; reason: string } | { kind: 'changed' } | { kind: 'gone' };
 
 const errorOf = (file: ArrivedFile, reason: string, part: PartBytes | null): Judgement => ({ kind: 'judged', file, verdict: 'error', score: null, reason, part, map: null });
 
@@ -71,17 +73,14 @@ export class PartJudge {
   async judge(files: readonly ArrivedFile[], bands: Bands | null): Promise<Judgement[]> {
     const reads = await Promise.all(files.map((f) => this.read(f)));
     const runnable = reads.flatMap((r, i) => (r.kind === 'part' && r.pixels ? [i] : []));
-    const { width: w, height: h } = this.input;
     let scores: Float32Array | null = null;
     let maps: Float32Array[] = [];
+    let sizes: BatchResult['sizes'] = [];
     let failure: string | null = null;
     if (runnable.length > 0) {
-      const batch = new Float32Array(runnable.length * 3 * w * h);
-      runnable.forEach((i, k) => rgb8ToChw({ width: w, height: h, data: (reads[i] as { pixels: Uint8Array }).pixels }, batch, k * 3 * w * h));
       try {
-        const out = await this.runner.run(batch, runnable.length);
-        scores = out.scores;
-        maps = out.maps;
+        const out = await this.runner.score(runnable.map((i) => (reads[i] as { pixels: Rgb8 }).pixels));
+        ({ scores, maps, sizes } = out);
       } catch (err) {
         failure = `the model failed on this batch: ${(err as Error).message}`;
       }
@@ -98,7 +97,7 @@ export class PartJudge {
         const problem = bandsProblem(bands);
         return errorOf(file, problem ? `model ${this.model.id} cannot judge: ${problem}` : `the model gave no finite score (${score})`, r.part);
       }
-      return { kind: 'judged', file, verdict, score, reason: null, part: r.part, map: maps[k]! };
+      return { kind: 'judged', file, verdict, score, reason: null, part: r.part, map: maps[k]!, mapSize: sizes[k]! };
     });
   }
 
@@ -125,8 +124,8 @@ export class PartJudge {
       return { kind: 'part', part: { ...part, image: null }, pixels: null, reason };
     }
     try {
-      const rgb = await loadRgb8(image.storedPng ?? bytes, this.runner.preprocess, file.name);
-      return { kind: 'part', part: { ...part, image }, pixels: rgb.data, reason: null };
+      const rgb = await this.runner.loadImage(image.storedPng ?? bytes, file.name);
+      return { kind: 'part', part: { ...part, image }, pixels: rgb, reason: null };
     } catch (err) {
       return { kind: 'part', part: { ...part, image }, pixels: null, reason: (err as Error).message };
     }

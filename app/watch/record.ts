@@ -79,7 +79,7 @@ async function place(project: Project, c: RecordContext, j: Judged): Promise<Pla
   let mapPath: string | null = null;
   if (j.map) {
     mapPath = `maps/model-${c.modelId}/live-${sha256}.png`;
-    await writeMapPng(project.path(mapPath), j.map, c.width, c.height, c.reject);
+    await writeMapPng(project.path(mapPath), j.map, j.mapSize?.width ?? c.width, j.mapSize?.height ?? c.height, c.reject);
   }
   const row: NewImage = {
     datasetId: c.dataset.id,

@@ -50,21 +50,36 @@ export interface Rgb8 {
  */
 export async function loadRgb8(input: string | Buffer, opts: PreprocessOptions, name = typeof input === 'string' ? input : 'image'): Promise<Rgb8> {
   validatePreprocess(opts);
+  return decodeRgb8(input, name, opts);
+}
+
+/**
+ * The same decode at the image's own resolution (no resize): what tiled models cut into tiles
+ * (app/model/tiling.ts). At most `maxPixels` (default 64 Mpx: an 8192² part), so one file cannot exhaust memory.
+ */
+export async function loadRgb8Native(input: string | Buffer, name = typeof input === 'string' ? input : 'image', maxPixels = 8192 * 8192): Promise<Rgb8> {
+  return decodeRgb8(input, name, undefined, maxPixels);
+}
+
+async function decodeRgb8(input: string | Buffer, name: string, resize: PreprocessOptions | undefined, maxPixels?: number): Promise<Rgb8> {
   try {
     const bytes = typeof input === 'string' ? await readBoundedFile(input, 'image') : input;
-    const { data, info } = await openImage(bytes)
-      .autoOrient()
-      .flatten({ background: { r: 0, g: 0, b: 0 } })
-      .toColourspace('srgb')
-      .resize(opts.width, opts.height, {
-        fit: opts.fit === 'stretch' ? 'fill' : 'contain',
+    let img = openImage(bytes);
+    if (maxPixels !== undefined) {
+      const m = await img.metadata();
+      if ((m.width ?? 0) * (m.height ?? 0) > maxPixels) throw new Error(`${m.width}×${m.height} is more than ${maxPixels} pixels`);
+      img = openImage(bytes);
+    }
+    img = img.autoOrient().flatten({ background: { r: 0, g: 0, b: 0 } }).toColourspace('srgb');
+    if (resize) {
+      img = img.resize(resize.width, resize.height, {
+        fit: resize.fit === 'stretch' ? 'fill' : 'contain',
         background: { r: 0, g: 0, b: 0, alpha: 1 },
         kernel: 'lanczos3',
-      })
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== opts.width || info.height !== opts.height) {
+      });
+    }
+    const { data, info } = await img.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || (resize && (info.width !== resize.width || info.height !== resize.height))) {
       throw new Error(`unexpected decoded layout ${info.width}×${info.height}×${info.channels}`);
     }
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
