@@ -81,3 +81,18 @@ describe('tiled models fail safe', () => {
     expect(() => parseTrainSettings({ tiling: { size: 32 } })).toThrow(/tiling.size/);
   });
 });
+
+describe('flagged regions', () => {
+  it('finds the connected areas above the threshold, strongest peak first, with their boxes', async () => {
+    const { flaggedRegions } = await import('../../app/core/flagged-regions.js');
+    const w = 20;
+    const map = new Float32Array(w * 10);
+    for (const [x, y, v] of [[2, 2, 5], [3, 2, 6], [4, 3, 5], [15, 7, 9], [10, 0, 1]] as const) map[y * w + x] = v;
+    const r = flaggedRegions(map, w, 10, 4);
+    expect(r.map((g) => [g.peak.x, g.peak.y, g.peak.value, g.area])).toEqual([[15, 7, 9, 1], [3, 2, 6, 3]]);
+    expect(r[1]!.box).toEqual({ x0: 2, y0: 2, x1: 4, y1: 3 });
+    expect(flaggedRegions(map, w, 10, NaN)).toEqual([]);
+    expect(flaggedRegions(map, w, 10, 4, { minArea: 2 })).toHaveLength(1);
+    expect(() => flaggedRegions(map, 3, 3, 1)).toThrow(/200 values for a 3×3 map/);
+  });
+});
