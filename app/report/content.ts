@@ -7,7 +7,7 @@ import type { Project } from '../store/project.js';
 import { readProjectInfo } from '../store/projects.js';
 import { rasterisePolygons, type Polygon } from '../dataset/mask-input.js';
 import { imageFilePath } from '../store/images.js';
-import { getModel } from '../store/models.js';
+import { getModel, type ModelRecord } from '../store/models.js';
 import { readDatasetSummary, readResultsForReport, type ReportResultRow } from '../store/reports.js';
 import { listTrainingEvents, type TrainingEvent } from '../store/training-events.js';
 import { APP_VERSION } from '../core/version.js';
@@ -138,8 +138,75 @@ function safeMetric<T>(notes: string[], what: string, f: () => T): T | null {
 
 /** Reads everything a report shows from the project and computes its metrics, charts' data and gallery pictures. */
 export async function buildReportContent(project: Project, options: ReportOptions, hooks: BuildHooks = {}): Promise<ReportContent> {
-  const { signal } = hooks;
   const progress = hooks.progress ?? (() => {});
+  const { galleryLimit, pageSize } = galleryOptions(options);
+  const db = project.db;
+  const { modelRow, dsSummary, rows } = readReportInputs(project, options);
+  const model = modelCardFromRecord(modelRow, dsSummary ? { id: dsSummary.id, name: dsSummary.name } : null);
+  progress(0.05, `read ${rows.length} results`);
+
+  const evaluation = evaluationSet(rows);
+  const { evalRows, scoredEval, labels } = evaluation;
+  const resolved: ResolvedBands = options.bands
+    ? bandsForReport(options.bands, modelRow.thresholds)
+    : (bandsFromModel(modelRow.thresholds) ??
+      computeBands(evalRows.length > 0 ? evalRows.map((r) => r.score) : rows.map((r) => r.score), evalRows.length > 0 ? evalRows.map((r) => r.label === 'defect') : rows.map(() => false)));
+  const bands = resolved.bands;
+  const results: ReportResult[] = rows.map((r) => ({ ...r, verdict: verdictOf(r.score, bands) }));
+  const evalIds = new Set(evalRows.map((r) => r.resultId));
+  const evalResults = results.filter((r) => evalIds.has(r.resultId));
+  const evalHasBothClasses = evalRows.some((r) => r.label === 'defect') && evalRows.some((r) => r.label === 'good');
+
+  const notes: string[] = [];
+  const image = imageMetrics(evaluation.scores, labels, notes);
+  const confusion = confusionAtBands(evalResults, bands, evalHasBothClasses);
+  const { verdictCounts, reviewCounts } = countVerdicts(results);
+  const unjudged = results.filter((r) => r.verdict === 'error');
+  if (unjudged.length > 0) notes.push(`${unjudged.length} results have no finite score (verdict error): left out of AUROC, AP, F1 and the curves, counted as not passed everywhere else.`);
+  const pixel = await pixelMetrics(project, modelRow.metrics, scoredEval, image.bothClasses, notes, hooks);
+  progress(0.35, 'metrics done');
+
+  // Gallery: the parts that did not pass (unjudged first, then by score), capped; the CSV lists every image.
+  const flagged = results.filter((r) => !isPassed(r.verdict));
+  const items = await galleryItems(project, flagged.slice(0, galleryLimit), options.pictureSize ?? 220, hooks);
+  progress(0.85, 'gallery done');
+
+  const info = readProjectInfo(db, project.dir);
+  return {
+    title: options.title?.trim() || `${info.name} — ${model.name} inspection report`,
+    generatedAt: new Date().toISOString(),
+    appVersion: APP_VERSION,
+    project: { name: info.name, dir: project.dir },
+    dataset: dsSummary ? datasetSection(dsSummary) : null,
+    model,
+    bands: resolved,
+    evaluation: { description: evaluation.description, good: labels.filter((l) => !l).length, defect: labels.filter(Boolean).length },
+    metrics: {
+      imageAuroc: image.imageAuroc,
+      averagePrecision: image.averagePrecision,
+      f1Max: image.f1 ? { f1: image.f1.f1, threshold: image.f1.threshold, precision: image.f1.precision, recall: image.f1.recall } : null,
+      pixelAuroc: pixel.pixelAuroc,
+      aupro: pixel.aupro,
+      pixelSource: pixel.pixelSource,
+      notes,
+    },
+    confusion,
+    verdictCounts,
+    unjudged,
+    reviewCounts,
+    curves: { roc: image.roc, pr: image.pr },
+    scores: {
+      good: scoredEval.filter((r) => r.label === 'good').map((r) => r.score),
+      defect: scoredEval.filter((r) => r.label === 'defect').map((r) => r.score),
+      unlabelled: evalRows.length > 0 ? [] : rows.flatMap((r) => (r.score !== null && Number.isFinite(r.score) ? [r.score] : [])),
+    },
+    training: listTrainingEvents(db, options.modelId),
+    gallery: { items, flagged: flagged.length, limit: galleryLimit, pageSize },
+    results,
+  };
+}
+
+function galleryOptions(options: ReportOptions): { galleryLimit: number; pageSize: number } {
   const galleryLimit = options.galleryLimit ?? 48;
   const pageSize = options.galleryPageSize ?? 12;
   if (!Number.isInteger(galleryLimit) || galleryLimit < 0 || galleryLimit > 2000) {
@@ -148,7 +215,13 @@ export async function buildReportContent(project: Project, options: ReportOption
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
     throw new ReportError('invalid_request', `galleryPageSize must be an integer from 1 to 100 (got ${pageSize})`);
   }
+  return { galleryLimit, pageSize };
+}
 
+type DatasetSummary = NonNullable<ReturnType<typeof readDatasetSummary>>;
+
+/** The model, its dataset (the training one unless another or none was asked for) and its results; not_found otherwise. */
+function readReportInputs(project: Project, options: ReportOptions): { modelRow: ModelRecord; dsSummary: DatasetSummary | undefined; rows: ReportResultRow[] } {
   const db = project.db;
   const modelRow = getModel(db, options.modelId);
   if (!modelRow) throw new ReportError('not_found', `model ${options.modelId} does not exist in this project`);
@@ -162,54 +235,58 @@ export async function buildReportContent(project: Project, options: ReportOption
       `model ${options.modelId} has no results${dsSummary ? ` on dataset "${dsSummary.name}"` : ''}: run inference on the images first`,
     );
   }
-  const model = modelCardFromRecord(modelRow, dsSummary ? { id: dsSummary.id, name: dsSummary.name } : null);
-  progress(0.05, `read ${rows.length} results`);
+  return { modelRow, dsSummary, rows };
+}
 
-  // Evaluation set: labelled test images when there are any (the held-out set), else every labelled image.
+type ScoredRow = ReportResultRow & { score: number };
+
+/** Evaluation set: labelled test images when there are any (the held-out set), else every labelled image. */
+function evaluationSet(rows: readonly ReportResultRow[]): { evalRows: ReportResultRow[]; description: string; scoredEval: ScoredRow[]; scores: number[]; labels: boolean[] } {
   const labelled = rows.filter((r) => r.label !== 'ignore');
   const tests = labelled.filter((r) => r.split === 'test');
   const evalRows = tests.length > 0 ? tests : labelled;
-  const evalDescription =
-    tests.length > 0 ? 'labelled images of the test split' : labelled.length > 0 ? 'all labelled images (no test split has results)' : 'none';
-  // Ranking metrics need a finite score; results without one are judged 'error' and counted as not passed below.
-  const scoredEval = evalRows.filter((r): r is ReportResultRow & { score: number } => r.score !== null && Number.isFinite(r.score));
-  const scores = scoredEval.map((r) => r.score);
-  const labels = scoredEval.map((r) => r.label === 'defect');
+  const description = tests.length > 0 ? 'labelled images of the test split' : labelled.length > 0 ? 'all labelled images (no test split has results)' : 'none';
+  // Ranking metrics need a finite score; results without one are judged 'error' and counted as not passed.
+  const scoredEval = evalRows.filter((r): r is ScoredRow => r.score !== null && Number.isFinite(r.score));
+  return { evalRows, description, scoredEval, scores: scoredEval.map((r) => r.score), labels: scoredEval.map((r) => r.label === 'defect') };
+}
 
-  const resolved: ResolvedBands = options.bands
-    ? bandsForReport(options.bands, modelRow.thresholds)
-    : (bandsFromModel(modelRow.thresholds) ??
-      computeBands(evalRows.length > 0 ? evalRows.map((r) => r.score) : rows.map((r) => r.score), evalRows.length > 0 ? evalRows.map((r) => r.label === 'defect') : rows.map(() => false)));
-  const bands = resolved.bands;
-  const results: ReportResult[] = rows.map((r) => ({ ...r, verdict: verdictOf(r.score, bands) }));
-  const evalIds = new Set(evalRows.map((r) => r.resultId));
-  const evalResults = results.filter((r) => evalIds.has(r.resultId));
-  const evalHasBothClasses = evalRows.some((r) => r.label === 'defect') && evalRows.some((r) => r.label === 'good');
-
-  const notes: string[] = [];
+/** Image-level AUROC, AP, F1-max and the curves; all empty (with a note) unless both classes are present. */
+function imageMetrics(scores: number[], labels: boolean[], notes: string[]) {
   const bothClasses = labels.includes(true) && labels.includes(false);
   if (!bothClasses) notes.push('Image metrics need both good and defective labelled images; this set has only one class.');
-  const imageAurocV = bothClasses ? safeMetric(notes, 'image AUROC', () => imageAuroc(scores, labels)) : null;
-  const apV = bothClasses ? safeMetric(notes, 'average precision', () => averagePrecision(scores, labels)) : null;
-  const f1 = bothClasses ? safeMetric(notes, 'F1-max', () => f1Max(scores, labels)) : null;
-  const roc = bothClasses ? rocCurve(scores, labels, 400).map((p) => [p.fpr, p.tpr] as const) : [];
-  const pr = bothClasses ? prCurve(scores, labels, 400).map((p) => [p.recall, p.precision] as const) : [];
+  return {
+    bothClasses,
+    imageAuroc: bothClasses ? safeMetric(notes, 'image AUROC', () => imageAuroc(scores, labels)) : null,
+    averagePrecision: bothClasses ? safeMetric(notes, 'average precision', () => averagePrecision(scores, labels)) : null,
+    f1: bothClasses ? safeMetric(notes, 'F1-max', () => f1Max(scores, labels)) : null,
+    roc: bothClasses ? rocCurve(scores, labels, 400).map((p) => [p.fpr, p.tpr] as const) : [],
+    pr: bothClasses ? prCurve(scores, labels, 400).map((p) => [p.recall, p.precision] as const) : [],
+  };
+}
 
-  const confusion = confusionAtBands(evalResults, bands, evalHasBothClasses);
+function countVerdicts(results: readonly ReportResult[]): Pick<ReportContent, 'verdictCounts' | 'reviewCounts'> {
   const verdictCounts = emptyVerdictCounts();
   const reviewCounts = { defect: 0, false_alarm: 0, skip: 0, unreviewed: 0 };
   for (const r of results) {
     verdictCounts[r.verdict]++;
     reviewCounts[r.reviewDecision ?? 'unreviewed']++;
   }
-  const unjudged = results.filter((r) => r.verdict === 'error');
-  if (unjudged.length > 0) notes.push(`${unjudged.length} results have no finite score (verdict error): left out of AUROC, AP, F1 and the curves, counted as not passed everywhere else.`);
+  return { verdictCounts, reviewCounts };
+}
 
-  // Pixel metrics from the stored maps and defect masks of the evaluation set, streamed one image at a time.
-  const modelMetrics = modelRow.metrics;
-  let pixelAurocV: number | null = null;
-  let auproV: number | null = null;
-  let pixelSource = 'not available';
+/**
+ * Pixel metrics from the stored maps and defect masks of the evaluation set, streamed one image at a time; when
+ * some are missing, the values measured at training time (or none, with a note).
+ */
+async function pixelMetrics(
+  project: Project,
+  modelMetrics: ModelRecord['metrics'],
+  scoredEval: readonly ScoredRow[],
+  bothClasses: boolean,
+  notes: string[],
+  { signal, progress }: BuildHooks,
+): Promise<{ pixelAuroc: number | null; aupro: number | null; pixelSource: string }> {
   const withMaps = scoredEval.filter((r) => r.mapPath);
   const defectsWithMasks = withMaps.filter((r) => r.label === 'defect' && (r.maskPath || r.maskPolygonsJson));
   if (bothClasses && withMaps.length === scoredEval.length && defectsWithMasks.length === scoredEval.filter((r) => r.label === 'defect').length) {
@@ -220,27 +297,29 @@ export async function buildReportContent(project: Project, options: ReportOption
       const map = await readAnomalyMap(project.path(r.mapPath!));
       const mask = r.label === 'defect' ? await readMask(project, r, map.width, map.height) : null;
       acc.add({ map: map.data, width: map.width, height: map.height, mask });
-      if (i % 8 === 0) progress(0.05 + (0.3 * i) / withMaps.length, `pixel metrics: ${i} of ${withMaps.length} maps`);
+      if (i % 8 === 0) progress?.(0.05 + (0.3 * i) / withMaps.length, `pixel metrics: ${i} of ${withMaps.length} maps`);
     }
-    pixelAurocV = safeMetric(notes, 'pixel AUROC', () => acc.pixelAuroc());
-    auproV = safeMetric(notes, 'AUPRO', () => acc.aupro(0.3));
-    pixelSource = `computed from ${withMaps.length} stored anomaly maps and ${defectsWithMasks.length} defect masks`;
-  } else {
-    const p = modelMetrics.pixelAuroc;
-    const a = modelMetrics.aupro;
-    if (typeof p === 'number' || typeof a === 'number') {
-      pixelAurocV = typeof p === 'number' ? p : null;
-      auproV = typeof a === 'number' ? a : null;
-      pixelSource = 'as measured at training time (this report’s images lack stored maps or masks)';
-    } else {
-      notes.push('Pixel metrics need a stored anomaly map for every evaluated image and a mask for every defect.');
-    }
+    return {
+      pixelAuroc: safeMetric(notes, 'pixel AUROC', () => acc.pixelAuroc()),
+      aupro: safeMetric(notes, 'AUPRO', () => acc.aupro(0.3)),
+      pixelSource: `computed from ${withMaps.length} stored anomaly maps and ${defectsWithMasks.length} defect masks`,
+    };
   }
-  progress(0.35, 'metrics done');
+  const p = modelMetrics.pixelAuroc;
+  const a = modelMetrics.aupro;
+  if (typeof p === 'number' || typeof a === 'number') {
+    return {
+      pixelAuroc: typeof p === 'number' ? p : null,
+      aupro: typeof a === 'number' ? a : null,
+      pixelSource: 'as measured at training time (this report’s images lack stored maps or masks)',
+    };
+  }
+  notes.push('Pixel metrics need a stored anomaly map for every evaluated image and a mask for every defect.');
+  return { pixelAuroc: null, aupro: null, pixelSource: 'not available' };
+}
 
-  // Gallery: the parts that did not pass (unjudged first, then by score), capped; the CSV lists every image.
-  const flagged = results.filter((r) => !isPassed(r.verdict));
-  const chosen = flagged.slice(0, galleryLimit);
+/** The chosen parts' pictures and overlays, on one heat scale; a part whose picture fails is listed with the reason. */
+async function galleryItems(project: Project, chosen: readonly ReportResult[], pictureSize: number, { signal, progress }: BuildHooks): Promise<GalleryItem[]> {
   const maps = new Map<number, AnomalyMap>();
   const mapProblems = new Map<number, string>();
   for (const r of chosen) {
@@ -258,56 +337,24 @@ export async function buildReportContent(project: Project, options: ReportOption
     signal?.throwIfAborted();
     const r = chosen[i]!;
     try {
-      const pics = await composeOverlay(imageFile(project, r), maps.get(r.resultId) ?? null, { size: options.pictureSize ?? 220, scale });
+      const pics = await composeOverlay(imageFile(project, r), maps.get(r.resultId) ?? null, { size: pictureSize, scale });
       items.push({ rank: i + 1, result: r, image: pics.image, overlay: maps.has(r.resultId) ? pics.overlay : null, problem: mapProblems.get(r.resultId) });
     } catch (err) {
       items.push({ rank: i + 1, result: r, image: null, overlay: null, problem: (err as Error).message });
     }
-    if (i % 4 === 0) progress(0.35 + (0.5 * i) / Math.max(1, chosen.length), `gallery: ${i + 1} of ${chosen.length} parts`);
+    if (i % 4 === 0) progress?.(0.35 + (0.5 * i) / Math.max(1, chosen.length), `gallery: ${i + 1} of ${chosen.length} parts`);
   }
-  progress(0.85, 'gallery done');
+  return items;
+}
 
-  const info = readProjectInfo(db, project.dir);
+function datasetSection(dsSummary: DatasetSummary): NonNullable<ReportContent['dataset']> {
   return {
-    title: options.title?.trim() || `${info.name} — ${model.name} inspection report`,
-    generatedAt: new Date().toISOString(),
-    appVersion: APP_VERSION,
-    project: { name: info.name, dir: project.dir },
-    dataset: dsSummary
-      ? {
-          id: dsSummary.id,
-          name: dsSummary.name,
-          category: dsSummary.category,
-          sourceFormat: dsSummary.sourceFormat,
-          counts: dsSummary.counts,
-          contentHash: contentHash(dsSummary.imageHashes),
-        }
-      : null,
-    model,
-    bands: resolved,
-    evaluation: { description: evalDescription, good: labels.filter((l) => !l).length, defect: labels.filter(Boolean).length },
-    metrics: {
-      imageAuroc: imageAurocV,
-      averagePrecision: apV,
-      f1Max: f1 ? { f1: f1.f1, threshold: f1.threshold, precision: f1.precision, recall: f1.recall } : null,
-      pixelAuroc: pixelAurocV,
-      aupro: auproV,
-      pixelSource,
-      notes,
-    },
-    confusion,
-    verdictCounts,
-    unjudged,
-    reviewCounts,
-    curves: { roc, pr },
-    scores: {
-      good: scoredEval.filter((r) => r.label === 'good').map((r) => r.score),
-      defect: scoredEval.filter((r) => r.label === 'defect').map((r) => r.score),
-      unlabelled: evalRows.length > 0 ? [] : rows.flatMap((r) => (r.score !== null && Number.isFinite(r.score) ? [r.score] : [])),
-    },
-    training: listTrainingEvents(db, options.modelId),
-    gallery: { items, flagged: flagged.length, limit: galleryLimit, pageSize },
-    results,
+    id: dsSummary.id,
+    name: dsSummary.name,
+    category: dsSummary.category,
+    sourceFormat: dsSummary.sourceFormat,
+    counts: dsSummary.counts,
+    contentHash: contentHash(dsSummary.imageHashes),
   };
 }
 
