@@ -193,61 +193,74 @@ function metricsSection(c: ReportContent): string {
 const rateAxis = (label: string) => ({ label, min: -0.03, max: 1.03 });
 
 function chartsSection(c: ReportContent): string {
-  const charts: string[] = [];
-  if (c.curves.roc.length) {
-    charts.push(
-      lineChart({
-        title: `ROC (image AUROC ${fmt(c.metrics.imageAuroc, 3)})`,
-        x: rateAxis('false positive rate'),
-        y: rateAxis('true positive rate'),
-        series: [
-          { label: 'model', colour: '#1d4e89', points: c.curves.roc, width: 3 },
-          { label: 'chance', colour: '#aaa', points: [[0, 0], [1, 1]], dashed: true },
-        ],
-      }),
-    );
-    charts.push(
-      lineChart({
-        title: `Precision–recall (AP ${fmt(c.metrics.averagePrecision, 3)})`,
-        x: rateAxis('recall'),
-        y: rateAxis('precision'),
-        series: [{ label: 'model', colour: '#7b3294', points: c.curves.pr, width: 3 }],
-      }),
-    );
-  }
-  const raw = [...c.scores.good, ...c.scores.defect, ...c.scores.unlabelled];
-  if (raw.length) {
-    // Defects can score orders of magnitude above good parts (likelihoods): a log axis keeps both visible.
-    const rb = c.bands.bands;
-    const positive = Math.min(...raw, rb.review) > 0;
-    const log = positive && Math.max(...raw, rb.reject) / Math.min(...raw, rb.review) > 30;
-    const tf = (v: number) => (log ? Math.log10(v) : v);
-    const all = raw.map(tf);
-    const b = { review: tf(rb.review), reject: tf(rb.reject) };
-    let lo = Math.min(...all, b.review);
-    let hi = Math.max(...all, b.reject);
-    const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
-    lo -= pad;
-    hi += pad;
-    const bins = Math.min(50, Math.max(10, Math.round(Math.sqrt(all.length) * 2)));
-    const series = [
-      { label: 'good', colour: '#4caf50', counts: binCounts(c.scores.good.map(tf), lo, hi, bins) },
-      { label: 'defect', colour: '#e53935', counts: binCounts(c.scores.defect.map(tf), lo, hi, bins) },
-    ];
-    if (c.scores.unlabelled.length) series.push({ label: 'unlabelled', colour: '#607d8b', counts: binCounts(c.scores.unlabelled.map(tf), lo, hi, bins) });
-    charts.push(
-      histogramChart({
-        title: 'Score histogram with the bands',
-        xLabel: log ? 'image score (log scale)' : 'image score',
-        min: lo,
-        max: hi,
-        series,
-        bands: b,
-        xTick: log ? (v) => 10 ** v : undefined,
-      }),
-    );
-  }
   const t = trainingCurve(c.training);
+  const charts = [...rankingCharts(c), ...scoreHistogram(c), ...trainingCharts(t)];
+  if (!charts.length) return '';
+  return (
+    `<h2>Curves</h2><div class="charts">${charts.map((s) => `<div>${s}</div>`).join('')}</div>` +
+    (t.loss.length ? '<p class="note">The loss is a negative log-likelihood: negative values are normal, and lower is better.</p>' : '<p class="note">No training events are stored for this model.</p>')
+  );
+}
+
+/** ROC and precision–recall, when the evaluation set had both classes. */
+function rankingCharts(c: ReportContent): string[] {
+  if (!c.curves.roc.length) return [];
+  return [
+    lineChart({
+      title: `ROC (image AUROC ${fmt(c.metrics.imageAuroc, 3)})`,
+      x: rateAxis('false positive rate'),
+      y: rateAxis('true positive rate'),
+      series: [
+        { label: 'model', colour: '#1d4e89', points: c.curves.roc, width: 3 },
+        { label: 'chance', colour: '#aaa', points: [[0, 0], [1, 1]], dashed: true },
+      ],
+    }),
+    lineChart({
+      title: `Precision–recall (AP ${fmt(c.metrics.averagePrecision, 3)})`,
+      x: rateAxis('recall'),
+      y: rateAxis('precision'),
+      series: [{ label: 'model', colour: '#7b3294', points: c.curves.pr, width: 3 }],
+    }),
+  ];
+}
+
+function scoreHistogram(c: ReportContent): string[] {
+  const raw = [...c.scores.good, ...c.scores.defect, ...c.scores.unlabelled];
+  if (!raw.length) return [];
+  // Defects can score orders of magnitude above good parts (likelihoods): a log axis keeps both visible.
+  const rb = c.bands.bands;
+  const positive = Math.min(...raw, rb.review) > 0;
+  const log = positive && Math.max(...raw, rb.reject) / Math.min(...raw, rb.review) > 30;
+  const tf = (v: number) => (log ? Math.log10(v) : v);
+  const all = raw.map(tf);
+  const b = { review: tf(rb.review), reject: tf(rb.reject) };
+  let lo = Math.min(...all, b.review);
+  let hi = Math.max(...all, b.reject);
+  const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
+  lo -= pad;
+  hi += pad;
+  const bins = Math.min(50, Math.max(10, Math.round(Math.sqrt(all.length) * 2)));
+  const series = [
+    { label: 'good', colour: '#4caf50', counts: binCounts(c.scores.good.map(tf), lo, hi, bins) },
+    { label: 'defect', colour: '#e53935', counts: binCounts(c.scores.defect.map(tf), lo, hi, bins) },
+  ];
+  if (c.scores.unlabelled.length) series.push({ label: 'unlabelled', colour: '#607d8b', counts: binCounts(c.scores.unlabelled.map(tf), lo, hi, bins) });
+  return [
+    histogramChart({
+      title: 'Score histogram with the bands',
+      xLabel: log ? 'image score (log scale)' : 'image score',
+      min: lo,
+      max: hi,
+      series,
+      bands: b,
+      xTick: log ? (v) => 10 ** v : undefined,
+    }),
+  ];
+}
+
+/** Training loss and validation AUROC over the steps, from the stored training events. */
+function trainingCharts(t: ReturnType<typeof trainingCurve>): string[] {
+  const charts: string[] = [];
   if (t.loss.length) {
     const ys = t.loss.map((p) => p[1]);
     const xs = t.loss.map((p) => p[0]);
@@ -274,11 +287,7 @@ function chartsSection(c: ReportContent): string {
       }),
     );
   }
-  if (!charts.length) return '';
-  return (
-    `<h2>Curves</h2><div class="charts">${charts.map((s) => `<div>${s}</div>`).join('')}</div>` +
-    (t.loss.length ? '<p class="note">The loss is a negative log-likelihood: negative values are normal, and lower is better.</p>' : '<p class="note">No training events are stored for this model.</p>')
-  );
+  return charts;
 }
 
 function galleryItem(g: GalleryItem): string {
