@@ -23,18 +23,24 @@ import { parseTrainSettings } from '../app/train/settings.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export async function run(options: BenchOptions): Promise<object> {
-  const size = 256;
-  const reps = options.quick ? 3 : 10;
-  const settings = parseTrainSettings({ imageSize: size });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-bench-infer-'));
-  // The default model: the built-in backbone with the colour tap, flows on the taps at stride ≥ 8.
+/** A sealed default model (built-in backbone, colour tap, flows at stride ≥ 8) with fresh weights, as exported. */
+export async function benchModel(settingsInput: Record<string, unknown>, dir: string): Promise<{ bytes: Uint8Array; backbone: ReturnType<typeof modelBackbone>; size: number }> {
+  const settings = parseTrainSettings(settingsInput);
+  const size = settings.imageSize;
   const backbone = modelBackbone(builtinBackbone(), settings, dir);
   const spec: ModelSpec = { taps: tapShapes(backbone, size, size, settings.strides), flow: FlowConfig.parse({}), seed: 1, height: size, width: size };
   const thresholds = { review: 1, reject: 2, method: 'clean-quantile' as const, detail: 'bench', validation: { clean: 0, defects: 0 } };
   const meta = modelMetadata({ modelId: null, name: 'bench', objective: 'clflow', spec, settings, backbone, thresholds, norm: { method: 'clean-median-to-reject', offset: 0, scale: 1 }, metrics: {}, paramCount: 0, dataHash: '' });
   // Sealed like an exported file (content hash + reference output), so ModelRunner.open accepts it.
   const bytes = await sealModel(buildInferenceGraph(spec, { backbone, params: initialParams(spec), metadata: metadataProps(meta) }), meta, 'bench model');
+  return { bytes, backbone, size };
+}
+
+export async function run(options: BenchOptions): Promise<object> {
+  if (options.args.includes('--tiling')) return (await import('./infer-tiling.js')).run(options);
+  const reps = options.quick ? 3 : 10;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-bench-infer-'));
+  const { bytes, backbone, size } = await benchModel({ imageSize: 256 }, dir);
   const files: string[] = [];
   for (let i = 0; i < 8; i++) {
     const f = path.join(dir, `${i}.png`);
