@@ -137,6 +137,19 @@ function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: st
   stream();
 }
 
+/** What every request of one running server reads: its settings, and the addresses known once it listens. */
+interface ServerState {
+  readonly app: AppContext;
+  readonly token: string;
+  readonly maxBody: number;
+  readonly staticRoot: string | undefined;
+  readonly loopbackOnly: boolean;
+  readonly sseClients: Set<http.ServerResponse>;
+  origin: string;
+  allowedOrigins: Set<string>;
+  allowedHosts: Set<string>;
+}
+
 /**
  * Serve mode: the same handler table as Electron IPC, over HTTP JSON on 127.0.0.1, with server-sent events.
  * Every request needs the per-start token (Bearer header, X-Flowspect-Token, the cookie set on first load, or
@@ -145,107 +158,27 @@ function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: st
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { app } = options;
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? crypto.randomBytes(24).toString('base64url');
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const staticRoot = options.staticDir && fs.existsSync(path.join(options.staticDir, 'index.html')) ? path.resolve(options.staticDir) : undefined;
-  const sseClients = new Set<http.ServerResponse>();
-  let origin = '';
-  let allowedOrigins = new Set<string>();
-  let allowedHosts = new Set<string>();
-  const loopbackOnly = LOOPBACK_HOSTS.has(host);
+  const state: ServerState = {
+    app,
+    token: options.token ?? crypto.randomBytes(24).toString('base64url'),
+    maxBody: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    staticRoot: options.staticDir && fs.existsSync(path.join(options.staticDir, 'index.html')) ? path.resolve(options.staticDir) : undefined,
+    loopbackOnly: LOOPBACK_HOSTS.has(host),
+    sseClients: new Set(),
+    origin: '',
+    allowedOrigins: new Set(),
+    allowedHosts: new Set(),
+  };
+  const { sseClients, token } = state;
 
   const server = http.createServer((req, res) => {
-    void handle(req, res).catch((err) => {
+    void handle(state, req, res).catch((err) => {
       if (res.headersSent) return void res.destroy();
       // After an oversized body the connection is not reused: the client may still be sending.
       if (err instanceof AppError && err.code === 'payload_too_large') res.setHeader('connection', 'close');
       sendError(res, toErrorBody(err));
     });
   });
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
-    res.setHeader('x-frame-options', 'DENY');
-    // A loopback server answers only to loopback host names: a DNS-rebinding page arrives with its own Host.
-    if (loopbackOnly && !allowedHosts.has(req.headers.host ?? '')) {
-      return sendError(res, { code: 'forbidden', message: `requests for host ${req.headers.host ?? '(none)'} are refused` });
-    }
-    const url = new URL(req.url ?? '/', origin);
-    const requestOrigin = req.headers.origin;
-    if (requestOrigin && !allowedOrigins.has(requestOrigin)) {
-      return sendError(res, { code: 'forbidden', message: `requests from origin ${requestOrigin} are refused` });
-    }
-    const given = tokenOf(req, url);
-    if (!given || !safeEqual(given, token)) {
-      return sendError(res, { code: 'unauthorized', message: 'missing or wrong token: open the URL printed by `flowspect serve`' });
-    }
-    // Remember the token in a same-site cookie so the page's own asset, file and event requests carry it.
-    if (url.searchParams.has('token')) {
-      res.setHeader('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
-    }
-
-    if (url.pathname.startsWith('/api/')) {
-      let method: string;
-      try {
-        method = decodeURIComponent(url.pathname.slice(5));
-      } catch {
-        return sendError(res, { code: 'invalid_request', message: 'malformed percent-encoding in the method name' });
-      }
-      if (method === 'events') return openEventStream(req, res);
-      if (req.method !== 'POST') return sendError(res, { code: 'invalid_request', message: 'API calls use POST' });
-      const type = req.headers['content-type'] ?? '';
-      if (!type.startsWith('application/json')) {
-        return sendError(res, { code: 'invalid_request', message: 'API calls need content-type application/json' });
-      }
-      const body = await readBody(req, maxBody);
-      let params: unknown = {};
-      if (body.length) {
-        try {
-          params = JSON.parse(body.toString('utf8'));
-        } catch (err) {
-          return sendError(res, { code: 'invalid_request', message: `malformed JSON body: ${(err as Error).message}` });
-        }
-      }
-      const reply = await dispatch(method, params, { app, transport: 'http' });
-      return reply.ok ? sendJson(res, 200, { result: reply.result }) : sendError(res, reply.error);
-    }
-
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendError(res, { code: 'invalid_request', message: `${req.method} is not served here` });
-    }
-
-    if (url.pathname.startsWith('/files/')) {
-      const project = app.currentProject();
-      if (!project) return sendError(res, { code: 'no_project', message: 'no project is open' });
-      const file = resolveProjectFile(project.dir, url.pathname.slice('/files/'.length));
-      return serveFile(req, res, file, { 'cache-control': 'no-cache' });
-    }
-
-    if (!staticRoot) {
-      return sendError(res, { code: 'not_found', message: 'the renderer is not built: run `npm run build:renderer`' });
-    }
-    let file: string;
-    try {
-      file = url.pathname === '/' ? path.join(staticRoot, 'index.html') : resolveInside(staticRoot, url.pathname.slice(1));
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'not_found' && !path.extname(url.pathname)) {
-        file = path.join(staticRoot, 'index.html'); // client-side route
-      } else throw err;
-    }
-    const isHtml = file.endsWith('.html');
-    return serveFile(req, res, file, {
-      'cache-control': isHtml ? 'no-store' : 'public, max-age=31536000, immutable',
-      ...(isHtml ? { 'content-security-policy': CONTENT_SECURITY_POLICY } : {}),
-    });
-  }
-
-  function openEventStream(req: http.IncomingMessage, res: http.ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    res.write(': connected\n\n');
-    sseClients.add(res);
-    req.on('close', () => sseClients.delete(res));
-  }
 
   const unsubscribe = app.events.subscribe((e) => {
     const frame = `event: ${e.event}\ndata: ${JSON.stringify(e.payload)}\n\n`;
@@ -262,13 +195,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
-  origin = `http://${hostForUrl}:${port}`;
-  allowedHosts = new Set([`${hostForUrl}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-  allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
+  state.origin = `http://${hostForUrl}:${port}`;
+  state.allowedHosts = new Set([`${hostForUrl}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  state.allowedOrigins = new Set([...state.allowedHosts].map((h) => `http://${h}`));
 
   return {
-    url: `${origin}/?token=${token}`,
-    origin,
+    url: `${state.origin}/?token=${token}`,
+    origin: state.origin,
     port,
     token,
     close: async () => {
@@ -280,4 +213,99 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+async function handle(state: ServerState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('x-frame-options', 'DENY');
+  const url = admit(state, req, res);
+  if (!url) return;
+  if (url.pathname.startsWith('/api/')) return handleApi(state, req, res, url);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return sendError(res, { code: 'invalid_request', message: `${req.method} is not served here` });
+  }
+  if (url.pathname.startsWith('/files/')) {
+    const project = state.app.currentProject();
+    if (!project) return sendError(res, { code: 'no_project', message: 'no project is open' });
+    const file = resolveProjectFile(project.dir, url.pathname.slice('/files/'.length));
+    return serveFile(req, res, file, { 'cache-control': 'no-cache' });
+  }
+  return serveRenderer(state.staticRoot, req, res, url);
+}
+
+/** The request's URL when its host, origin and token pass; otherwise the refusal is sent and undefined returned. */
+function admit(state: ServerState, req: http.IncomingMessage, res: http.ServerResponse): URL | undefined {
+  // A loopback server answers only to loopback host names: a DNS-rebinding page arrives with its own Host.
+  if (state.loopbackOnly && !state.allowedHosts.has(req.headers.host ?? '')) {
+    return void sendError(res, { code: 'forbidden', message: `requests for host ${req.headers.host ?? '(none)'} are refused` });
+  }
+  const url = new URL(req.url ?? '/', state.origin);
+  const requestOrigin = req.headers.origin;
+  if (requestOrigin && !state.allowedOrigins.has(requestOrigin)) {
+    return void sendError(res, { code: 'forbidden', message: `requests from origin ${requestOrigin} are refused` });
+  }
+  const given = tokenOf(req, url);
+  if (!given || !safeEqual(given, state.token)) {
+    return void sendError(res, { code: 'unauthorized', message: 'missing or wrong token: open the URL printed by `flowspect serve`' });
+  }
+  // Remember the token in a same-site cookie so the page's own asset, file and event requests carry it.
+  if (url.searchParams.has('token')) {
+    res.setHeader('set-cookie', `${COOKIE}=${encodeURIComponent(state.token)}; HttpOnly; SameSite=Strict; Path=/`);
+  }
+  return url;
+}
+
+/** /api/<method>: a POSTed JSON body dispatched to the handler table; /api/events opens the event stream. */
+async function handleApi(state: ServerState, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  let method: string;
+  try {
+    method = decodeURIComponent(url.pathname.slice(5));
+  } catch {
+    return sendError(res, { code: 'invalid_request', message: 'malformed percent-encoding in the method name' });
+  }
+  if (method === 'events') return openEventStream(state.sseClients, req, res);
+  if (req.method !== 'POST') return sendError(res, { code: 'invalid_request', message: 'API calls use POST' });
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/json')) {
+    return sendError(res, { code: 'invalid_request', message: 'API calls need content-type application/json' });
+  }
+  const body = await readBody(req, state.maxBody);
+  let params: unknown = {};
+  if (body.length) {
+    try {
+      params = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      return sendError(res, { code: 'invalid_request', message: `malformed JSON body: ${(err as Error).message}` });
+    }
+  }
+  const reply = await dispatch(method, params, { app: state.app, transport: 'http' });
+  return reply.ok ? sendJson(res, 200, { result: reply.result }) : sendError(res, reply.error);
+}
+
+/** The built renderer's files; a path without an extension that names no file is a client-side route (index.html). */
+function serveRenderer(staticRoot: string | undefined, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  if (!staticRoot) {
+    return sendError(res, { code: 'not_found', message: 'the renderer is not built: run `npm run build:renderer`' });
+  }
+  let file: string;
+  try {
+    file = url.pathname === '/' ? path.join(staticRoot, 'index.html') : resolveInside(staticRoot, url.pathname.slice(1));
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'not_found' && !path.extname(url.pathname)) {
+      file = path.join(staticRoot, 'index.html'); // client-side route
+    } else throw err;
+  }
+  const isHtml = file.endsWith('.html');
+  return serveFile(req, res, file, {
+    'cache-control': isHtml ? 'no-store' : 'public, max-age=31536000, immutable',
+    ...(isHtml ? { 'content-security-policy': CONTENT_SECURITY_POLICY } : {}),
+  });
+}
+
+function openEventStream(sseClients: Set<http.ServerResponse>, req: http.IncomingMessage, res: http.ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+  res.write(': connected\n\n');
+  sseClients.add(res);
+  req.on('close', () => sseClients.delete(res));
 }
