@@ -53,16 +53,37 @@ export function decodeOnnx(source: Uint8Array | string, label?: string): ModelPr
   return model;
 }
 
+/** Throws the import's GraphError, naming the model. */
+type Fail = (msg: string) => never;
+
 export function importOnnx(g: Graph, source: Uint8Array | string | ModelProto, options: ImportOptions): Record<string, Tensor> {
   const label = options.label ?? (typeof source === 'string' ? source : 'ONNX model');
-  const fail = (msg: string): never => {
+  const fail: Fail = (msg) => {
     throw new GraphError('importOnnx', `${label}: ${msg}`);
   };
   const model = source instanceof onnx.ModelProto ? source : decodeOnnx(source as Uint8Array | string, label);
   const graph = model.graph as IGraphProto;
   if (!options.prefix) fail('a non-empty prefix is required');
+  checkOpsets(g, model, fail);
 
-  // Opsets: the default domain must be compatible with our opset 17; other domains are carried over.
+  const initNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
+  for (const t of graph.initializer ?? []) {
+    if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`initializer "${t.name}" uses external data, which is not supported`);
+  }
+
+  const { bindings, wired } = wireInputs(g, graph, initNames, options, label, fail);
+  const rename = (name: string): string => (name === '' ? '' : (wired.get(name)?.name ?? options.prefix + name));
+  const produced = copyNodes(g, graph, options.prefix, wired, rename);
+  for (const t of graph.initializer ?? []) {
+    const name = rename(t.name ?? '');
+    g.claimName(name, 'importOnnx');
+    g.importedInitializers.push(onnx.TensorProto.create({ ...t, name }));
+  }
+  return exposeOutputs(g, graph, options, { produced, bindings, rename, label, fail });
+}
+
+/** The default domain must be compatible with our opset 17; other domains are carried over. */
+function checkOpsets(g: Graph, model: ModelProto, fail: Fail): void {
   for (const o of model.opsetImport ?? []) {
     const domain = o.domain ?? '';
     const version = Number(o.version ?? 0);
@@ -74,13 +95,17 @@ export function importOnnx(g: Graph, source: Uint8Array | string | ModelProto, o
       g.extraOpsets.set(domain, version);
     }
   }
+}
 
-  const initNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
-  for (const t of graph.initializer ?? []) {
-    if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`initializer "${t.name}" uses external data, which is not supported`);
-  }
-
-  // Wire model inputs to our tensors, binding symbolic dims.
+/** Wires model inputs to our tensors (dtype, rank and static dims must match), binding symbolic dims to ours. */
+function wireInputs(
+  g: Graph,
+  graph: IGraphProto,
+  initNames: ReadonlySet<string>,
+  options: ImportOptions,
+  label: string,
+  fail: Fail,
+): { bindings: Map<string, number>; wired: Map<string, Tensor> } {
   const bindings = new Map<string, number>();
   const wired = new Map<string, Tensor>();
   const modelInputs = (graph.input ?? []).filter((v) => !initNames.has(v.name ?? ''));
@@ -106,10 +131,14 @@ export function importOnnx(g: Graph, source: Uint8Array | string | ModelProto, o
   for (const name of Object.keys(options.inputs)) {
     if (!modelInputs.some((v) => v.name === name)) fail(`"${name}" is not an input of the model (inputs: ${modelInputs.map((v) => v.name).join(', ')})`);
   }
+  return { bindings, wired };
+}
 
-  const rename = (name: string): string => (name === '' ? '' : (wired.get(name)?.name ?? options.prefix + name));
-
-  // Nodes: top-level inputs that are model inputs reference our tensors by object (renames stay consistent).
+/**
+ * Copies the nodes under the prefix; top-level inputs that are model inputs reference our tensors by object (so
+ * renames stay consistent). Returns the model's names of every tensor a node produces.
+ */
+function copyNodes(g: Graph, graph: IGraphProto, prefix: string, wired: ReadonlyMap<string, Tensor>, rename: (name: string) => string): Set<string> {
   const produced = new Set<string>();
   for (const [i, n] of (graph.node ?? []).entries()) {
     const inputRefs = new Map<number, Tensor>();
@@ -122,20 +151,24 @@ export function importOnnx(g: Graph, source: Uint8Array | string | ModelProto, o
     (n.output ?? []).forEach((o) => produced.add(o));
     const proto = onnx.NodeProto.create({
       ...n,
-      name: options.prefix + (n.name || `${n.opType}_${i}`),
+      name: prefix + (n.name || `${n.opType}_${i}`),
       input: (n.input ?? []).map(rename),
       output: outputs,
       attribute: (n.attribute ?? []).map((a) => renameAttribute(a, rename)),
     });
     g.nodes.push({ kind: 'imported', proto, inputRefs });
   }
-  for (const t of graph.initializer ?? []) {
-    const name = rename(t.name ?? '');
-    g.claimName(name, 'importOnnx');
-    g.importedInitializers.push(onnx.TensorProto.create({ ...t, name }));
-  }
+  return produced;
+}
 
-  // Exposed outputs with static shapes.
+/** The requested outputs as frozen tensors with static shapes (stated by the model, bound, or given in options). */
+function exposeOutputs(
+  g: Graph,
+  graph: IGraphProto,
+  options: ImportOptions,
+  ctx: { produced: ReadonlySet<string>; bindings: ReadonlyMap<string, number>; rename: (name: string) => string; label: string; fail: Fail },
+): Record<string, Tensor> {
+  const { produced, bindings, rename, label, fail } = ctx;
   const infos = new Map<string, IValueInfoProto>();
   for (const v of [...(graph.valueInfo ?? []), ...(graph.output ?? [])]) infos.set(v.name ?? '', v);
   const result: Record<string, Tensor> = {};
