@@ -12,6 +12,7 @@ import { readDatasetSummary, readResultsForReport, type ReportResultRow } from '
 import { listTrainingEvents, type TrainingEvent } from '../store/training-events.js';
 import { APP_VERSION } from '../core/version.js';
 import { readAnomalyMap, type AnomalyMap } from '../model/map-files.js';
+import { regionCrops, type RegionCrop } from './region-crops.js';
 import { bandsForReport, bandsFromModel, computeBands, type ResolvedBands } from './bands.js';
 import { ReportError } from './errors.js';
 import { modelCardFromRecord, type ModelCard } from './model-card.js';
@@ -43,6 +44,8 @@ export interface GalleryItem {
   readonly result: ReportResult;
   readonly image: string | null;
   readonly overlay: string | null;
+  /** Close-ups of the hottest regions of large parts (region-crops.ts); empty when the whole picture shows enough. */
+  readonly crops?: readonly RegionCrop[];
   readonly problem?: string;
 }
 
@@ -168,7 +171,7 @@ export async function buildReportContent(project: Project, options: ReportOption
 
   // Gallery: the parts that did not pass (unjudged first, then by score), capped; the CSV lists every image.
   const flagged = results.filter((r) => !isPassed(r.verdict));
-  const items = await galleryItems(project, flagged.slice(0, galleryLimit), options.pictureSize ?? 220, hooks);
+  const items = await galleryItems(project, flagged.slice(0, galleryLimit), options.pictureSize ?? 220, bands, hooks);
   progress(0.85, 'gallery done');
 
   const info = readProjectInfo(db, project.dir);
@@ -319,7 +322,7 @@ async function pixelMetrics(
 }
 
 /** The chosen parts' pictures and overlays, on one heat scale; a part whose picture fails is listed with the reason. */
-async function galleryItems(project: Project, chosen: readonly ReportResult[], pictureSize: number, { signal, progress }: BuildHooks): Promise<GalleryItem[]> {
+async function galleryItems(project: Project, chosen: readonly ReportResult[], pictureSize: number, bands: Bands, { signal, progress }: BuildHooks): Promise<GalleryItem[]> {
   const maps = new Map<number, AnomalyMap>();
   const mapProblems = new Map<number, string>();
   for (const r of chosen) {
@@ -337,14 +340,22 @@ async function galleryItems(project: Project, chosen: readonly ReportResult[], p
     signal?.throwIfAborted();
     const r = chosen[i]!;
     try {
-      const pics = await composeOverlay(imageFile(project, r), maps.get(r.resultId) ?? null, { size: pictureSize, scale });
-      items.push({ rank: i + 1, result: r, image: pics.image, overlay: maps.has(r.resultId) ? pics.overlay : null, problem: mapProblems.get(r.resultId) });
+      const map = maps.get(r.resultId) ?? null;
+      const pics = await composeOverlay(imageFile(project, r), map, { size: pictureSize, scale });
+      const crops = map ? await regionCrops(imageFile(project, r), map, reviewInMapUnits(r.mapPath!, bands), scale, pictureSize) : [];
+      items.push({ rank: i + 1, result: r, image: pics.image, overlay: map ? pics.overlay : null, crops, problem: mapProblems.get(r.resultId) });
     } catch (err) {
       items.push({ rank: i + 1, result: r, image: null, overlay: null, problem: (err as Error).message });
     }
     if (i % 4 === 0) progress?.(0.35 + (0.5 * i) / Math.max(1, chosen.length), `gallery: ${i + 1} of ${chosen.length} parts`);
   }
   return items;
+}
+
+/** The review threshold in a stored map's units: display PNGs hold value / (2 × reject) (app/model/maps.ts). */
+function reviewInMapUnits(mapPath: string, bands: Bands): number {
+  if (!mapPath.toLowerCase().endsWith('.png')) return bands.review;
+  return bands.reject > 0 ? bands.review / (2 * bands.reject) : NaN;
 }
 
 function datasetSection(dsSummary: DatasetSummary): NonNullable<ReportContent['dataset']> {

@@ -70,6 +70,10 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .band { display: inline-block; padding: 0 2mm; border-radius: 1mm; font-weight: 600; }
 .band.accept { background: #e8f5e9; } .band.review { background: #fff8e1; } .band.reject { background: #fdecea; } .band.error { background: #f3e5f5; }
 .page { break-before: page; }
+.crops { display: flex; gap: 1mm; margin-top: 1mm; }
+.crops figure { margin: 0; flex: 1; min-width: 0; }
+.crops img { width: 100%; display: block; }
+.crops figcaption { font-size: 6.5pt; color: #555; }
 .gallery { display: grid; grid-template-columns: 1fr 1fr 1fr; gap: 2.5mm; }
 .part { border: 1px solid #d5dbe1; border-radius: 2mm; padding: 1.5mm; break-inside: avoid; overflow-wrap: anywhere; }
 .part .pics { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5mm; }
@@ -290,6 +294,13 @@ function trainingCharts(t: ReturnType<typeof trainingCurve>): string[] {
   return charts;
 }
 
+/** Close-ups of the part's hottest regions, each labelled with where it is (image pixels). */
+function cropsRow(g: GalleryItem): string {
+  if (!g.crops?.length) return '';
+  const figs = g.crops.map((c, k) => `<figure><img src="${c.overlay}" alt="${esc(`region ${k + 1} of part ${g.result.originalPath}`)}"><figcaption>region ${k + 1} at (${c.peak.x}, ${c.peak.y})</figcaption></figure>`);
+  return `<div class="crops">${figs.join('')}</div>`;
+}
+
 function galleryItem(g: GalleryItem): string {
   const r = g.result;
   const pic = (src: string | null, alt: string) => (src ? `<img src="${src}" alt="${esc(alt)}">` : `<div class="missing">${esc(g.problem ?? 'no picture')}</div>`);
@@ -298,6 +309,7 @@ function galleryItem(g: GalleryItem): string {
     : '';
   return (
     `<div class="part"><div class="pics">${pic(g.image, `part ${r.originalPath}`)}${g.overlay ? pic(g.overlay, `heatmap of part ${r.originalPath}`) : `<div class="missing">${esc(g.problem ?? 'no anomaly map stored')}</div>`}</div>` +
+    cropsRow(g) +
     `<div class="meta">#${g.rank} · score <b>${fmtScore(r.score)}</b> · <span class="v-${r.verdict}">${r.verdict}</span> · label ${esc(r.label)}${r.defectType ? ` (${esc(r.defectType)})` : ''} · ${esc(r.split)}<br><span class="hash">${esc(r.originalPath)}</span></div>${decision}</div>`
   );
 }

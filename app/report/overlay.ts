@@ -17,6 +17,29 @@ export interface OverlayOptions {
   /** Opacity of the hottest colour (cooler values fade towards transparent so the part stays visible). */
   readonly maxAlpha?: number;
   readonly quality?: number;
+  /** Only this part of the image (and the matching part of the map), in image pixels: a close-up of a region. */
+  readonly region?: PixelBox;
+}
+
+/** A rectangle in image pixels. */
+export interface PixelBox {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The part of `map` under `box` of an image of size imageWidth × imageHeight (the map may be coarser). */
+export function cropMap(map: AnomalyMap, box: PixelBox, imageWidth: number, imageHeight: number): AnomalyMap {
+  const sx = map.width / imageWidth;
+  const sy = map.height / imageHeight;
+  const x0 = Math.max(0, Math.floor(box.left * sx));
+  const y0 = Math.max(0, Math.floor(box.top * sy));
+  const x1 = Math.min(map.width, Math.max(x0 + 1, Math.ceil((box.left + box.width) * sx)));
+  const y1 = Math.min(map.height, Math.max(y0 + 1, Math.ceil((box.top + box.height) * sy)));
+  const data = new Float32Array((x1 - x0) * (y1 - y0));
+  for (let y = y0; y < y1; y++) data.set(map.data.subarray(y * map.width + x0, y * map.width + x1), (y - y0) * (x1 - x0));
+  return { data, width: x1 - x0, height: y1 - y0 };
 }
 
 export interface OverlayPictures {
@@ -38,7 +61,13 @@ const dataUri = (buf: Buffer, mime: string): string => `data:${mime};base64,${bu
 export async function composeOverlay(imageFile: string, map: AnomalyMap | null, options: OverlayOptions): Promise<OverlayPictures> {
   let base: { data: Buffer; info: { width: number; height: number } };
   try {
-    base = await sharp(imageFile, { limitInputPixels: 1 << 28 })
+    let picture = sharp(imageFile, { limitInputPixels: 1 << 28 });
+    if (options.region) {
+      const { width: w = 0, height: h = 0 } = await picture.metadata();
+      if (map) map = cropMap(map, options.region, w, h);
+      picture = sharp(imageFile, { limitInputPixels: 1 << 28 }).extract(options.region);
+    }
+    base = await picture
       .flatten({ background: '#ffffff' })
       .resize(options.size, options.size, { fit: 'inside', withoutEnlargement: false })
       .toColourspace('srgb')

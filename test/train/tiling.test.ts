@@ -17,6 +17,7 @@ import { inferFolder } from '../../app/infer/standalone.js';
 import { readMapF16 } from '../../app/model/maps.js';
 import { readMetadata } from '../../app/model/metadata.js';
 import { createProject, type Project } from '../../app/store/project.js';
+import { buildReportContent } from '../../app/report/content.js';
 import { trainModel, type TrainResult } from '../../app/train/trainer.js';
 import onnxProto from 'onnx-proto';
 import { mulberry32 } from '../../app/core/mulberry32.js';
@@ -102,6 +103,20 @@ describe('tiling for large parts', () => {
       expect(Math.hypot((best % SIDE) - spot.x, Math.floor(best / SIDE) - spot.y)).toBeLessThan(24);
     }
   });
+
+  it('shows each flagged part in the report with a close-up of its hottest region, on the spot', async () => {
+    const content = await buildReportContent(project, { modelId: model.modelId });
+    const spotted = content.gallery.items.filter((g) => g.result.label === 'defect');
+    expect(spotted.length).toBe(4);
+    for (const g of spotted) {
+      expect(g.crops!.length).toBeGreaterThanOrEqual(1);
+      const spot = spots.get(path.basename(g.result.originalPath))!;
+      const c = g.crops![0]!;
+      expect(Math.hypot(c.peak.x - spot.x, c.peak.y - spot.y)).toBeLessThan(24);
+      expect(c.box.width).toBeLessThanOrEqual(SIDE / 2);
+      expect(c.overlay.startsWith('data:image/jpeg;base64,')).toBe(true);
+    }
+  }, 120_000);
 
   it('exports a file that says it is tiled (format 2) and scores whole parts the same way outside the project', async () => {
     const out = path.join(root, 'tiled.onnx');
