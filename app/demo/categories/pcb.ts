@@ -71,22 +71,50 @@ function label(layer: Float32Array, side: number, rng: Rng, x: number, y: number
 
 let cachedLayers: Map<number, Layers> = new Map();
 
+/** A board being drawn: its layers, the rectangles it records, the pins traces may join, and the design's rng. */
+interface Drawing extends Omit<Layers, 'silkBlocks' | 'copperFeatures'> {
+  readonly silkBlocks: Rect[];
+  readonly copperFeatures: Rect[];
+  /** Board units per 256 image pixels: the design is drawn for 256 px and scaled. */
+  readonly k: number;
+  readonly rng: Rng;
+  readonly pins: { x: number; y: number }[];
+}
+
 /** The board design for a given image size (fixed seed: every image shows the same board). */
 function boardLayers(size: number): Layers {
   const hit = cachedLayers.get(size);
   if (hit) return hit;
-  const board = size + 2 * MARGIN;
-  const side = board * SCALE;
-  const rng = makeRng(seedOf('demo', 'pcb', 'design'));
-  const copper = new Float32Array(side * side);
-  const pad = new Float32Array(side * side);
-  const drill = new Float32Array(side * side);
-  const silk = new Float32Array(side * side);
-  const silkBlocks: Rect[] = [];
-  const copperFeatures: Rect[] = [];
-  const k = size / 256;
-  const pins: { x: number; y: number }[] = [];
-  // Two ICs with pin rows, a column of two-terminal parts, and vias, then Manhattan traces between pins.
+  const side = (size + 2 * MARGIN) * SCALE;
+  const d: Drawing = {
+    side,
+    copper: new Float32Array(side * side),
+    pad: new Float32Array(side * side),
+    drill: new Float32Array(side * side),
+    silk: new Float32Array(side * side),
+    silkBlocks: [],
+    copperFeatures: [],
+    k: size / 256,
+    rng: makeRng(seedOf('demo', 'pcb', 'design')),
+    pins: [],
+  };
+  // Two ICs with pin rows, a column of two-terminal parts, and vias, then Manhattan traces between pins. The order
+  // is the design: each step draws from the same rng.
+  drawIcs(d);
+  drawTwoTerminalParts(d);
+  drawEdgeConnector(d);
+  drawVias(d);
+  routeTraces(d);
+  for (let i = 0; i < d.copper.length; i++) d.copper[i] = Math.min(1, d.copper[i]);
+  d.silkBlocks.push(label(d.silk, side, d.rng, MARGIN + 120 * d.k, MARGIN + 20 * d.k, 6, 1.6 * d.k));
+  const { copper, pad, drill, silk, silkBlocks, copperFeatures } = d;
+  const layers = { side, copper, pad, drill, silk, silkBlocks, copperFeatures };
+  cachedLayers.set(size, layers);
+  return layers;
+}
+
+function drawIcs(d: Drawing): void {
+  const { k, side, rng } = d;
   const ics = [
     { x: MARGIN + 40 * k, y: MARGIN + 40 * k, w: 70 * k, h: 46 * k },
     { x: MARGIN + 150 * k, y: MARGIN + 140 * k, w: 60 * k, h: 60 * k },
@@ -94,51 +122,68 @@ function boardLayers(size: number): Layers {
   ];
   for (const ic of ics) {
     const body = { x0: ic.x, y0: ic.y, x1: ic.x + ic.w, y1: ic.y + ic.h };
-    outline(silk, side, body, 1.4 * k);
-    fillDisk(silk, side, ic.x + 5 * k, ic.y + 5 * k, 1.8 * k);
-    silkBlocks.push(body);
-    silkBlocks.push(label(silk, side, rng, ic.x + 10 * k, ic.y + ic.h / 2 - 3 * k, 4, 1.4 * k));
+    outline(d.silk, side, body, 1.4 * k);
+    fillDisk(d.silk, side, ic.x + 5 * k, ic.y + 5 * k, 1.8 * k);
+    d.silkBlocks.push(body);
+    d.silkBlocks.push(label(d.silk, side, rng, ic.x + 10 * k, ic.y + ic.h / 2 - 3 * k, 4, 1.4 * k));
     const n = Math.floor(ic.w / (8 * k));
     for (let p = 0; p < n; p++) {
       const px = ic.x + 5 * k + p * 8 * k;
       for (const py of [ic.y - 9 * k, ic.y + ic.h + 2 * k]) {
         const r = { x0: px, y0: py, x1: px + 4 * k, y1: py + 7 * k };
-        fillRect(pad, side, r);
-        copperFeatures.push(r);
-        pins.push({ x: px + 2 * k, y: py < ic.y ? py : py + 7 * k });
+        fillRect(d.pad, side, r);
+        d.copperFeatures.push(r);
+        d.pins.push({ x: px + 2 * k, y: py < ic.y ? py : py + 7 * k });
       }
     }
   }
+}
+
+function drawTwoTerminalParts(d: Drawing): void {
+  const { k, side, rng } = d;
   for (let p = 0; p < 4; p++) {
     const x = MARGIN + 30 * k + p * 28 * k;
     const y = MARGIN + 150 * k;
     const body = { x0: x - 2 * k, y0: y - 2 * k, x1: x + 12 * k, y1: y + 28 * k };
-    outline(silk, side, body, 1.1 * k);
-    silkBlocks.push(body);
-    silkBlocks.push(label(silk, side, rng, x - 2 * k, y + 31 * k, 2, 1.2 * k));
+    outline(d.silk, side, body, 1.1 * k);
+    d.silkBlocks.push(body);
+    d.silkBlocks.push(label(d.silk, side, rng, x - 2 * k, y + 31 * k, 2, 1.2 * k));
     for (const py of [y, y + 20 * k]) {
       const r = { x0: x + 1 * k, y0: py, x1: x + 9 * k, y1: py + 6 * k };
-      fillRect(pad, side, r);
-      copperFeatures.push(r);
-      pins.push({ x: x + 5 * k, y: py + 3 * k });
+      fillRect(d.pad, side, r);
+      d.copperFeatures.push(r);
+      d.pins.push({ x: x + 5 * k, y: py + 3 * k });
     }
   }
-  // An edge connector: a row of large pads along the bottom.
+}
+
+/** A row of large pads along the bottom, and its label. */
+function drawEdgeConnector(d: Drawing): void {
+  const { k, side } = d;
   for (let p = 0; p < 12; p++) {
     const r = { x0: MARGIN + (20 + p * 14) * k, y0: MARGIN + 226 * k, x1: MARGIN + (28 + p * 14) * k, y1: MARGIN + 244 * k };
-    fillRect(pad, side, r);
-    copperFeatures.push(r);
-    pins.push({ x: (r.x0 + r.x1) / 2, y: r.y0 });
+    fillRect(d.pad, side, r);
+    d.copperFeatures.push(r);
+    d.pins.push({ x: (r.x0 + r.x1) / 2, y: r.y0 });
   }
-  silkBlocks.push(label(silk, side, rng, MARGIN + 190 * k, MARGIN + 212 * k, 3, 1.4 * k));
+  d.silkBlocks.push(label(d.silk, side, d.rng, MARGIN + 190 * k, MARGIN + 212 * k, 3, 1.4 * k));
+}
+
+function drawVias(d: Drawing): void {
+  const { k, side, rng } = d;
   for (let v = 0; v < 16; v++) {
     const x = MARGIN + rng.range(15, 240) * k;
     const y = MARGIN + rng.range(15, 240) * k;
-    fillDisk(pad, side, x, y, 3.2 * k);
-    fillDisk(drill, side, x, y, 1.5 * k);
-    copperFeatures.push({ x0: x - 3.2 * k, y0: y - 3.2 * k, x1: x + 3.2 * k, y1: y + 3.2 * k });
-    pins.push({ x, y });
+    fillDisk(d.pad, side, x, y, 3.2 * k);
+    fillDisk(d.drill, side, x, y, 1.5 * k);
+    d.copperFeatures.push({ x0: x - 3.2 * k, y0: y - 3.2 * k, x1: x + 3.2 * k, y1: y + 3.2 * k });
+    d.pins.push({ x, y });
   }
+}
+
+/** Manhattan traces (one bend) between random pairs of pins. */
+function routeTraces(d: Drawing): void {
+  const { k, side, rng, pins } = d;
   for (let t = 0; t < 34; t++) {
     const a = rng.pick(pins);
     const b = rng.pick(pins);
@@ -147,17 +192,12 @@ function boardLayers(size: number): Layers {
     const my = mx === b.x ? a.y : b.y;
     const seg = (p: { x: number; y: number }, q: { x: number; y: number }) => {
       const r = { x0: Math.min(p.x, q.x) - w / 2, y0: Math.min(p.y, q.y) - w / 2, x1: Math.max(p.x, q.x) + w / 2, y1: Math.max(p.y, q.y) + w / 2 };
-      fillRect(copper, side, r);
-      copperFeatures.push(r);
+      fillRect(d.copper, side, r);
+      d.copperFeatures.push(r);
     };
     seg(a, { x: mx, y: my });
     seg({ x: mx, y: my }, b);
   }
-  for (let i = 0; i < copper.length; i++) copper[i] = Math.min(1, copper[i]);
-  silkBlocks.push(label(silk, side, rng, MARGIN + 120 * k, MARGIN + 20 * k, 6, 1.6 * k));
-  const layers = { side, copper, pad, drill, silk, silkBlocks, copperFeatures };
-  cachedLayers.set(size, layers);
-  return layers;
 }
 
 /** Bilinear sample of a layer at board coordinates (board pixels). */
