@@ -140,55 +140,7 @@ export class JobRunner {
       (entry as { worker?: Worker }).worker = worker;
       if (entry.cancelRequested) worker.postMessage({ type: 'cancel' } satisfies MainToWorker);
 
-      const started = Date.now();
-      let lastDb = 0;
-      let lastEvent = 0;
-      const outcome = await new Promise<{ status: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: string }>(
-        (resolve) => {
-          let settled = false;
-          const settle = (o: { status: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: string }): void => {
-            if (!settled) {
-              settled = true;
-              resolve(o);
-            }
-          };
-          worker.on('message', (m: WorkerToMain) => {
-            switch (m.type) {
-              case 'progress': {
-                const t = Date.now();
-                const elapsed = (t - started) / 1000;
-                const eta = m.fraction > 0.01 && m.fraction < 1 ? (elapsed * (1 - m.fraction)) / m.fraction : null;
-                if (t - lastDb >= DB_WRITE_INTERVAL_MS || m.fraction >= 1) {
-                  lastDb = t;
-                  updateJobProgress(project.db, jobId, m.fraction, eta, m.message);
-                }
-                if (t - lastEvent >= EVENT_INTERVAL_MS || m.fraction >= 1 || m.data !== undefined) {
-                  lastEvent = t;
-                  events.emit('job.progress', { jobId, kind, fraction: m.fraction, etaSeconds: eta, message: m.message, data: m.data });
-                }
-                break;
-              }
-              case 'log':
-                log.log(m.level, m.message, { ...m.data, jobId, kind, project: project.dir });
-                break;
-              case 'done':
-                settle({ status: 'succeeded', result: m.result });
-                break;
-              case 'error':
-                settle(m.cancelled || entry.cancelRequested ? { status: 'cancelled', error: 'cancelled by the user' } : { status: 'failed', error: m.message });
-                break;
-            }
-          });
-          worker.on('error', (err) => settle({ status: 'failed', error: err.message }));
-          worker.on('exit', (code) => {
-            settle(
-              entry.cancelRequested
-                ? { status: 'cancelled', error: 'cancelled by the user' }
-                : { status: 'failed', error: `worker exited with code ${code} before finishing` },
-            );
-          });
-        },
-      );
+      const outcome = await this.outcomeOf(worker, entry, project, kind);
       await worker.terminate();
       finishJob(project.db, jobId, outcome.status, { result: outcome.result, error: outcome.error });
       if (outcome.status === 'failed') log.error(`job ${jobId} (${kind}) failed: ${outcome.error}`, { jobId, kind, project: project.dir });
@@ -209,4 +161,69 @@ export class JobRunner {
       project.close();
     }
   }
+
+  /** Relays the worker's progress and logs until it reports done or an error, or exits; what it ended with. */
+  private outcomeOf(worker: Worker, entry: Running, project: Project, kind: string): Promise<Outcome> {
+    const { log } = this.options;
+    const { jobId } = entry;
+    const relayProgress = progressRelay(project, jobId, kind, this.options.events);
+    return new Promise<Outcome>((resolve) => {
+      let settled = false;
+      const settle = (o: Outcome): void => {
+        if (!settled) {
+          settled = true;
+          resolve(o);
+        }
+      };
+      worker.on('message', (m: WorkerToMain) => {
+        switch (m.type) {
+          case 'progress':
+            relayProgress(m);
+            break;
+          case 'log':
+            log.log(m.level, m.message, { ...m.data, jobId, kind, project: project.dir });
+            break;
+          case 'done':
+            settle({ status: 'succeeded', result: m.result });
+            break;
+          case 'error':
+            settle(m.cancelled || entry.cancelRequested ? { status: 'cancelled', error: 'cancelled by the user' } : { status: 'failed', error: m.message });
+            break;
+        }
+      });
+      worker.on('error', (err) => settle({ status: 'failed', error: err.message }));
+      worker.on('exit', (code) => {
+        settle(
+          entry.cancelRequested
+            ? { status: 'cancelled', error: 'cancelled by the user' }
+            : { status: 'failed', error: `worker exited with code ${code} before finishing` },
+        );
+      });
+    });
+  }
+}
+
+type Outcome = { status: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: string };
+
+/**
+ * Writes progress to the job row and the event bus with an ETA from the time since now, throttled (the last step,
+ * and any message with data, always go out).
+ */
+function progressRelay(project: Project, jobId: number, kind: string, events: EventBus): (m: Extract<WorkerToMain, { type: 'progress' }>) => void {
+  const started = Date.now();
+  let lastDb = 0;
+  let lastEvent = 0;
+  return (m) => {
+    const t = Date.now();
+    const elapsed = (t - started) / 1000;
+    const eta = m.fraction > 0.01 && m.fraction < 1 ? (elapsed * (1 - m.fraction)) / m.fraction : null;
+    if (t - lastDb >= DB_WRITE_INTERVAL_MS || m.fraction >= 1) {
+      lastDb = t;
+      updateJobProgress(project.db, jobId, m.fraction, eta, m.message);
+    }
+    if (t - lastEvent >= EVENT_INTERVAL_MS || m.fraction >= 1 || m.data !== undefined) {
+      lastEvent = t;
+      events.emit('job.progress', { jobId, kind, fraction: m.fraction, etaSeconds: eta, message: m.message, data: m.data });
+    }
+  };
 }
