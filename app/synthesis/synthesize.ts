@@ -101,6 +101,23 @@ function placeCentre(rng: Rng, allowed: Uint8Array, W: number, H: number, margin
   return [(i % W) + rng.next(), Math.floor(i / W) + rng.next()];
 }
 
+/** What every defect of one synthesis paints onto and reads: the output so far, the mask, and where defects may go. */
+interface Canvas {
+  readonly image: Raster;
+  readonly out: Raster;
+  readonly mask: Uint8Array;
+  readonly allowed: Uint8Array;
+  /** The allowed pixels' indices, computed on first use (only when random placement keeps missing). */
+  readonly allowedList: () => Int32Array;
+  readonly donors: Raster[];
+  readonly textures: (folder: string) => Raster[];
+  readonly short: number;
+  readonly margin: number;
+  /** Colour channels and the largest sample value of the image's bit depth. */
+  readonly cc: number;
+  readonly max: number;
+}
+
 /**
  * Synthesizes defects into a copy of `image`. Deterministic: the same image, params and seed give the same bytes.
  * `params` is validated (unknown input is fine; invalid input throws InvalidParamsError).
@@ -109,83 +126,111 @@ export function synthesize(image: Raster, params: unknown, seed: number, resourc
   assertRaster(image);
   const p = parseParams(params);
   if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number (got ${seed})`);
+  assertResources(image, resources);
+
+  const rng = createRng(seed);
+  const { width: W, height: H } = image;
+  const allowed = allowedMap(image, p, resources);
+  const short = Math.min(W, H);
+  const canvas: Canvas = {
+    image,
+    out: cloneRaster(image),
+    mask: new Uint8Array(W * H),
+    allowed,
+    allowedList: lazyIndexList(allowed),
+    donors: (resources.donors ?? []).map((d) => conformed(d, image)),
+    textures: (folder) => (resources.textures?.[folder] ?? []).map((t) => conformed(t, image)),
+    short,
+    margin: Math.round(p.placement.borderMargin * short),
+    cc: colourChannels(image.channels),
+    max: maxValue(image.bitDepth),
+  };
+  const weights = p.defects.map((d) => d.weight);
+  const count = rng.int(p.count[0], p.count[1]);
+  const defects: DefectInfo[] = [];
+  for (let n = 0; n < count; n++) {
+    const kindIndex = rng.weighted(weights);
+    // Each defect draws from its own generator so a parameter change in one defect does not reshuffle the others.
+    defects.push(paintDefect(canvas, kindIndex, p.defects[kindIndex], createRng(rng.fork())));
+  }
+  return { image: canvas.out, mask: { width: W, height: H, data: canvas.mask }, defects };
+}
+
+function assertResources(image: Raster, resources: SynthesisResources): void {
   const { width: W, height: H } = image;
   if (resources.foreground) assertMap(resources.foreground, W, H, 'foreground mask');
   if (resources.ignore) assertMap(resources.ignore, W, H, 'ignore mask');
   resources.donors?.forEach((d, i) => assertRaster(d, `donor image ${i}`));
   for (const [folder, list] of Object.entries(resources.textures ?? {})) list.forEach((t, i) => assertRaster(t, `texture ${i} of '${folder}'`));
+}
 
-  const rng = createRng(seed);
-  const out = cloneRaster(image);
-  const mask = new Uint8Array(W * H);
-  const allowed = allowedMap(image, p, resources);
-  let allowedList: Int32Array | undefined;
-  const list = (): Int32Array => {
-    if (!allowedList) {
+/** The indices of the non-zero entries of `flags`, computed once on first call. */
+function lazyIndexList(flags: Uint8Array): () => Int32Array {
+  let list: Int32Array | undefined;
+  return () => {
+    if (!list) {
       let n = 0;
-      for (const a of allowed) n += a;
-      allowedList = new Int32Array(n);
+      for (const a of flags) n += a;
+      list = new Int32Array(n);
       let j = 0;
-      for (let i = 0; i < allowed.length; i++) if (allowed[i]) allowedList[j++] = i;
+      for (let i = 0; i < flags.length; i++) if (flags[i]) list[j++] = i;
     }
-    return allowedList;
+    return list;
   };
-  const donors = (resources.donors ?? []).map((d) => conformed(d, image));
-  const textures = (folder: string): Raster[] => (resources.textures?.[folder] ?? []).map((t) => conformed(t, image));
-  const short = Math.min(W, H);
-  const margin = Math.round(p.placement.borderMargin * short);
-  const cc = colourChannels(image.channels);
-  const max = maxValue(image.bitDepth);
-  const weights = p.defects.map((d) => d.weight);
-  const count = rng.int(p.count[0], p.count[1]);
-  const defects: DefectInfo[] = [];
+}
 
-  for (let n = 0; n < count; n++) {
-    const kindIndex = rng.weighted(weights);
-    const kind = p.defects[kindIndex];
-    // Each defect draws from its own generator so a parameter change in one defect does not reshuffle the others.
-    const drng = createRng(rng.fork());
-    const shape = planShape(kind.shape, drng, image);
-    const featherPx = sampleRange(drng, kind.blend.feather) * short;
-    const opacity = sampleRange(drng, kind.blend.opacity);
-    const [cx, cy] = placeCentre(drng, allowed, W, H, margin, shape.rx, shape.ry, list);
-    const grow = Math.ceil(featherPx / 2) + 2;
-    const x0 = Math.max(0, Math.floor(cx - shape.rx) - grow);
-    const y0 = Math.max(0, Math.floor(cy - shape.ry) - grow);
-    const x1 = Math.min(W, Math.ceil(cx + shape.rx) + grow + 1);
-    const y1 = Math.min(H, Math.ceil(cy + shape.ry) + grow + 1);
-    const region: Region = { x0, y0, w: x1 - x0, h: y1 - y0 };
-    const inside = new Uint8Array(region.w * region.h);
-    shape.draw(inside, region, cx, cy);
-    // Clip the shape to the allowed pixels before feathering, so the soft edge follows the clipped outline and every
-    // changed pixel lies within the feather of the mask.
-    for (let y = 0; y < region.h; y++) {
-      for (let x = 0; x < region.w; x++) if (!allowed[(y0 + y) * W + x0 + x]) inside[y * region.w + x] = 0;
-    }
-    const sd = signedDistance(inside, region.w, region.h);
-    const weight = featherWeights(sd, featherPx);
-    for (let i = 0; i < weight.length; i++) if (!allowed[(y0 + Math.floor(i / region.w)) * W + x0 + (i % region.w)]) weight[i] = 0;
-    const layer = paintContent(kind.content, { current: out, original: image, donors, textures, region, sd, cx, cy, rx: shape.rx, ry: shape.ry }, drng);
-    const before = regionValues(out, region);
-    applyMode(kind.blend.mode, before, layer, max);
-    if (kind.blend.poisson) poissonBlend(before, layer, weight, region.w, region.h, cc);
-    composite(out, region, layer, weight, opacity);
-    const after = kind.blend.minChange ? regionValues(out, region) : null;
-    const minChange = (kind.blend.minChange ?? 0) * max;
-    let maskPixels = 0;
-    for (let y = 0; y < region.h; y++) {
-      for (let x = 0; x < region.w; x++) {
-        const i = y * region.w + x;
-        const gi = (y0 + y) * W + x0 + x;
-        if (weight[i] < 0.5 || mask[gi]) continue;
-        if (after && !changedBy(before, after, i * cc, cc, minChange)) continue;
-        mask[gi] = 255;
-        maskPixels++;
-      }
-    }
-    defects.push({ kind: kindIndex, shape: kind.shape.kind, content: kind.content.source, region, featherPx, maskPixels });
+/** Plans, places, paints and blends one defect into the canvas, and marks the pixels it changed in the mask. */
+function paintDefect(c: Canvas, kindIndex: number, kind: SynthesisParams['defects'][number], drng: Rng): DefectInfo {
+  const { image, out, allowed, short, max } = c;
+  const { width: W, height: H } = image;
+  const shape = planShape(kind.shape, drng, image);
+  const featherPx = sampleRange(drng, kind.blend.feather) * short;
+  const opacity = sampleRange(drng, kind.blend.opacity);
+  const [cx, cy] = placeCentre(drng, allowed, W, H, c.margin, shape.rx, shape.ry, c.allowedList);
+  const grow = Math.ceil(featherPx / 2) + 2;
+  const x0 = Math.max(0, Math.floor(cx - shape.rx) - grow);
+  const y0 = Math.max(0, Math.floor(cy - shape.ry) - grow);
+  const x1 = Math.min(W, Math.ceil(cx + shape.rx) + grow + 1);
+  const y1 = Math.min(H, Math.ceil(cy + shape.ry) + grow + 1);
+  const region: Region = { x0, y0, w: x1 - x0, h: y1 - y0 };
+  const inside = new Uint8Array(region.w * region.h);
+  shape.draw(inside, region, cx, cy);
+  // Clip the shape to the allowed pixels before feathering, so the soft edge follows the clipped outline and every
+  // changed pixel lies within the feather of the mask.
+  for (let y = 0; y < region.h; y++) {
+    for (let x = 0; x < region.w; x++) if (!allowed[(y0 + y) * W + x0 + x]) inside[y * region.w + x] = 0;
   }
-  return { image: out, mask: { width: W, height: H, data: mask }, defects };
+  const sd = signedDistance(inside, region.w, region.h);
+  const weight = featherWeights(sd, featherPx);
+  for (let i = 0; i < weight.length; i++) if (!allowed[(y0 + Math.floor(i / region.w)) * W + x0 + (i % region.w)]) weight[i] = 0;
+  const layer = paintContent(kind.content, { current: out, original: image, donors: c.donors, textures: c.textures, region, sd, cx, cy, rx: shape.rx, ry: shape.ry }, drng);
+  const before = regionValues(out, region);
+  applyMode(kind.blend.mode, before, layer, max);
+  if (kind.blend.poisson) poissonBlend(before, layer, weight, region.w, region.h, c.cc);
+  composite(out, region, layer, weight, opacity);
+  const after = kind.blend.minChange ? regionValues(out, region) : null;
+  const maskPixels = markMask(c, region, weight, before, after, (kind.blend.minChange ?? 0) * max);
+  return { kind: kindIndex, shape: kind.shape.kind, content: kind.content.source, region, featherPx, maskPixels };
+}
+
+/**
+ * Marks the region's pixels with blend weight ≥ 0.5 in the mask (when `after` is given, only those that changed by
+ * at least `minChange`); returns how many it newly marked.
+ */
+function markMask(c: Canvas, region: Region, weight: Float32Array, before: Float32Array, after: Float32Array | null, minChange: number): number {
+  const W = c.image.width;
+  let maskPixels = 0;
+  for (let y = 0; y < region.h; y++) {
+    for (let x = 0; x < region.w; x++) {
+      const i = y * region.w + x;
+      const gi = (region.y0 + y) * W + region.x0 + x;
+      if (weight[i] < 0.5 || c.mask[gi]) continue;
+      if (after && !changedBy(before, after, i * c.cc, c.cc, minChange)) continue;
+      c.mask[gi] = 255;
+      maskPixels++;
+    }
+  }
+  return maskPixels;
 }
 
 /** True when any colour channel of pixel offset `o` moved by at least `min`. */
