@@ -94,12 +94,7 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
         const verdict = verdictOf(score, thresholds);
         verdicts[verdict]++;
         if (verdict === 'error' && unjudgedImageIds.length < 100) unjudgedImageIds.push(img.id);
-        let mapPath: string | null = null;
-        if (mapsKind !== 'none') {
-          mapPath = path.join('maps', `model-${model.id}`, `${img.id}.${mapsKind}`);
-          if (mapsKind === 'png') await writeMapPng(project.path(mapPath), r.maps[i], width, height, thresholds?.reject ?? 0);
-          else writeMapF16(project.path(mapPath), r.maps[i], width, height);
-        }
+        const mapPath = mapsKind === 'none' ? null : await writeResultMap(project, model.id, img.id, mapsKind, r.maps[i], width, height, thresholds?.reject ?? 0);
         rows.push({ imageId: img.id, score, mapPath, verdict, executionProvider: runner.provider });
         // Metrics rank finite scores; an unjudged image is already counted (and stored) as 'error'.
         if (o.evaluate && Number.isFinite(score)) {
@@ -124,20 +119,7 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
     await runner.release();
   }
   const seconds = (performance.now() - started) / 1000;
-  let metrics: InferSummary['metrics'];
-  if (o.evaluate) {
-    const nDef = labels.filter((l) => l === 1).length;
-    const mixed = nDef > 0 && nDef < labels.length;
-    const pixelOk = pixels!.imageCount > 0 && pixels!.regionCount > 0;
-    metrics = {
-      imageAuroc: mixed ? imageAuroc(scores, labels) : null,
-      pixelAuroc: pixelOk ? pixels!.pixelAuroc() : null,
-      aupro: pixelOk ? pixels!.aupro(0.3) : null,
-      good: labels.length - nDef,
-      defect: nDef,
-      byDefectType: aurocByDefectType(scores, defectTypes),
-    };
-  }
+  const metrics = o.evaluate ? evaluationMetrics(scores, labels, defectTypes, pixels!) : undefined;
   return {
     modelId: model.id,
     images: images.length,
@@ -148,6 +130,29 @@ export async function runInference(project: Project, o: InferOptions): Promise<I
     verdicts,
     unjudgedImageIds,
     ...(metrics ? { metrics } : {}),
+  };
+}
+
+/** Writes one result's anomaly map under maps/model-<id>/ and returns its project-relative path. */
+async function writeResultMap(project: Project, modelId: number, imageId: number, kind: 'png' | 'f16', map: Float32Array, width: number, height: number, reject: number): Promise<string> {
+  const mapPath = path.join('maps', `model-${modelId}`, `${imageId}.${kind}`);
+  if (kind === 'png') await writeMapPng(project.path(mapPath), map, width, height, reject);
+  else writeMapF16(project.path(mapPath), map, width, height);
+  return mapPath;
+}
+
+/** Image AUROC needs both classes, pixel metrics at least one image and one defect region; null otherwise. */
+function evaluationMetrics(scores: number[], labels: number[], defectTypes: (string | null)[], pixels: PixelMetricAccumulator): NonNullable<InferSummary['metrics']> {
+  const nDef = labels.filter((l) => l === 1).length;
+  const mixed = nDef > 0 && nDef < labels.length;
+  const pixelOk = pixels.imageCount > 0 && pixels.regionCount > 0;
+  return {
+    imageAuroc: mixed ? imageAuroc(scores, labels) : null,
+    pixelAuroc: pixelOk ? pixels.pixelAuroc() : null,
+    aupro: pixelOk ? pixels.aupro(0.3) : null,
+    good: labels.length - nDef,
+    defect: nDef,
+    byDefectType: aurocByDefectType(scores, defectTypes),
   };
 }
 
