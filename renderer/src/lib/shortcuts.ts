@@ -28,6 +28,14 @@ export const SHORTCUTS: Readonly<Record<string, readonly Shortcut[]>> = {
     { keys: ['n', 'j', 'ArrowDown'], label: 'N / J / ↓', action: 'next' },
     { keys: ['p', 'k', 'ArrowUp'], label: 'P / K / ↑', action: 'previous' },
     { keys: ['o'], label: 'O', action: 'toggle-overlay' },
+    { keys: ['r'], label: 'R', action: 'next-region' },
+  ],
+  // While the heatmap (image and anomaly map) has the focus: it takes these keys, the rest still reach Review.
+  heatmap: [
+    { keys: ['+', '='], label: '+', action: 'zoom-in' },
+    { keys: ['-'], label: '−', action: 'zoom-out' },
+    { keys: ['0'], label: '0', action: 'fit' },
+    { keys: ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'], label: 'Arrows', action: 'pan' },
   ],
   viewer: [
     { keys: ['+', '='], label: '+', action: 'zoom-in' },
@@ -57,6 +65,8 @@ export const ACTION_TEXT: Readonly<Record<string, string>> = {
   next: 'Next result',
   previous: 'Previous result',
   'toggle-overlay': 'Heatmap overlay on / off',
+  'next-region': 'Next flagged region of the anomaly map',
+  pan: 'Pan the image and map',
   'zoom-in': 'Zoom in',
   'zoom-out': 'Zoom out',
   fit: 'Fit to window',

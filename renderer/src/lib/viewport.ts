@@ -30,3 +30,15 @@ export function pan(v: View, dx: number, dy: number): View {
 export function toImage(v: View, sx: number, sy: number): { x: number; y: number } {
   return { x: (sx - v.x) / v.scale, y: (sy - v.y) / v.scale };
 }
+
+/**
+ * The same view in a box that changed size (a window resize, side by side ↔ overlay): the image point at the old
+ * box's centre stays at the new one's, and the zoom follows the box's width, so the same part of the image shows.
+ */
+export function resizeView(v: View, from: { width: number; height: number }, to: { width: number; height: number }): View {
+  if (from.width <= 0 || from.height <= 0) return v;
+  const k = to.width / from.width;
+  const scale = Math.max(MIN_SCALE, Math.min(MAX_SCALE, v.scale * k));
+  const centre = toImage(v, from.width / 2, from.height / 2);
+  return { scale, x: to.width / 2 - centre.x * scale, y: to.height / 2 - centre.y * scale };
+}
