@@ -2,6 +2,8 @@
  * A minimal Windows BMP decoder (sharp has no BMP loader; BTAD ships BMPs): uncompressed 8-bit palette, 24-bit and
  * 32-bit (BI_RGB or BI_BITFIELDS with the usual masks), bottom-up or top-down. Returns interleaved RGB(A) bytes.
  */
+import { AppError } from '../core/errors.js';
+
 export interface DecodedBmp {
   readonly width: number;
   readonly height: number;
@@ -11,23 +13,24 @@ export interface DecodedBmp {
 
 export const isBmp = (buf: Buffer) => buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d;
 
+/** Decodes a BMP file's bytes; a file it cannot read is an AppError invalid_file with the reason (the caller names the file). */
 export function decodeBmp(buf: Buffer, maxPixels: number): DecodedBmp {
-  if (buf.length < 54) throw new Error('truncated BMP header');
+  if (buf.length < 54) throw new AppError('invalid_file', 'truncated BMP header');
   const dataOffset = buf.readUInt32LE(10);
   const headerSize = buf.readUInt32LE(14);
-  if (headerSize < 40) throw new Error(`unsupported BMP header (size ${headerSize})`);
+  if (headerSize < 40) throw new AppError('invalid_file', `unsupported BMP header (size ${headerSize})`);
   const width = buf.readInt32LE(18);
   const rawHeight = buf.readInt32LE(22);
   const bpp = buf.readUInt16LE(28);
   const compression = buf.readUInt32LE(30);
   const height = Math.abs(rawHeight);
   const topDown = rawHeight < 0;
-  if (width <= 0 || height === 0) throw new Error(`invalid BMP size ${width}x${rawHeight}`);
-  if (width * height > maxPixels) throw new Error(`image is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels}`);
-  if (![8, 24, 32].includes(bpp)) throw new Error(`unsupported BMP bit depth ${bpp}`);
-  if (!(compression === 0 || (compression === 3 && bpp === 32))) throw new Error(`unsupported BMP compression ${compression}`);
+  if (width <= 0 || height === 0) throw new AppError('invalid_file', `invalid BMP size ${width}x${rawHeight}`);
+  if (width * height > maxPixels) throw new AppError('invalid_file', `image is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels}`);
+  if (![8, 24, 32].includes(bpp)) throw new AppError('invalid_file', `unsupported BMP bit depth ${bpp}`);
+  if (!(compression === 0 || (compression === 3 && bpp === 32))) throw new AppError('invalid_file', `unsupported BMP compression ${compression}`);
   const stride = Math.ceil((width * bpp) / 32) * 4;
-  if (dataOffset + stride * height > buf.length) throw new Error('truncated BMP pixel data');
+  if (dataOffset + stride * height > buf.length) throw new AppError('invalid_file', 'truncated BMP pixel data');
   const channels = bpp === 32 ? 4 : 3;
   const out = Buffer.alloc(width * height * channels);
   const paletteOffset = 14 + headerSize;
@@ -37,7 +40,7 @@ export function decodeBmp(buf: Buffer, maxPixels: number): DecodedBmp {
       const o = (y * width + x) * channels;
       if (bpp === 8) {
         const p = paletteOffset + buf[row + x] * 4;
-        if (p + 3 > buf.length) throw new Error('BMP palette index out of range');
+        if (p + 3 > buf.length) throw new AppError('invalid_file', 'BMP palette index out of range');
         out[o] = buf[p + 2];
         out[o + 1] = buf[p + 1];
         out[o + 2] = buf[p];

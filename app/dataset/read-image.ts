@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { FileReadError, readBoundedFile, type FileKind } from '../core/bounded-read.js';
+import { AppError } from '../core/errors.js';
 import { DEFAULT_MAX_PIXELS, decodeFailureReason, openImage } from '../core/image-decode.js';
 import { decodeBmp, isBmp } from './bmp.js';
 
@@ -21,9 +22,15 @@ export const DEFAULT_LIMITS: ReadLimits = { maxPixels: DEFAULT_MAX_PIXELS };
 export const THUMBNAIL_SIZE = 256;
 const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp', 'tiff', 'bmp']);
 
-/** Why one file cannot be used; the message is shown to the user as is. */
-export class RejectedFile extends Error {
-  override readonly name = 'RejectedFile';
+/**
+ * Why one file cannot be used; the message is shown to the user as is. An AppError invalid_file, so one that is not
+ * caught and listed (the importer's report) still reaches the user as their file's problem, not as internal.
+ */
+export class RejectedFile extends AppError {
+  constructor(message: string) {
+    super('invalid_file', message);
+    this.name = 'RejectedFile';
+  }
 }
 
 export interface InspectedImage {

@@ -4,6 +4,7 @@
  * crash (SIGKILL, power loss) leaves either the previous checkpoint or the new one, never a torn file.
  */
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { AppError } from '../core/errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -29,29 +30,52 @@ export function writeCheckpoint<S>(file: string, state: S, tensors: ReadonlyMap<
   writeFileAtomic(file, [MAGIC, len, header, ...data]);
 }
 
+/**
+ * Reads a checkpoint written by writeCheckpoint. A file that is missing, unreadable, not a checkpoint, truncated or
+ * otherwise corrupt is an AppError invalid_file naming the file and the reason (delete it to train from the start).
+ */
 export function readCheckpoint<S>(file: string): Checkpoint<S> {
+  const corrupt = (reason: string): AppError => new AppError('invalid_file', `checkpoint ${file}: ${reason}`, { file });
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
   } catch (err) {
-    throw new Error(`checkpoint ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw corrupt(`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error(`checkpoint ${file}: not a Flowspect checkpoint`);
+  if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw corrupt('not a Flowspect checkpoint');
   const hlen = buf.readUInt32LE(8);
-  if (12 + hlen > buf.length) throw new Error(`checkpoint ${file}: truncated header`);
-  const header = JSON.parse(buf.subarray(12, 12 + hlen).toString('utf8')) as { state: S; tensors: { name: string; shape: number[]; length: number }[] };
+  if (12 + hlen > buf.length) throw corrupt('truncated header');
+  const header = parseHeader<S>(buf.subarray(12, 12 + hlen), corrupt);
   let offset = 12 + hlen;
   const tensors = new Map<string, CheckpointTensor>();
   for (const t of header.tensors) {
     const bytes = t.length * 4;
-    if (offset + bytes > buf.length) throw new Error(`checkpoint ${file}: truncated at tensor ${t.name}`);
+    if (offset + bytes > buf.length) throw corrupt(`truncated at tensor ${t.name}`);
     const data = new Float32Array(t.length);
     new Uint8Array(data.buffer).set(buf.subarray(offset, offset + bytes));
     tensors.set(t.name, { shape: t.shape, data });
     offset += bytes;
   }
-  if (offset !== buf.length) throw new Error(`checkpoint ${file}: ${buf.length - offset} trailing bytes`);
+  if (offset !== buf.length) throw corrupt(`${buf.length - offset} trailing bytes`);
   return { state: header.state, tensors };
+}
+
+type CheckpointHeader<S> = { state: S; tensors: { name: string; shape: number[]; length: number }[] };
+
+/** The JSON header, with its tensor table checked enough that reading the tensors cannot go astray. */
+function parseHeader<S>(bytes: Buffer, corrupt: (reason: string) => AppError): CheckpointHeader<S> {
+  let header: CheckpointHeader<S>;
+  try {
+    header = JSON.parse(bytes.toString('utf8')) as CheckpointHeader<S>;
+  } catch (err) {
+    throw corrupt(`header is not valid JSON (${(err as Error).message})`);
+  }
+  const table: unknown = (header as { tensors?: unknown } | null)?.tensors;
+  const valid =
+    Array.isArray(table) &&
+    table.every((t: { name?: unknown; shape?: unknown; length?: unknown } | null) => typeof t?.name === 'string' && Array.isArray(t.shape) && Number.isInteger(t.length) && (t.length as number) >= 0);
+  if (!valid) throw corrupt('header has no valid tensor table');
+  return header;
 }
 
 /** Removes temp files a killed writer left next to `file`. */

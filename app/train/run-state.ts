@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type ort from 'onnxruntime-node';
+import { AppError } from '../core/errors.js';
 import { LayerNormStats } from '../model/flow/ln-init.js';
 import { float32Tensor, toOrtFeeds } from '../runtime/index.js';
 import { updateModel } from '../store/models.js';
@@ -50,7 +51,7 @@ export async function startOfRun(plan: RunPlan, features: FeatureSource, train: 
   if (fromCheckpoint) {
     const ck = readCheckpoint<TrainerState>(files.last);
     for (const [name, t] of ck.tensors) {
-      if (!(name in carried)) throw new Error(`checkpoint ${files.last}: unknown tensor "${name}" (the model config changed?)`);
+      if (!(name in carried)) throw new AppError('invalid_file', `checkpoint ${files.last}: unknown tensor "${name}" (the model config changed?)`, { file: files.last });
       carried[name] = float32Tensor(t.data, t.shape);
     }
     deleteTrainingEventsAfter(plan.project.db, model.id, ck.state.step);

@@ -1,0 +1,118 @@
+/**
+ * A file the user gave us that cannot be used is the user's to fix: it must reach them as an AppError whose code says
+ * so (invalid_file, invalid_request, not_found) and whose message names the file and the reason, never as
+ * `internal` (what every transport reports a bare Error as; app/core/errors.ts). Real files on disk, no mocks.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AppError, toErrorBody } from '../../app/core/errors.js';
+import { decodeBmp } from '../../app/dataset/bmp.js';
+import { inspectImage, RejectedFile } from '../../app/dataset/read-image.js';
+import { readCheckpoint, writeCheckpoint } from '../../app/train/checkpoint.js';
+import { tempDir } from '../helpers.js';
+
+const tmp = tempDir('flowspect-user-errors-');
+afterAll(tmp.cleanup);
+
+/** What the transports would send for the error `f` throws. */
+function bodyOf(f: () => unknown): ReturnType<typeof toErrorBody> {
+  try {
+    f();
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    return toErrorBody(err);
+  }
+  throw new Error('expected a throw');
+}
+
+async function bodyOfAsync(f: () => Promise<unknown>): Promise<ReturnType<typeof toErrorBody>> {
+  try {
+    await f();
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    return toErrorBody(err);
+  }
+  throw new Error('expected a rejection');
+}
+
+/** A valid 24-bit bottom-up BMP, `w`×`h`. */
+function bmp(w: number, h: number): Buffer {
+  const stride = Math.ceil((w * 24) / 32) * 4;
+  const buf = Buffer.alloc(54 + stride * h, 0x40);
+  buf.write('BM', 0, 'latin1');
+  buf.writeUInt32LE(buf.length, 2);
+  buf.writeUInt32LE(54, 10);
+  buf.writeUInt32LE(40, 14);
+  buf.writeInt32LE(w, 18);
+  buf.writeInt32LE(h, 22);
+  buf.writeUInt16LE(1, 26);
+  buf.writeUInt16LE(24, 28);
+  buf.writeUInt32LE(0, 30);
+  return buf;
+}
+
+describe('bad image files', () => {
+  it('a truncated BMP is invalid_file with the reason, from the decoder and from the image reader', async () => {
+    const whole = bmp(16, 16);
+    expect(decodeBmp(whole, 1e6).width).toBe(16);
+    expect(bodyOf(() => decodeBmp(whole.subarray(0, 30), 1e6))).toEqual({ code: 'invalid_file', message: 'truncated BMP header' });
+    expect(bodyOf(() => decodeBmp(whole.subarray(0, 200), 1e6))).toEqual({ code: 'invalid_file', message: 'truncated BMP pixel data' });
+
+    const file = path.join(tmp.dir, 'cut.bmp');
+    fs.writeFileSync(file, whole.subarray(0, 200));
+    const err = await inspectImage(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RejectedFile);
+    expect(toErrorBody(err)).toEqual({ code: 'invalid_file', message: 'cannot decode BMP: truncated BMP pixel data' });
+  });
+
+  it('a file that is not an image at all is invalid_file too', async () => {
+    const file = path.join(tmp.dir, 'notes.png');
+    fs.writeFileSync(file, 'this is not an image\n');
+    const body = await bodyOfAsync(() => inspectImage(file));
+    expect(body.code).toBe('invalid_file');
+    expect(body.message).toMatch(/not an image/);
+  });
+});
+
+describe('a corrupt training checkpoint', () => {
+  const file = path.join(tmp.dir, 'last.ckpt');
+  const write = () => writeCheckpoint(file, { step: 3 }, new Map([['w', { shape: [4], data: Float32Array.from([1, 2, 3, 4]) }]]));
+
+  it('reads back when whole', () => {
+    write();
+    expect(readCheckpoint<{ step: number }>(file).state.step).toBe(3);
+  });
+
+  const cases: [string, (whole: Buffer) => Buffer | null, RegExp][] = [
+    ['missing', () => null, /cannot read \(ENOENT\)/],
+    ['not a checkpoint', () => Buffer.from('PK\u0003\u0004 a zip file, say'), /not a Flowspect checkpoint/],
+    ['cut inside the header', (whole) => whole.subarray(0, 20), /truncated header/],
+    ['cut inside a tensor', (whole) => whole.subarray(0, whole.length - 5), /truncated at tensor w/],
+    ['with bytes appended', (whole) => Buffer.concat([whole, Buffer.alloc(3)]), /3 trailing bytes/],
+    ['with a scrambled header', (whole) => Buffer.concat([whole.subarray(0, 12), Buffer.alloc(whole.readUInt32LE(8), 0x7b), whole.subarray(12 + whole.readUInt32LE(8))]), /header is not valid JSON/],
+    [
+      'with a header that is JSON but no tensor table',
+      (whole) => {
+        const header = Buffer.from(JSON.stringify({ state: {} }), 'utf8');
+        const len = Buffer.alloc(4);
+        len.writeUInt32LE(header.length);
+        return Buffer.concat([whole.subarray(0, 8), len, header]);
+      },
+      /header has no valid tensor table/,
+    ],
+  ];
+  for (const [what, damage, reason] of cases) {
+    it(`${what}: invalid_file naming the file and the reason`, () => {
+      write();
+      const damaged = damage(fs.readFileSync(file));
+      if (damaged) fs.writeFileSync(file, damaged);
+      else fs.rmSync(file);
+      const body = bodyOf(() => readCheckpoint(file));
+      expect(body.code).toBe('invalid_file');
+      expect(body.message).toContain(`checkpoint ${file}: `);
+      expect(body.message).toMatch(reason);
+      expect(body.details).toEqual({ file });
+    });
+  }
+});
