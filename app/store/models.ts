@@ -238,6 +238,35 @@ export function selectModelImages(
     .all({ datasetId: filter.datasetId ?? null, category: filter.category ?? null, split: filter.split ?? null, label: filter.label ?? null }) as ModelImage[];
 }
 
+/** A labelled defect of split `train`: a real defect a model learns from (its mask, PNG or polygons, if any). */
+export interface TrainingDefect {
+  readonly id: number;
+  readonly path: string;
+  readonly sha256: string;
+  readonly width: number;
+  readonly height: number;
+  readonly defectType: string | null;
+  readonly maskPath: string | null;
+  readonly maskPolygonsJson: string | null;
+  readonly maskUpdatedAt: string | null;
+}
+
+/** The training defects of a selection (label 'defect', split 'train'), by id. */
+export function selectTrainingDefects(db: Database.Database, filter: { datasetId?: number; category?: string }): TrainingDefect[] {
+  return db
+    .prepare(
+      `SELECT i.id, i.path, i.sha256, i.width, i.height, i.defect_type AS defectType,
+              m.path AS maskPath, m.polygons_json AS maskPolygonsJson, m.updated_at AS maskUpdatedAt
+       FROM images i JOIN datasets d ON d.id = i.dataset_id
+       LEFT JOIN masks m ON m.image_id = i.id AND m.kind = 'defect'
+       WHERE i.label = 'defect' AND i.split = 'train'
+         AND (@datasetId IS NULL OR i.dataset_id = @datasetId)
+         AND (@category IS NULL OR COALESCE(i.category, d.category) = @category)
+       ORDER BY i.id`,
+    )
+    .all({ datasetId: filter.datasetId ?? null, category: filter.category ?? null }) as TrainingDefect[];
+}
+
 /** Distinct categories with training images (to ask the user to pick one when there are several). */
 export function trainableCategories(db: Database.Database): { category: string | null; datasetId: number; images: number }[] {
   return db

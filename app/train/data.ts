@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
-import { type ModelImage, selectModelImages, trainableCategories } from '../store/models.js';
+import { type ModelImage, selectModelImages, selectTrainingDefects, type TrainingDefect, trainableCategories } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import { permutation, seededRandom } from '../model/flow/random.js';
 
@@ -17,7 +17,12 @@ export interface TrainingData {
   readonly train: readonly ModelImage[];
   readonly valGood: readonly ModelImage[];
   readonly valDefects: readonly ModelImage[];
-  /** sha256 over the sorted training image hashes: says which data a model saw. */
+  /**
+   * Real defects to learn from (label 'defect', split 'train', each with a mask): CL-Flow puts them in place of
+   * some synthesized twins (app/train/real-defects.ts). Evaluation never sees them: they are not in val or test.
+   */
+  readonly trainDefects: readonly TrainingDefect[];
+  /** sha256 over the sorted training image hashes (and the training defects with their masks): which data a model saw. */
   readonly hash: string;
 }
 
@@ -49,7 +54,15 @@ export function selectTrainingData(project: Project, sel: { category?: string; d
     train = trainGood.filter((_, i) => !held.has(i));
   }
   const valDefects = all.filter((i) => i.split === 'val' && i.label === 'defect');
-  const hash = createHash('sha256').update(train.map((i) => i.sha256).sort().join('\n')).digest('hex');
+  const trainDefects = selectTrainingDefects(project.db, { category, datasetId });
+  const unmasked = trainDefects.filter((d) => !d.maskPath && !d.maskPolygonsJson);
+  if (unmasked.length > 0) {
+    throw new AppError('invalid_request', `${unmasked.length} training defect${unmasked.length === 1 ? ' has' : 's have'} no mask (image ${unmasked.slice(0, 5).map((d) => d.id).join(', ')}${unmasked.length > 5 ? ', …' : ''}): draw the defect's mask, or move the image to split val or test`);
+  }
+  // Without training defects the hash is what it always was (a run started before they existed still resumes).
+  const hasher = createHash('sha256').update(train.map((i) => i.sha256).sort().join('\n'));
+  if (trainDefects.length > 0) hasher.update(`\ndefects:${trainDefects.map((d) => `${d.sha256}:${d.maskPath ?? d.maskPolygonsJson}`).sort().join('\n')}`);
+  const hash = hasher.digest('hex');
   const ds = new Set(all.map((i) => i.datasetId));
-  return { datasetId: datasetId ?? (ds.size === 1 ? [...ds][0] : null), category: category ?? null, train, valGood, valDefects, hash };
+  return { datasetId: datasetId ?? (ds.size === 1 ? [...ds][0] : null), category: category ?? null, train, valGood, valDefects, trainDefects, hash };
 }

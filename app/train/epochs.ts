@@ -18,6 +18,8 @@ import { insertTrainingEvent } from '../store/training-events.js';
 import { type SynthesisBatch, synthesisBatches } from '../synthesis/index.js';
 import { AppError } from '../core/errors.js';
 import type { FeatureSource } from './features.js';
+import { addFeatureNoise, featureNoiseSeed } from './feature-noise.js';
+import type { RealDefects } from './real-defects.js';
 import { downsampleMask } from './masks.js';
 import type { RunPlan } from './plan.js';
 import { type RunStart, saveBest, saveLast, type TrainerState } from './run-state.js';
@@ -39,6 +41,8 @@ export interface ActiveRun {
   readonly aligner: ImageAligner | undefined;
   /** Date.now() at which the run would have started had it never been interrupted (elapsed time carries over). */
   readonly started: number;
+  /** The training defects that take twin slots (CL-Flow), or undefined without any. */
+  readonly realDefects?: RealDefects;
 }
 
 interface Phase {
@@ -97,7 +101,8 @@ async function trainStep(plan: RunPlan, run: ActiveRun, hooks: RunHooks, b: Synt
   const phase = phaseAt(plan, run.compiled, state.step);
   if (loop.session !== phase.session) loop.swap(phase.session, phase.graph.feedback);
   const fetch = ['loss', ...phase.graph.terms.map((t) => `loss.${t}`), 'optim.grad_norm'];
-  const feeds = await stepFeeds(plan, run, b, phase.graph.withTwins);
+  const real = phase.graph.withTwins && run.realDefects ? run.realDefects.splice(b) : { batch: b, replaced: 0 };
+  const feeds = await stepFeeds(plan, run, real.batch, phase.graph.withTwins);
   const { outputs, committed } = await loop.stepIfFinite(feeds, fetch, fetch);
   const losses: Record<string, number> = {};
   for (const name of fetch) losses[name.replace(/^loss\.?/, '') || 'total'] = (outputs[name].data as Float32Array)[0];
@@ -109,7 +114,7 @@ async function trainStep(plan: RunPlan, run: ActiveRun, hooks: RunHooks, b: Synt
   const imagesPerSecond = (batch * (phase.graph.withTwins ? 2 : 1)) / Math.max(timing.stepSeconds, 1e-6);
   const etaSeconds = (totalSteps - state.step) * timing.stepSeconds;
   if (committed) {
-    insertTrainingEvent(plan.project.db, { modelId, step: state.step, epoch: state.epoch, kind: 'train', data: { losses, lr: state.lr, imagesPerSecond } });
+    insertTrainingEvent(plan.project.db, { modelId, step: state.step, epoch: state.epoch, kind: 'train', data: { losses, lr: state.lr, imagesPerSecond, ...(real.replaced ? { realDefects: real.replaced } : {}) } });
     hooks.progress(trainFraction(plan, state.step), `epoch ${state.epoch + 1}, step ${state.step}/${totalSteps}, loss ${losses.total.toFixed(4)}`, {
       step: state.step, totalSteps, epoch: state.epoch, losses, lr: state.lr, imagesPerSecond, etaSeconds, executionProvider: run.compiled.provider, event: 'train',
     });
@@ -129,15 +134,20 @@ async function stepFeeds(plan: RunPlan, run: ActiveRun, b: SynthesisBatch, withT
   const clean = await run.features.clean(b.sourceIndices.map((i) => run.images.train[i]));
   const feeds: Record<string, ort.Tensor> = { lr: float32Tensor([run.state.lr], []) };
   const inject = settings.injectNanAtSteps.includes(run.state.step);
+  const noise = (buf: Float32Array, t: (typeof spec.taps)[number], i: number, branch: 'clean' | 'synth') =>
+    addFeatureNoise(buf, batch, t.channels, t.height * t.width, settings.featureNoise, featureNoiseSeed(settings.seed, run.state.step, i, branch));
   spec.taps.forEach((t, i) => {
     const buf = stackTap(clean, i, batch);
+    noise(buf, t, i, 'clean');
     if (inject && i === 0) buf.fill(NaN);
     feeds[featureInput('clean', i)] = float32Tensor(buf, [batch, t.channels, t.height, t.width]);
   });
   if (withTwins) {
     const synth = await run.features.fromUnitBatch(b.images, batch);
     spec.taps.forEach((t, i) => {
-      feeds[featureInput('synth', i)] = float32Tensor(stackTap(synth, i, batch), [batch, t.channels, t.height, t.width]);
+      const buf = stackTap(synth, i, batch);
+      noise(buf, t, i, 'synth');
+      feeds[featureInput('synth', i)] = float32Tensor(buf, [batch, t.channels, t.height, t.width]);
       const mk = downsampleMask(b.masks, batch, height, width, t.stride);
       feeds[featureInput('masked', i)] = float32Tensor(mk.masked, [batch, t.height, t.width]);
       feeds[featureInput('keep', i)] = float32Tensor(mk.keep, [batch, t.height, t.width]);

@@ -62,6 +62,16 @@ export const TrainSettings = z
      */
     wideStats: z.boolean().default(false),
     /**
+     * Gaussian noise on the training features, × each channel's spread (app/train/feature-noise.ts): a flow trained on
+     * few, overlapping images then generalises to unseen good regions of the same surface instead of memorising them.
+     */
+    featureNoise: z.number().min(0).max(2).default(0),
+    /**
+     * CL-Flow with training defects (label 'defect', split 'train', masked): the share of the synthesized twins
+     * replaced by a real defect in each step (app/train/real-defects.ts). 0 ignores them.
+     */
+    realDefectShare: z.number().min(0).max(1).default(0.25),
+    /**
      * Registration of fixtured parts (README, "Alignment"): 'translation' moves every image onto a reference training
      * image (sub-pixel shift, found up to `maxShift` × the longer side) before the backbone, in training and inside
      * the exported model. For parts that sit slightly differently in each photo; not for textures.

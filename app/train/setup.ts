@@ -10,6 +10,7 @@ import { FeatureScorer } from '../model/flow/scorer.js';
 import { createSession, type Session } from '../runtime/index.js';
 import { synthesisBatches } from '../synthesis/index.js';
 import { alignedCopies, alignerFor } from './align.js';
+import { RealDefects } from './real-defects.js';
 import { tileCopies } from './tiles.js';
 import { imageFile, type TrainingData } from './data.js';
 import { type FeatureImage, FeatureSource } from './features.js';
@@ -159,6 +160,19 @@ export async function validationSet(plan: RunPlan, features: FeatureSource, imag
   }
   const tiled = images.groups && twinTile ? { good: images.groups.good, defects: images.groups.defects, twinTile } : undefined;
   return { good, synth, defects, ...(tiled ? { tiled } : {}) };
+}
+
+/** The run's training defects, loaded at the input size; undefined when there are none or the objective has no twins. */
+export async function trainingDefects(plan: RunPlan, hooks: RunHooks): Promise<RealDefects | undefined> {
+  const defects = plan.data.trainDefects;
+  if (defects.length === 0) return undefined;
+  if (!plan.graphs.train.withTwins || plan.settings.realDefectShare === 0) {
+    hooks.log('warn', `model ${plan.model.id}: ${defects.length} training defects are not used (${plan.settings.objective === 'fastflow' ? 'FastFlow learns from good images only' : 'realDefectShare is 0'}); they are not trained on as good images either`);
+    return undefined;
+  }
+  const real = await RealDefects.load(plan.project, defects, plan.preprocess, plan.settings.realDefectShare, plan.settings.seed);
+  hooks.log('info', `model ${plan.model.id}: ${real.count} real training defects take ${Math.round(plan.settings.realDefectShare * 100)} % of the twin slots`);
+  return real;
 }
 
 /** Compiles the plan's training graphs into sessions and opens the validation scorer. */

@@ -22,7 +22,7 @@ import { openLoop, runEpochs } from './epochs.js';
 import { finishModel } from './finish.js';
 import { prepareRun } from './plan.js';
 import { startOfRun } from './run-state.js';
-import { compileRun, prepareImages, RunResources, validationSet } from './setup.js';
+import { compileRun, prepareImages, RunResources, trainingDefects, validationSet } from './setup.js';
 import type { RunHooks, TrainOptions, TrainResult } from './types.js';
 
 export type { StoredModelConfig, TrainOptions, TrainProgress, TrainResult } from './types.js';
@@ -41,7 +41,8 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     const compiled = await compileRun(plan, res, val.good.length, hooks);
     const start = await startOfRun(plan, res.features, images.train, compiled.provider, hooks);
     const loop = openLoop(plan, compiled, start);
-    const run = { features: res.features, images, val, compiled, loop, state: start.state, resumedFromStep: start.resumedFromStep, aligner: res.aligner, started: Date.now() - start.state.elapsedSeconds * 1000 };
+    const realDefects = await trainingDefects(plan, hooks);
+    const run = { features: res.features, images, val, compiled, loop, state: start.state, resumedFromStep: start.resumedFromStep, aligner: res.aligner, started: Date.now() - start.state.elapsedSeconds * 1000, realDefects };
     await runEpochs(plan, run, hooks);
     return await finishModel(plan, run, hooks);
   } catch (err) {

@@ -18,7 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { importDataset } from '../../app/dataset/import.js';
 import { runInference } from '../../app/infer/run.js';
-import { createProject } from '../../app/store/project.js';
+import { createProject, type Project } from '../../app/store/project.js';
+import { updateImages } from '../../app/store/image-edits.js';
+import { mulberry32 } from '../../app/core/mulberry32.js';
 import { trainModel } from '../../app/train/trainer.js';
 import type { BenchOptions } from '../types.js';
 import { type BuildCounts, type BuiltCategory, buildCategory } from './build.js';
@@ -40,8 +42,9 @@ import {
   sourceLabel,
 } from './sources.js';
 
-export type Objective = 'clflow' | 'fastflow' | 'patchcore';
-export const OBJECTIVES: readonly Objective[] = ['clflow', 'fastflow', 'patchcore'];
+/** `clflowLabelled`: CL-Flow that also learns from K real defects per type (`--labelled K`), on the same test images. */
+export type Objective = 'clflow' | 'fastflow' | 'patchcore' | 'clflowLabelled';
+export const OBJECTIVES: readonly Objective[] = ['clflow', 'fastflow', 'patchcore', 'clflowLabelled'];
 
 export interface CategoryRow {
   readonly name: string;
@@ -54,6 +57,8 @@ export interface CategoryRow {
   /** Image AUROC of each defect type against all good test images. */
   readonly byDefect: Record<string, number | null>;
   readonly seconds: number;
+  /** Why the row has no numbers (clflowLabelled on an aligned category: training defects need no alignment yet). */
+  readonly skipped?: string;
   readonly steps?: number;
   readonly valImageAuroc?: number | null;
   readonly executionProvider?: string;
@@ -133,41 +138,22 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
     await importDataset(project, { source: dataDir, format: 'mvtec' });
 
     // ---- train and score -----------------------------------------------------------------------------------
+    const labelled = labelledCount(options.args);
+    if (labelled > 0) options.log(`moving ${labelled} defects per type and category from test to train (with masks): every model is evaluated on the rest`);
     for (const cat of cats) {
-      for (const objective of ['clflow', 'fastflow'] as const) {
-        const t0 = performance.now();
-        options.log(`${cat.name}: training ${objective} (${epochs} epochs, seed ${seed}${cat.kind === 'object' ? ', aligned' : ''})`);
-        const r = await trainModel(project, {
-          category: cat.name,
-          objective,
-          settings: { imageSize: size, batchSize: 8, epochs, patience: epochs, seed, flow: { steps: flowSteps }, ...(cat.kind === 'object' ? { align: { mode: 'translation' } } : {}) },
-          log: (level, m) => level !== 'debug' && options.log(m),
-        });
-        const inf = await runInference(project, { modelId: r.modelId, category: cat.name, split: 'test', maps: 'none', evaluate: true });
-        const row: CategoryRow = {
-          name: cat.name,
-          kind: cat.kind,
-          objective,
-          imageAuroc: inf.metrics?.imageAuroc ?? null,
-          pixelAuroc: inf.metrics?.pixelAuroc ?? null,
-          pro: inf.metrics?.aupro ?? null,
-          byDefect: Object.fromEntries(Object.entries(inf.metrics?.byDefectType ?? {}).map(([t, m]) => [t, m.imageAuroc])),
-          seconds: (performance.now() - t0) / 1000,
-          steps: r.steps,
-          valImageAuroc: r.metrics.valImageAuroc,
-          executionProvider: r.executionProvider,
-          coverage: await coverageDiagnostic(project, r.modelId, cat.name),
-        };
+      const moved = labelled > 0 ? moveDefectsToTraining(project, cat.name, labelled, subSeed(seed, nameSeed(cat.name) ^ 0x1abe1)) : 0;
+      for (const objective of ['clflow', 'fastflow', ...(labelled > 0 ? (['clflowLabelled'] as const) : [])] as const) {
+        const row = await flowRow(project, { name: cat.name, kind: cat.kind }, objective, { size, epochs, flowSteps, seed, log: options.log, moved });
         rows.push(row);
-        seconds[cat.name][objective] = row.seconds;
+        seconds[cat.name]![objective] = row.seconds;
         options.log(JSON.stringify(row));
       }
       options.log(`${cat.name}: patchcore baseline`);
       const pc = await runPatchcore(project, { category: cat.name, size, seed, log: options.log });
       const row: CategoryRow = { name: cat.name, kind: cat.kind, objective: 'patchcore', imageAuroc: pc.imageAuroc, pixelAuroc: pc.pixelAuroc, pro: pc.aupro, byDefect: pc.byDefectType, seconds: pc.seconds, interior: { border: pc.interior.border, imageAuroc: pc.interior.imageAuroc, byDefect: pc.interior.byDefectType } };
       rows.push(row);
-      seconds[cat.name].patchcore = pc.seconds;
-      seconds[cat.name].total = Object.values(seconds[cat.name]).reduce((a, b) => a + b, 0);
+      seconds[cat.name]!.patchcore = pc.seconds;
+      seconds[cat.name]!.total = Object.values(seconds[cat.name]!).reduce((a, b) => a + b, 0);
       options.log(JSON.stringify(row));
     }
     project.close();
@@ -176,7 +162,9 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  const mean = Object.fromEntries(OBJECTIVES.map((o) => [o, meanOf(rows.filter((r) => r.objective === o))])) as Record<Objective, ObjectiveMean>;
+  const present = OBJECTIVES.filter((o) => rows.some((r) => r.objective === o));
+  const mean = Object.fromEntries(present.map((o) => [o, meanOf(rows.filter((r) => r.objective === o && !r.skipped))])) as Partial<Record<Objective, ObjectiveMean>>;
+  const labelledOn = rows.filter((r) => r.objective === 'clflowLabelled' && !r.skipped).map((r) => r.name);
   const surfaces = cats.flatMap((c) => c.photos.map((s) => ({ category: c.name, role: 'surface' as const, source: s })));
   const donorList = [...new Map(cats.flatMap((c) => donorsFor(c)).map((s) => [sourceLabel(s), s])).values()].map((s) => ({ category: null, role: 'foreign-object donor' as const, source: s }));
   const sources = [...surfaces, ...donorList].map(({ category, role, source }) => {
@@ -199,9 +187,93 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
     meanDefectArea: Object.fromEntries(built.map((b) => [b.name, b.meanArea])),
     categories: rows,
     mean,
+    ...(labelledOn.length ? { labelled: { perType: labelledCount(options.args), categories: labelledOn, clflow: meanOf(rows.filter((r) => r.objective === 'clflow' && labelledOn.includes(r.name))) } } : {}),
     secondsPerCategory: seconds,
     totalSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/** `--labelled K` (0 without it). */
+export function labelledCount(args: readonly string[]): number {
+  const i = args.indexOf('--labelled');
+  if (i < 0) return 0;
+  const k = Number(args[i + 1]);
+  if (!Number.isInteger(k) || k < 1 || k > 100) throw new Error(`--labelled must be followed by an integer from 1 to 100 (defects per type moved to training), got "${args[i + 1] ?? ''}"`);
+  return k;
+}
+
+/**
+ * Moves K test defects per type of a category (seeded choice) to split train, as a reviewer marking confirmed
+ * defects "use for training" would; returns how many moved. Every model of the category is then evaluated on the rest.
+ */
+export function moveDefectsToTraining(project: Project, category: string, k: number, seed: number): number {
+  const rows = project.db.prepare(`SELECT id, defect_type AS type FROM images WHERE category = ? AND split = 'test' AND label = 'defect' ORDER BY id`).all(category) as { id: number; type: string }[];
+  const rand = mulberry32(seed);
+  const chosen: number[] = [];
+  for (const type of [...new Set(rows.map((r) => r.type))].sort()) {
+    const ofType = rows.filter((r) => r.type === type).map((r) => ({ id: r.id, key: rand() })).sort((a, b) => a.key - b.key);
+    if (ofType.length <= k) throw new Error(`${category}: only ${ofType.length} ${type} defects; --labelled ${k} needs more (raise FLOWSPECT_PHOTOS_DEFECTIVE)`);
+    chosen.push(...ofType.slice(0, k).map((r) => r.id));
+  }
+  updateImages(project.db, chosen, { split: 'train' }, `bench: ${k} defects per type used for training`);
+  return chosen.length;
+}
+
+interface FlowRowOptions {
+  readonly size: number;
+  readonly epochs: number;
+  readonly flowSteps: number;
+  readonly seed: number;
+  readonly log: (m: string) => void;
+  /** Training defects of the category (clflowLabelled learns from them; the others are told to ignore them). */
+  readonly moved: number;
+}
+
+/** Trains one flow model of a category and scores its test split (plus the coverage diagnostic). */
+async function flowRow(project: Project, cat: { name: string; kind: CategoryKind }, objective: 'clflow' | 'fastflow' | 'clflowLabelled', o: FlowRowOptions): Promise<CategoryRow> {
+  const t0 = performance.now();
+  const aligned = cat.kind === 'object';
+  if (objective === 'clflowLabelled' && aligned) {
+    return { name: cat.name, kind: cat.kind, objective, imageAuroc: null, pixelAuroc: null, pro: null, byDefect: {}, seconds: 0, skipped: 'training defects cannot be combined with alignment yet' };
+  }
+  // The plain models must not learn from the moved defects (CL-Flow would: realDefectShare defaults to 0.25), nor
+  // see them at all when aligned (alignment refuses training defects): they go back to test for those runs.
+  const hide = o.moved > 0 && objective !== 'clflowLabelled' ? hideTrainingDefects(project, cat.name) : () => {};
+  o.log(`${cat.name}: training ${objective} (${o.epochs} epochs, seed ${o.seed}${aligned ? ', aligned' : ''})`);
+  let r;
+  try {
+    r = await trainModel(project, {
+      category: cat.name,
+      objective: objective === 'fastflow' ? 'fastflow' : 'clflow',
+      settings: { imageSize: o.size, batchSize: 8, epochs: o.epochs, patience: o.epochs, seed: o.seed, flow: { steps: o.flowSteps }, ...(aligned ? { align: { mode: 'translation' } } : {}) },
+      log: (level, m) => level !== 'debug' && o.log(m),
+    });
+  } finally {
+    hide();
+  }
+  const inf = await runInference(project, { modelId: r.modelId, category: cat.name, split: 'test', maps: 'none', evaluate: true });
+  return {
+    name: cat.name,
+    kind: cat.kind,
+    objective,
+    imageAuroc: inf.metrics?.imageAuroc ?? null,
+    pixelAuroc: inf.metrics?.pixelAuroc ?? null,
+    pro: inf.metrics?.aupro ?? null,
+    byDefect: Object.fromEntries(Object.entries(inf.metrics?.byDefectType ?? {}).map(([t, m]) => [t, m.imageAuroc])),
+    seconds: (performance.now() - t0) / 1000,
+    steps: r.steps,
+    valImageAuroc: r.metrics.valImageAuroc,
+    executionProvider: r.executionProvider,
+    coverage: await coverageDiagnostic(project, r.modelId, cat.name),
+  };
+}
+
+/** Marks a category's training defects 'ignore' while a model that must not use them trains; returns the undo. */
+function hideTrainingDefects(project: Project, category: string): () => void {
+  const ids = project.db.prepare(`SELECT id FROM images WHERE category = ? AND split = 'train' AND label = 'defect'`).pluck().all(category) as number[];
+  if (ids.length === 0) return () => {};
+  updateImages(project.db, ids, { label: 'ignore' }, 'bench: hide training defects');
+  return () => updateImages(project.db, ids, { label: 'defect' }, 'bench: restore training defects');
 }
 
 export function meanOf(rows: readonly CategoryRow[]): ObjectiveMean {

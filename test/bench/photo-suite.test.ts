@@ -12,7 +12,7 @@ import { suiteOf } from '../../bench/accuracy.js';
 import { buildCategory, splitBands } from '../../bench/photos/build.js';
 import { DEFECT_TYPES } from '../../bench/photos/defects.js';
 import { avgPool3, NearestNeighbours, resizeChw } from '../../bench/photos/patchcore.js';
-import { meanOf, type CategoryRow } from '../../bench/photos/run.js';
+import { labelledCount, meanOf, moveDefectsToTraining, type CategoryRow } from '../../bench/photos/run.js';
 import { donorsFor, packagesFor, parseDep5, PHOTO_CATEGORIES, QUICK_CATEGORIES, requireSources } from '../../bench/photos/sources.js';
 import { ZipReader } from '../../bench/photos/zip.js';
 import { scanMvtec } from '../../app/dataset/mvtec.js';
@@ -73,6 +73,26 @@ describe('photo suite builder', () => {
     } finally {
       project.close();
     }
+  });
+
+  it('--labelled K moves K defects of each type from test to train, seeded, and refuses what it cannot do', async () => {
+    const out = temp();
+    const photo = await syntheticPhoto(256, 256, 3);
+    await buildCategory(out, { name: 'weave', kind: 'regular', photos: [photo], cropPx: 96, transforms: 'flips', backing: [0, 0, 0], donors: [await syntheticPhoto(160, 160, 4)] }, { size: 64, counts: { ...counts, defective: 12 }, seed: 5 });
+    const project = createProject(path.join(temp(), 'project'), 'labelled-test');
+    try {
+      await importDataset(project, { source: out, format: 'mvtec' });
+      expect(moveDefectsToTraining(project, 'weave', 1, 3)).toBe(DEFECT_TYPES.length);
+      const moved = project.db.prepare(`SELECT defect_type FROM images WHERE split = 'train' AND label = 'defect' ORDER BY defect_type`).pluck().all();
+      expect(moved).toEqual([...DEFECT_TYPES].sort());
+      expect(project.db.prepare(`SELECT COUNT(*) FROM images WHERE split = 'test' AND label = 'defect'`).pluck().get()).toBe(DEFECT_TYPES.length);
+      expect(() => moveDefectsToTraining(project, 'weave', 1, 3)).toThrow(/only 1 \w+ defects; --labelled 1 needs more/);
+    } finally {
+      project.close();
+    }
+    expect(labelledCount(['--suite', 'photos'])).toBe(0);
+    expect(labelledCount(['--labelled', '3'])).toBe(3);
+    expect(() => labelledCount(['--labelled', 'x'])).toThrow(/--labelled must be followed by an integer/);
   });
 
   it('is deterministic from its seed', async () => {

@@ -1,0 +1,81 @@
+/**
+ * Real defects as training signal (issue: learn from confirmed defects). A labelled defect of split `train` with a
+ * mask takes the place of a synthesized twin in some steps: its pixels and its mask go where the twin's were, so it
+ * enters CL-Flow's contrastive terms exactly as synthesized defects do — masked vs unmasked NLL, the contrast with
+ * the clean image of its slot (an unrelated clean image, since a real defect has no clean twin: it is contrasted with
+ * the clean batch), and the image-level cross-entropy. `realDefectShare` sets how many twin slots they take.
+ *
+ * Which slots is a pure function of (seed, epoch, batch), so a resumed run replays the same schedule.
+ */
+import sharp from 'sharp';
+import { rasterisePolygons, type Polygon } from '../dataset/mask-input.js';
+import { loadRgb8, type PreprocessOptions } from '../model/features/preprocess.js';
+import { seededRandom, subSeed } from '../model/flow/random.js';
+import type { TrainingDefect } from '../store/models.js';
+import type { Project } from '../store/project.js';
+import type { SynthesisBatch } from '../synthesis/index.js';
+import { imageFile } from './data.js';
+
+interface LoadedDefect {
+  /** (3, H, W) in [0, 1], the synthesis batch's layout. */
+  readonly pixels: Float32Array;
+  /** (H, W), 1 = defect. */
+  readonly mask: Float32Array;
+}
+
+async function maskAt(project: Project, d: TrainingDefect, opts: PreprocessOptions): Promise<Float32Array> {
+  const source = d.maskPath ? imageFile(project, d.maskPath) : (await rasterisePolygons(JSON.parse(d.maskPolygonsJson!) as Polygon[], d.width, d.height)).png;
+  const fit = opts.fit === 'stretch' ? 'fill' : 'contain';
+  const { data } = await sharp(source).greyscale().resize(opts.width, opts.height, { fit, kernel: 'nearest', background: { r: 0, g: 0, b: 0 } }).raw().toBuffer({ resolveWithObject: true });
+  return Float32Array.from(data, (v) => (v >= 128 ? 1 : 0));
+}
+
+export class RealDefects {
+  private constructor(
+    private readonly defects: readonly LoadedDefect[],
+    private readonly share: number,
+    private readonly seed: number,
+  ) {}
+
+  get count(): number {
+    return this.defects.length;
+  }
+
+  /** Loads every training defect at the model's input size (once per run). */
+  static async load(project: Project, defects: readonly TrainingDefect[], opts: PreprocessOptions, share: number, seed: number): Promise<RealDefects> {
+    const loaded: LoadedDefect[] = [];
+    for (const d of defects) {
+      const rgb = await loadRgb8(imageFile(project, d.path), opts, `training defect ${d.id} (${d.path})`);
+      const plane = opts.width * opts.height;
+      const pixels = new Float32Array(3 * plane);
+      for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) pixels[c * plane + p] = rgb.data[p * 3 + c]! / 255;
+      const mask = await maskAt(project, d, opts);
+      if (!mask.some((v) => v > 0)) throw new Error(`training defect ${d.id} (${d.path}): its mask is empty at the model's input size; draw a larger mask or move the image to split val or test`);
+      loaded.push({ pixels, mask });
+    }
+    return new RealDefects(loaded, share, seed);
+  }
+
+  /**
+   * The batch with some twins replaced by real defects (a new batch; the input is not changed), and how many.
+   * Each slot is replaced with probability `share`; the defect is drawn uniformly.
+   */
+  splice(b: SynthesisBatch): { batch: SynthesisBatch; replaced: number } {
+    if (this.defects.length === 0 || this.share <= 0) return { batch: b, replaced: 0 };
+    const rand = seededRandom(subSeed(this.seed, `real-defects:${b.epoch}:${b.index}`));
+    const plane = b.size.width * b.size.height;
+    const images = Float32Array.from(b.images);
+    const masks = Float32Array.from(b.masks);
+    let replaced = 0;
+    for (let slot = 0; slot < b.sourceIndices.length; slot++) {
+      const take = rand() < this.share;
+      const which = Math.floor(rand() * this.defects.length);
+      if (!take) continue;
+      const d = this.defects[which]!;
+      images.set(d.pixels, slot * 3 * plane);
+      masks.set(d.mask, slot * plane);
+      replaced++;
+    }
+    return { batch: { ...b, images, masks }, replaced };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Real defects as training signal: a labelled defect moved to split `train` (with its mask) takes twin slots in
+ * CL-Flow's steps; without a mask it is refused by name; FastFlow says it does not use it; and evaluation never
+ * sees it (it is neither a validation nor a test image).
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateImages } from '../../app/store/image-edits.js';
+import { selectTrainingData } from '../../app/train/data.js';
+import { trainModel } from '../../app/train/trainer.js';
+import { type Fixture, fabricFixture, TINY } from './fixture.js';
+
+let fx: Fixture;
+let moved: number[];
+
+beforeAll(async () => {
+  fx = await fabricFixture(16);
+  const defects = fx.project.db.prepare(`SELECT i.id FROM images i JOIN masks m ON m.image_id = i.id AND m.kind = 'defect' WHERE i.label = 'defect' AND i.split = 'test' ORDER BY i.id LIMIT 3`).pluck().all() as number[];
+  expect(defects).toHaveLength(3);
+  moved = defects;
+  updateImages(fx.project.db, moved, { split: 'train' }, 'use three confirmed defects for training');
+}, 120_000);
+
+afterAll(() => {
+  fx?.project.close();
+  if (fx) fs.rmSync(fx.root, { recursive: true, force: true });
+});
+
+describe('training with confirmed defects', () => {
+  it('selects masked training defects apart from the good images and keeps them out of validation', () => {
+    const data = selectTrainingData(fx.project, { category: 'fabric' }, 7, 0.15);
+    expect(data.trainDefects.map((d) => d.id)).toEqual(moved);
+    const seen = new Set([...data.train, ...data.valGood, ...data.valDefects].map((i) => i.id));
+    expect(moved.some((id) => seen.has(id))).toBe(false);
+  });
+
+  it('puts them in place of synthesized twins in CL-Flow steps, as many as realDefectShare asks', async () => {
+    const logs: string[] = [];
+    const r = await trainModel(fx.project, { objective: 'clflow', settings: { ...TINY, epochs: 2, warmup: 0, realDefectShare: 0.5 }, log: (_l, m) => logs.push(m) });
+    expect(logs.some((m) => /3 real training defects take 50 % of the twin slots/.test(m))).toBe(true);
+    const events = fx.project.db.prepare(`SELECT data_json FROM training_events WHERE model_id = ? AND kind = 'train'`).pluck().all(r.modelId) as string[];
+    const replaced = events.map((e) => (JSON.parse(e) as { realDefects?: number }).realDefects ?? 0);
+    const slots = events.length * TINY.batchSize;
+    const total = replaced.reduce((a, b) => a + b, 0);
+    // About half of the slots (binomial: 4 steps × 8 slots), never all and never none.
+    expect(total).toBeGreaterThan(slots * 0.2);
+    expect(total).toBeLessThan(slots * 0.8);
+  }, 120_000);
+
+  it('FastFlow learns from good images only: it says the defects are unused (never trains on them as good)', async () => {
+    const logs: string[] = [];
+    await trainModel(fx.project, { objective: 'fastflow', settings: { ...TINY, epochs: 1 }, log: (_l, m) => logs.push(m) });
+    expect(logs.some((m) => /3 training defects are not used \(FastFlow learns from good images only\)/.test(m))).toBe(true);
+  }, 120_000);
+
+  it('refuses a training defect without a mask, naming the image', async () => {
+    const id = moved[0]!;
+    const mask = fx.project.db.prepare(`SELECT * FROM masks WHERE image_id = ? AND kind = 'defect'`).get(id) as Record<string, unknown>;
+    fx.project.db.prepare(`DELETE FROM masks WHERE image_id = ? AND kind = 'defect'`).run(id);
+    try {
+      await expect(trainModel(fx.project, { objective: 'clflow', settings: { ...TINY, epochs: 1 } })).rejects.toThrow(new RegExp(`1 training defect has no mask \\(image ${id}\\)`));
+    } finally {
+      const cols = Object.keys(mask);
+      fx.project.db.prepare(`INSERT INTO masks (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => mask[c]));
+    }
+  });
+});
