@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { AppError } from '../core/errors.js';
 import { decodeFloat16, encodeFloat16 } from './features/float16.js';
 
 const MAGIC = Buffer.from('FSMAP1\n\0', 'latin1');
@@ -37,10 +38,10 @@ export function readMapF16(file: string): { width: number; height: number; map: 
 
 /** A `.f16` map file's bytes (already read, e.g. bounded) decoded; `file` names it in errors. */
 export function decodeMapF16(buf: Buffer, file: string): { width: number; height: number; map: Float32Array } {
-  if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error(`${file}: not a Flowspect map file`);
+  if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) throw new AppError('invalid_file', `${file}: not a Flowspect map file`, { file });
   const height = buf.readUInt32LE(8);
   const width = buf.readUInt32LE(12);
-  if (buf.length !== 16 + 2 * width * height) throw new Error(`${file}: truncated map (${width}×${height})`);
+  if (buf.length !== 16 + 2 * width * height) throw new AppError('invalid_file', `${file}: truncated map (${width}×${height})`, { file });
   const half = new Uint16Array(width * height);
   new Uint8Array(half.buffer).set(buf.subarray(16));
   return { width, height, map: decodeFloat16(half) };

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import onnxProto from 'onnx-proto';
 import { Objective } from '../core/domain.js';
+import { AppError } from '../core/errors.js';
 import { TilingSettings } from './tiling.js';
 
 export const METADATA_FORMAT = '1';
@@ -54,15 +55,15 @@ export function metadataProps(m: ModelMetadata): Record<string, string> {
 
 export function readMetadata(model: onnxProto.onnx.IModelProto, label: string): ModelMetadata {
   const entry = (model.metadataProps ?? []).find((p) => p.key === KEY);
-  if (!entry?.value) throw new Error(`${label}: not a Flowspect model (no "${KEY}" metadata_props entry)`);
+  if (!entry?.value) throw new AppError('invalid_file', `${label}: not a Flowspect model (no "${KEY}" metadata_props entry)`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(entry.value);
   } catch (err) {
-    throw new Error(`${label}: metadata "${KEY}" is not valid JSON (${(err as Error).message})`);
+    throw new AppError('invalid_file', `${label}: metadata "${KEY}" is not valid JSON (${(err as Error).message})`);
   }
   const r = ModelMetadata.safeParse(parsed);
-  if (!r.success) throw new Error(`${label}: metadata "${KEY}" is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success) throw new AppError('invalid_file', `${label}: metadata "${KEY}" is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return r.data;
 }
 

@@ -9,7 +9,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AppError, toErrorBody } from '../../app/core/errors.js';
 import { decodeBmp } from '../../app/dataset/bmp.js';
 import { inspectImage, RejectedFile } from '../../app/dataset/read-image.js';
+import type { BackboneInfo } from '../../app/core/backbone.js';
+import { readBackboneBytes } from '../../app/model/backbone/model-file.js';
+import { readMapF16, writeMapF16 } from '../../app/model/maps.js';
+import { readMetadata } from '../../app/model/metadata.js';
 import { readCheckpoint, writeCheckpoint } from '../../app/train/checkpoint.js';
+import onnxProto from 'onnx-proto';
 import { tempDir } from '../helpers.js';
 
 const tmp = tempDir('flowspect-user-errors-');
@@ -115,4 +120,36 @@ describe('a corrupt training checkpoint', () => {
       expect(body.details).toEqual({ file });
     });
   }
+});
+
+describe('bad model and map files', () => {
+  it('an ONNX model without Flowspect metadata, or with broken metadata, is invalid_file naming it', () => {
+    const plain = onnxProto.onnx.ModelProto.create({ irVersion: 8 });
+    expect(bodyOf(() => readMetadata(plain, 'other.onnx'))).toEqual({ code: 'invalid_file', message: 'other.onnx: not a Flowspect model (no "flowspect" metadata_props entry)' });
+    const broken = onnxProto.onnx.ModelProto.create({ metadataProps: [{ key: 'flowspect', value: '{"version":' }] });
+    const body = bodyOf(() => readMetadata(broken, 'broken.onnx'));
+    expect(body.code).toBe('invalid_file');
+    expect(body.message).toMatch(/^broken\.onnx: metadata "flowspect" is not valid JSON/);
+  });
+
+  it('a backbone file changed since it was registered is invalid_file naming the file', () => {
+    const file = path.join(tmp.dir, 'backbone.onnx');
+    fs.writeFileSync(file, 'not the registered bytes');
+    const info = { name: 'mine', path: file, sha256: '0'.repeat(64) } as BackboneInfo;
+    const body = bodyOf(() => readBackboneBytes(info));
+    expect(body.code).toBe('invalid_file');
+    expect(body.message).toContain(`backbone mine: ${file} has sha256 `);
+    expect(body.message).toMatch(/expected 0{64}; the file was modified$/);
+    expect(body.details).toEqual({ file });
+  });
+
+  it('a cut or foreign .f16 map is invalid_file naming the file', () => {
+    const file = path.join(tmp.dir, 'map.f16');
+    writeMapF16(file, new Float32Array(8 * 8).fill(0.5), 8, 8);
+    expect(readMapF16(file).width).toBe(8);
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40));
+    expect(bodyOf(() => readMapF16(file))).toEqual({ code: 'invalid_file', message: `${file}: truncated map (8×8)`, details: { file } });
+    fs.writeFileSync(file, 'GIF89a and more bytes');
+    expect(bodyOf(() => readMapF16(file))).toEqual({ code: 'invalid_file', message: `${file}: not a Flowspect map file`, details: { file } });
+  });
 });

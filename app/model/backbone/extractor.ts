@@ -11,6 +11,7 @@ import { type PreprocessOptions, loadRgb8, preprocessKey, rgb8ToChw } from '../f
 import { checkInputSize } from './model-file.js';
 import { type Session, type SessionConfig, createSession, float32Tensor } from '../../runtime/index.js';
 import type { BackboneInfo } from '../../core/backbone.js';
+import { AppError } from '../../core/errors.js';
 
 export class BackboneExtractor {
   private constructor(
@@ -82,7 +83,7 @@ function fileSha256(file: string): string {
   try {
     return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   } catch (err) {
-    throw new Error(`feature extraction: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new AppError('invalid_file', `feature extraction: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file });
   }
 }
 

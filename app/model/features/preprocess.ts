@@ -10,6 +10,7 @@
  * The normalisation to the backbone's range happens inside the backbone's ONNX graph.
  */
 import { FileReadError, readBoundedFile } from '../../core/bounded-read.js';
+import { AppError } from '../../core/errors.js';
 import { openImage } from '../../core/image-decode.js';
 
 export type FitPolicy = 'stretch' | 'letterbox';
@@ -84,7 +85,7 @@ async function decodeRgb8(input: string | Buffer, name: string, resize: Preproce
     }
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
-    throw new Error(`preprocess: cannot read ${name}: ${err instanceof FileReadError ? err.reason : (err as Error).message}`);
+    throw new AppError('invalid_file', `preprocess: cannot read ${name}: ${err instanceof FileReadError ? err.reason : (err as Error).message}`, { file: name });
   }
 }
 
