@@ -67,6 +67,12 @@ export const TrainSettings = z
      */
     featureNoise: z.number().min(0).max(2).default(0),
     /**
+     * Each image's channels brought to a fixed mean ('mean') or mean and spread ('mean-std') before the backbone
+     * (app/model/backbone/photometric.ts): lighting, white balance and contrast drift stop looking like defects;
+     * a change of the whole part's brightness or colour is then not seen.
+     */
+    photometricNorm: z.enum(['none', 'mean', 'mean-std']).default('none'),
+    /**
      * CL-Flow with training defects (label 'defect', split 'train', masked): the share of the synthesized twins
      * replaced by a real defect in each step (app/train/real-defects.ts). 0 ignores them.
      */

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { Add, Concat, Conv, Graph, Log, Mul, Relu, Sqrt, Sub, type Tensor, int, ints, toModelProto } from '../../graph/index.js';
 import { readBackboneBytes } from './model-file.js';
+import { type PhotometricNorm, withPhotometricNorm } from './photometric.js';
 import { type ModelProto, onnx } from './onnx-file.js';
 import type { BackboneInfo, BackboneTap } from '../../core/backbone.js';
 import { readBoundedFileSync } from '../../core/bounded-read.js';
@@ -140,7 +141,8 @@ function addStatistics(model: ModelProto, info: BackboneInfo, tap: BackboneTap, 
   });
 }
 
-/** Applies `colourTap` and `wideStats` of the training settings to the backbone a model is built on. */
-export function modelBackbone(base: BackboneInfo, settings: { readonly colourTap?: boolean; readonly wideStats?: boolean }, outDir: string): BackboneInfo {
-  return withStatisticsTaps(base, { colour: settings.colourTap ?? false, wide: settings.wideStats ?? false }, outDir);
+/** Applies `colourTap`, `wideStats` and `photometricNorm` of the training settings to the backbone a model is built on. */
+export function modelBackbone(base: BackboneInfo, settings: { readonly colourTap?: boolean; readonly wideStats?: boolean; readonly photometricNorm?: PhotometricNorm }, outDir: string): BackboneInfo {
+  const tapped = withStatisticsTaps(base, { colour: settings.colourTap ?? false, wide: settings.wideStats ?? false }, outDir);
+  return withPhotometricNorm(tapped, settings.photometricNorm ?? 'none', outDir);
 }
