@@ -29,3 +29,8 @@ export async function rasterisePolygons(polygons: readonly Polygon[], width: num
   const png = await sharp(Buffer.from(svg)).png().toBuffer();
   return normalizeMask(png, width, height);
 }
+
+/** A 0 / 255 raster (one byte a pixel, row-major) as the grey PNG a stored mask is. */
+export async function encodeMaskPng(pixels: Uint8Array, width: number, height: number): Promise<Buffer> {
+  return sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+}

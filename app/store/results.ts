@@ -100,7 +100,9 @@ export function reapplyVerdicts(db: Database.Database, modelId: number, bands: B
   return db.prepare('UPDATE results SET verdict = flowspect_verdict(score, ?, ?) WHERE model_id = ?').run(bands.review, bands.reject, modelId).changes;
 }
 
-/** The stored map file (project-relative) of one result; undefined when the result does not exist. */
-export function resultMapPath(db: Database.Database, resultId: number): { mapPath: string | null; modelId: number } | undefined {
-  return db.prepare('SELECT map_path AS mapPath, model_id AS modelId FROM results WHERE id = ?').get(resultId) as { mapPath: string | null; modelId: number } | undefined;
+/** The stored map file (project-relative), model and image of one result; undefined when the result does not exist. */
+export function resultMapPath(db: Database.Database, resultId: number): { mapPath: string | null; modelId: number; imageId: number } | undefined {
+  return db.prepare('SELECT map_path AS mapPath, model_id AS modelId, image_id AS imageId FROM results WHERE id = ?').get(resultId) as
+    | { mapPath: string | null; modelId: number; imageId: number }
+    | undefined;
 }

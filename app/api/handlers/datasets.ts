@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { HandlerContext } from '../../context.js';
 import { nearDuplicateGroups } from '../../dataset/duplicates.js';
 import { decodeBase64Image, rasterisePolygons, validatePolygons } from '../../dataset/mask-input.js';
+import { removeBlob, storePngMask, storePolygonMask, writeBlob } from '../../dataset/mask-store.js';
 import { DEFAULT_LIMITS, normalizeMask, RejectedFile } from '../../dataset/read-image.js';
 import { datasetImageSizes, listDatasets, setDatasetIgnoreMask } from '../../store/datasets.js';
 import {
@@ -13,7 +13,8 @@ import {
   queryImages,
 } from '../../store/images.js';
 import { undoLastImageChange, updateImages } from '../../store/image-edits.js';
-import { deleteMask, getMasks, putMask } from '../../store/masks.js';
+import { deleteMask, getMasks } from '../../store/masks.js';
+import { maskResponse } from './mask-response.js';
 import type { Project } from '../../store/project.js';
 import type { HandlerGroup } from '../define.js';
 import { AppError } from '../../core/errors.js';
@@ -58,18 +59,6 @@ function checkIgnoreMaskSize(p: Project, datasetId: number, width: number, heigh
   );
 }
 
-/** Writes a new blob under a fresh name (the db row is switched after), so a failure never clobbers the old one. */
-function writeBlob(p: Project, rel: string, data: Buffer): string {
-  if (p.readonly) throw new AppError('read_only', `${p.dir} is open read-only: open it for writing to change it`);
-  fs.mkdirSync(path.dirname(p.path(rel)), { recursive: true });
-  fs.writeFileSync(p.path(rel), data);
-  return rel;
-}
-
-const removeBlob = (p: Project, rel: string | null | undefined) => {
-  if (rel) fs.rmSync(p.path(rel), { force: true });
-};
-
 export const datasetHandlers: HandlerGroup<typeof datasetMethods, HandlerContext> = {
   'datasets.list': (_req, { app }) => listDatasets(app.project().db),
 
@@ -86,7 +75,7 @@ export const datasetHandlers: HandlerGroup<typeof datasetMethods, HandlerContext
     const p = app.project();
     const image = mustImage(p, req.id);
     const masks = getMasks(p.db, image.id);
-    return { ...image, tags: imageTags(p.db, image.id), hasMask: masks.some((m) => m.kind === 'defect'), masks: masks.map((m) => ({ ...m, polygons: m.polygons?.map((poly) => poly.map(([x, y]) => [x, y] as [number, number])) ?? null })) };
+    return { ...image, tags: imageTags(p.db, image.id), hasMask: masks.some((m) => m.kind === 'defect'), masks: masks.map(maskResponse) };
   },
 
   'datasets.thumbnail': (req, { app }) => {
@@ -130,25 +119,17 @@ export const datasetHandlers: HandlerGroup<typeof datasetMethods, HandlerContext
   'datasets.setMask': async (req, { app }) => {
     const p = app.project();
     const image = mustImage(p, req.imageId);
-    let stored;
+    let m;
     if ('png' in req.mask) {
       const bytes = decodeBase64Image(req.mask.png);
       const { png } = await asRequest('mask', () => normalizeMask(bytes, image.width, image.height));
-      const rel = writeBlob(p, `masks/${image.datasetId}/${image.sha256}.${req.kind}.${Date.now()}.png`, png);
-      try {
-        stored = putMask(p.db, image.id, req.kind, { format: 'png', path: rel });
-      } catch (err) {
-        removeBlob(p, rel);
-        throw err;
-      }
+      m = storePngMask(p, image, req.kind, png);
     } else {
       const polygons = req.mask.polygons;
       await asRequest('mask', async () => validatePolygons(polygons, image.width, image.height));
-      stored = putMask(p.db, image.id, req.kind, { format: 'polygons', polygons });
+      m = storePolygonMask(p, image, req.kind, polygons);
     }
-    removeBlob(p, stored.replacedPath);
-    const m = stored.mask;
-    return { ...m, polygons: m.polygons?.map((poly) => poly.map(([x, y]) => [x, y] as [number, number])) ?? null };
+    return maskResponse(m);
   },
 
   'datasets.deleteMask': (req, { app }) => {

@@ -72,7 +72,7 @@ const MaskInput = z.union([
   z.object({ polygons: z.array(Polygon).min(1).max(1000) }).strict(),
 ]);
 
-const Mask = z.object({
+export const Mask = z.object({
   id: Id,
   imageId: Id,
   kind: z.enum(['defect', 'ignore']),
