@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../core/errors.js';
 
 export const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp']);
 
@@ -15,7 +16,8 @@ export function listImages(dir: string): string[] {
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true, recursive: true });
   } catch (err) {
-    throw new Error(`--images ${dir}: cannot read the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new AppError(code === 'ENOENT' ? 'not_found' : 'invalid_request', `--images ${dir}: cannot read the folder (${code ?? (err as Error).message})`);
   }
   return entries
     .filter((e) => e.isFile() && IMAGE_EXT.has(path.extname(e.name).toLowerCase()))
@@ -79,10 +81,10 @@ function realTarget(file: string): string {
  */
 export function refuseOverwritingInputs(files: readonly string[], out: string, maps?: { dir: string; names: ReadonlyMap<string, string> }): void {
   const inputs = new Set(files.map(realTarget));
-  if (inputs.has(realTarget(out))) throw new Error(`--out ${out} is one of the images being scored; choose another file for the CSV`);
+  if (inputs.has(realTarget(out))) throw new AppError('invalid_request', `--out ${out} is one of the images being scored; choose another file for the CSV`);
   if (!maps) return;
   for (const [file, name] of maps.names) {
     const target = realTarget(path.join(maps.dir, name));
-    if (inputs.has(target)) throw new Error(`--maps ${maps.dir}: the map of ${file} would overwrite the image ${target}; choose a folder outside the images`);
+    if (inputs.has(target)) throw new AppError('invalid_request', `--maps ${maps.dir}: the map of ${file} would overwrite the image ${target}; choose a folder outside the images`);
   }
 }

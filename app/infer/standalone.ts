@@ -11,6 +11,7 @@ import { emptyVerdictCounts, type Verdict, verdictOf } from '../core/bands.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { FileReadError, readBoundedFile } from '../core/bounded-read.js';
 import { csvField } from '../core/csv.js';
+import { AppError } from '../core/errors.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { writeMapPng } from '../model/maps.js';
 import { type BatchResult, ModelRunner } from './model-runner.js';
@@ -68,7 +69,7 @@ function csvLines(imagesDir: string, files: readonly string[], rows: readonly Ro
 
 export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSummary> {
   const files = listImages(o.images);
-  if (files.length === 0) throw new Error(`--images ${o.images}: no image files (${[...IMAGE_EXT].join(' ')})`);
+  if (files.length === 0) throw new AppError('invalid_request', `--images ${o.images}: no image files (${[...IMAGE_EXT].join(' ')})`);
   const mapNames = o.maps ? mapFileNames(o.images, files) : null;
   refuseOverwritingInputs(files, o.out, o.maps && mapNames ? { dir: o.maps, names: mapNames } : undefined);
   if (o.maps) fs.mkdirSync(o.maps, { recursive: true });

@@ -1,7 +1,13 @@
+/**
+ * Reading the synthesis inputs: images, masks and texture folders. Every file this module cannot use (unreadable,
+ * not an image, a mask of the wrong size, an empty texture folder) is an AppError invalid_file naming it: they are
+ * all files the user chose.
+ */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { FileReadError, readBoundedFile } from '../core/bounded-read.js';
+import { AppError } from '../core/errors.js';
 import { decodeFailureReason, openImage } from '../core/image-decode.js';
 import type { SynthesisParams } from './params.js';
 import type { BinaryMap, Raster } from './raster.js';
@@ -12,7 +18,7 @@ async function inputBytes(input: string | Buffer): Promise<Buffer> {
   try {
     return await readBoundedFile(input, 'image');
   } catch (err) {
-    if (err instanceof FileReadError) throw new Error(`${input}: cannot be read as an image (${err.reason})`);
+    if (err instanceof FileReadError) throw new AppError('invalid_file', `${input}: cannot be read as an image (${err.reason})`);
     throw err;
   }
 }
@@ -31,7 +37,7 @@ export async function decodeImage(
   try {
     meta = await openImage(bytes).metadata();
   } catch (err) {
-    throw new Error(`${label}: cannot be read as an image (${decodeFailureReason(err)})`);
+    throw new AppError('invalid_file', `${label}: cannot be read as an image (${decodeFailureReason(err)})`);
   }
   const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
   const grey = meta.channels === 1 || meta.channels === 2 || meta.space === 'b-w' || meta.space === 'grey16';
@@ -46,7 +52,7 @@ export async function decodeImage(
   try {
     decoded = await pipeline.raw({ depth: wide ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new Error(`${label}: cannot be read as an image (${decodeFailureReason(err)})`);
+    throw new AppError('invalid_file', `${label}: cannot be read as an image (${decodeFailureReason(err)})`);
   }
   const { data, info } = decoded;
   const channels = info.channels as Raster['channels'];
@@ -77,7 +83,7 @@ export async function decodeMask(input: string | Buffer, width: number, height: 
   const label = typeof input === 'string' ? input : 'mask';
   let r = await decodeImage(input);
   if (r.width !== width || r.height !== height) {
-    if (!resize) throw new Error(`${label}: mask is ${r.width}×${r.height}, image is ${width}×${height}`);
+    if (!resize) throw new AppError('invalid_file', `${label}: mask is ${r.width}×${r.height}, image is ${width}×${height}`);
     const { data, info } = await sharp(await encodePng(r)).resize(width, height, { fit: 'fill', kernel: 'nearest' }).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
     r = { width: info.width, height: info.height, channels: 1, bitDepth: 8, data: new Uint8Array(data.buffer, data.byteOffset, width * height) };
   }
@@ -95,10 +101,10 @@ export async function loadTextures(folder: string, limit = 64): Promise<Raster[]
   try {
     names = await readdir(folder);
   } catch (err) {
-    throw new Error(`texture folder '${folder}': cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new AppError('invalid_file', `texture folder '${folder}': cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const files = names.filter((n) => TEXTURE_EXT.has(path.extname(n).toLowerCase())).sort().slice(0, limit);
-  if (files.length === 0) throw new Error(`texture folder '${folder}': contains no images (${[...TEXTURE_EXT].join(', ')})`);
+  if (files.length === 0) throw new AppError('invalid_file', `texture folder '${folder}': contains no images (${[...TEXTURE_EXT].join(', ')})`);
   return Promise.all(files.map((f) => decodeImage(path.join(folder, f))));
 }
 

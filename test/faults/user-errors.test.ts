@@ -14,7 +14,10 @@ import { readBackboneBytes } from '../../app/model/backbone/model-file.js';
 import { readMapF16, writeMapF16 } from '../../app/model/maps.js';
 import { readMetadata } from '../../app/model/metadata.js';
 import { readCheckpoint, writeCheckpoint } from '../../app/train/checkpoint.js';
+import { listImages, refuseOverwritingInputs } from '../../app/infer/standalone-files.js';
+import { decodeImage, decodeMask, loadTextures } from '../../app/synthesis/io.js';
 import onnxProto from 'onnx-proto';
+import sharp from 'sharp';
 import { tempDir } from '../helpers.js';
 
 const tmp = tempDir('flowspect-user-errors-');
@@ -151,5 +154,36 @@ describe('bad model and map files', () => {
     expect(bodyOf(() => readMapF16(file))).toEqual({ code: 'invalid_file', message: `${file}: truncated map (8×8)`, details: { file } });
     fs.writeFileSync(file, 'GIF89a and more bytes');
     expect(bodyOf(() => readMapF16(file))).toEqual({ code: 'invalid_file', message: `${file}: not a Flowspect map file`, details: { file } });
+  });
+});
+
+describe('bad inputs to flowspect infer and to synthesis', () => {
+  it('a missing --images folder is not_found, an --out onto an input image invalid_request', () => {
+    const missing = path.join(tmp.dir, 'no-such-folder');
+    expect(bodyOf(() => listImages(missing))).toEqual({ code: 'not_found', message: `--images ${missing}: cannot read the folder (ENOENT)` });
+    const images = path.join(tmp.dir, 'images');
+    fs.mkdirSync(images);
+    const part = path.join(images, 'part.png');
+    fs.writeFileSync(part, 'x');
+    const body = bodyOf(() => refuseOverwritingInputs([part], part));
+    expect(body.code).toBe('invalid_request');
+    expect(body.message).toMatch(/is one of the images being scored/);
+  });
+
+  it('a synthesis image, mask or texture folder that cannot be used is invalid_file naming it', async () => {
+    const notImage = path.join(tmp.dir, 'source.png');
+    fs.writeFileSync(notImage, 'plain text');
+    const image = await bodyOfAsync(() => decodeImage(notImage));
+    expect(image.code).toBe('invalid_file');
+    expect(image.message).toMatch(new RegExp(`^${notImage.replace(/[.]/g, '\\.')}: cannot be read as an image`));
+
+    const mask = path.join(tmp.dir, 'mask.png');
+    fs.writeFileSync(mask, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).greyscale().png().toBuffer());
+    expect(await bodyOfAsync(() => decodeMask(mask, 16, 16))).toEqual({ code: 'invalid_file', message: `${mask}: mask is 8×8, image is 16×16` });
+
+    const empty = path.join(tmp.dir, 'textures');
+    fs.mkdirSync(empty);
+    expect((await bodyOfAsync(() => loadTextures(empty))).code).toBe('invalid_file');
+    expect((await bodyOfAsync(() => loadTextures(path.join(tmp.dir, 'no-textures')))).message).toMatch(/no-textures': cannot be read \(ENOENT\)/);
   });
 });

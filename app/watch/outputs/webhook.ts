@@ -49,12 +49,12 @@ export function webhookOutbox(url: URL, o: WebhookOptions): Outbox {
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
-      throw new Error(`POST failed (${(err as Error).name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : (cause ?? (err as Error).message)})`);
+      throw new AppError('unavailable', `POST failed (${(err as Error).name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : (cause ?? (err as Error).message)})`);
     }
     await res.body?.cancel().catch(() => undefined);
     if (res.ok) return;
     const text = `HTTP ${res.status} ${res.statusText}`.trim();
-    if (res.status >= 500 || RETRYABLE.has(res.status)) throw new Error(text);
+    if (res.status >= 500 || RETRYABLE.has(res.status)) throw new AppError('unavailable', text);
     throw new PermanentSendError(`${text} (not retried)`);
   };
   return new Outbox(send, { ...o, name: `webhook ${redactedUrl(url)}` });
