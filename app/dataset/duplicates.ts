@@ -3,6 +3,8 @@
  * `maxDistance` bits. Candidate pairs come from splitting the hash into maxDistance + 1 bands (two hashes that
  * close must agree exactly on at least one band, by pigeonhole), so this stays fast at 100k images.
  */
+import { AppError } from '../core/errors.js';
+
 export interface DuplicateGroup {
   readonly ids: number[];
   /** Largest Hamming distance between a member and the group's first member. */
@@ -24,7 +26,7 @@ export function hammingDistance(a: string, b: string): number {
 }
 
 export function nearDuplicateGroups(items: readonly { id: number; phash: string }[], maxDistance = 4): DuplicateGroup[] {
-  if (!Number.isInteger(maxDistance) || maxDistance < 0 || maxDistance > 16) throw new Error(`maxDistance must be an integer in 0..16 (got ${maxDistance})`);
+  if (!Number.isInteger(maxDistance) || maxDistance < 0 || maxDistance > 16) throw new AppError('invalid_request', `maxDistance must be an integer in 0..16 (got ${maxDistance})`);
   const valid = items.filter((it) => /^[0-9a-f]{16}$/.test(it.phash));
   const bits = valid.map((it) => BigInt(`0x${it.phash}`));
   const parent = valid.map((_, i) => i);

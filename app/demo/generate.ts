@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { AppError } from '../core/errors.js';
 import { maskToGray8, toRgb8 } from './canvas.js';
 import { applyCamera } from './camera.js';
 import type { DemoCategory } from './category.js';
@@ -100,16 +101,16 @@ export async function generateDemoDataset(options: DemoOptions): Promise<DemoSum
   const started = performance.now();
   const counts: DemoCounts = typeof options.size === 'object' ? options.size : DEMO_SIZES[options.size ?? 'full'];
   for (const [k, v] of Object.entries(counts)) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`demo size: ${k} must be a non-negative integer (got ${v})`);
+    if (!Number.isInteger(v) || v < 0) throw new AppError('invalid_request', `demo size: ${k} must be a non-negative integer (got ${v})`);
   }
   const resolution = options.resolution ?? 256;
   if (!Number.isInteger(resolution) || resolution < 64 || resolution > 4096) {
-    throw new Error(`demo resolution must be an integer in 64..4096 (got ${resolution})`);
+    throw new AppError('invalid_request', `demo resolution must be an integer in 64..4096 (got ${resolution})`);
   }
   const chosen = options.categories
     ? options.categories.map((name) => {
         const c = DEMO_CATEGORIES.find((d) => d.name === name);
-        if (!c) throw new Error(`unknown demo category "${name}" (known: ${DEMO_CATEGORIES.map((d) => d.name).join(', ')})`);
+        if (!c) throw new AppError('invalid_request', `unknown demo category "${name}" (known: ${DEMO_CATEGORIES.map((d) => d.name).join(', ')})`);
         return c;
       })
     : DEMO_CATEGORIES;

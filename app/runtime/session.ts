@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { AppError } from '../core/errors.js';
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda';
 
@@ -68,9 +69,9 @@ function cudaLibraryPresent(): boolean {
 
 export async function createSession(model: Uint8Array | string, config: SessionConfig = {}): Promise<Session> {
   const choice = config.provider ?? 'auto';
-  if (!['auto', 'cpu', 'cuda'].includes(choice)) throw new Error(`createSession: unknown provider "${String(choice)}"`);
+  if (!['auto', 'cpu', 'cuda'].includes(choice)) throw new AppError('invalid_request', `createSession: unknown provider "${String(choice)}"`);
   const threads = config.intraOpThreads ?? 0;
-  if (!Number.isInteger(threads) || threads < 0) throw new Error(`createSession: intraOpThreads must be a non-negative integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 0) throw new AppError('invalid_request', `createSession: intraOpThreads must be a non-negative integer, got ${threads}`);
   const spin = config.spinning ? '1' : '0';
   const base: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: threads,
@@ -91,11 +92,11 @@ export async function createSession(model: Uint8Array | string, config: SessionC
       return wrap(session, 'cuda', 'CUDA listed by onnxruntime-node and loaded');
     } catch (err) {
       cudaFailure = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      if (choice === 'cuda') throw new Error(`createSession: CUDA requested but failed to load: ${cudaFailure}`);
+      if (choice === 'cuda') throw new AppError('unavailable', `createSession: CUDA requested but failed to load: ${cudaFailure}`);
       reason = `CUDA listed but failed to load (${cudaFailure}); using CPU`;
     }
   }
-  if (choice === 'cuda') throw new Error(`createSession: CUDA requested but ${reason}`);
+  if (choice === 'cuda') throw new AppError('unavailable', `createSession: CUDA requested but ${reason}`);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model as Uint8Array, { ...base, executionProviders: ['cpu'] });

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { AppError } from '../core/errors.js';
 import { writeTransaction } from './write-transaction.js';
 
 export type DatasetSourceFormat = 'mvtec' | 'btad' | 'visa' | 'folder' | 'demo';
@@ -93,7 +94,7 @@ export function datasetImageSizes(db: Database.Database, id: number): { width: n
 export function setDatasetIgnoreMask(db: Database.Database, id: number, path: string | null): string | null {
   return writeTransaction(db, () => {
     const before = db.prepare('SELECT ignore_mask_path AS p FROM datasets WHERE id = ?').get(id) as { p: string | null } | undefined;
-    if (!before) throw new Error(`dataset ${id} does not exist`);
+    if (!before) throw new AppError('not_found', `dataset ${id} does not exist`);
     db.prepare('UPDATE datasets SET ignore_mask_path = ? WHERE id = ?').run(path, id);
     return before.p;
   });

@@ -3,6 +3,7 @@
  * undo_log so the whole change can be undone.
  */
 import type Database from 'better-sqlite3';
+import { AppError } from '../core/errors.js';
 import type { ImageLabel, Split as ImageSplit } from '../core/domain.js';
 import { imageTags } from './images.js';
 import { writeTransaction } from './write-transaction.js';
@@ -72,7 +73,7 @@ export function updateImages(db: Database.Database, ids: readonly number[], chan
     const before: UndoEntry['before'] = [];
     for (const id of ids) {
       const r = read.get(id) as { id: number; label: ImageLabel; split: ImageSplit; note: string } | undefined;
-      if (!r) throw new Error(`image ${id} does not exist`);
+      if (!r) throw new AppError('not_found', `image ${id} does not exist`);
       before.push(touchesTags ? { ...r, tags: imageTags(db, id) } : r);
     }
     const sets: string[] = [];

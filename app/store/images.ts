@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { AppError } from '../core/errors.js';
 import type { ImageLabel, Split as ImageSplit } from '../core/domain.js';
 import type { Project } from './project.js';
 import { writeTransaction } from './write-transaction.js';
@@ -243,7 +244,7 @@ const scoreOnly = (f: ImageFilter) =>
 export function queryImages(db: Database.Database, q: ImageQuery): { total: number; items: ImageListItem[] } {
   const scoreModelId = q.scoreModelId ?? q.score?.modelId;
   const sort = q.sort ?? 'id';
-  if (sort === 'score' && scoreModelId === undefined) throw new Error('sorting by score needs a model (scoreModelId)');
+  if (sort === 'score' && scoreModelId === undefined) throw new AppError('invalid_request', 'sorting by score needs a model (scoreModelId)');
   const params: unknown[] = [];
   const join = joinOf(q, scoreModelId, params);
   const where = whereOf(q, params);

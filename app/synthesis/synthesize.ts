@@ -1,4 +1,5 @@
 import { featherWeights, signedDistance } from './coverage.js';
+import { AppError } from '../core/errors.js';
 import { paintContent } from './content.js';
 import { applyMode, composite, poissonBlend } from './blend.js';
 import { estimateForeground } from './foreground.js';
@@ -66,7 +67,7 @@ function allowedMap(img: Raster, params: SynthesisParams, res: SynthesisResource
     fg = foregroundCache.get(img.data);
     if (!fg) foregroundCache.set(img.data, (fg = estimateForeground(img)));
   } else if (params.placement.foreground === 'supplied') {
-    if (!res.foreground) throw new Error("placement.foreground is 'supplied' but no foreground mask was given");
+    if (!res.foreground) throw new AppError('invalid_request', "placement.foreground is 'supplied' but no foreground mask was given");
     fg = res.foreground;
   }
   const m = Math.round(params.placement.borderMargin * Math.min(W, H));
@@ -95,7 +96,7 @@ function placeCentre(rng: Rng, allowed: Uint8Array, W: number, H: number, margin
   }
   const idx = list();
   if (idx.length === 0) {
-    throw new Error('placement: no pixel is allowed for a defect (object ∩ outside ignore regions ∩ border margin is empty)');
+    throw new AppError('invalid_request', 'placement: no pixel is allowed for a defect (object ∩ outside ignore regions ∩ border margin is empty)');
   }
   const i = idx[rng.int(0, idx.length - 1)];
   return [(i % W) + rng.next(), Math.floor(i / W) + rng.next()];
@@ -125,7 +126,7 @@ interface Canvas {
 export function synthesize(image: Raster, params: unknown, seed: number, resources: SynthesisResources = {}): SynthesisResult {
   assertRaster(image);
   const p = parseParams(params);
-  if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number (got ${seed})`);
+  if (!Number.isFinite(seed)) throw new AppError('invalid_request', `seed must be a finite number (got ${seed})`);
   assertResources(image, resources);
 
   const rng = createRng(seed);

@@ -16,6 +16,11 @@ import { readMetadata } from '../../app/model/metadata.js';
 import { readCheckpoint, writeCheckpoint } from '../../app/train/checkpoint.js';
 import { listImages, refuseOverwritingInputs } from '../../app/infer/standalone-files.js';
 import { decodeImage, decodeMask, loadTextures } from '../../app/synthesis/io.js';
+import { synthesize } from '../../app/synthesis/synthesize.js';
+import { builtinPreset } from '../../app/synthesis/presets.js';
+import { updateImages } from '../../app/store/image-edits.js';
+import { queryImages } from '../../app/store/images.js';
+import { createProject } from '../../app/store/project.js';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
 import { tempDir } from '../helpers.js';
@@ -185,5 +190,23 @@ describe('bad inputs to flowspect infer and to synthesis', () => {
     fs.mkdirSync(empty);
     expect((await bodyOfAsync(() => loadTextures(empty))).code).toBe('invalid_file');
     expect((await bodyOfAsync(() => loadTextures(path.join(tmp.dir, 'no-textures')))).message).toMatch(/no-textures': cannot be read \(ENOENT\)/);
+  });
+});
+
+describe('requests that name what is not there, or ask what cannot be done', () => {
+  it('an edit of an image id the project does not hold is not_found; sorting by score without a model invalid_request', () => {
+    const project = createProject(path.join(tmp.dir, 'project'));
+    try {
+      expect(bodyOf(() => updateImages(project.db, [424242], { label: 'good' }, 'label'))).toEqual({ code: 'not_found', message: 'image 424242 does not exist' });
+      expect(bodyOf(() => queryImages(project.db, { sort: 'score' })).code).toBe('invalid_request');
+    } finally {
+      project.close();
+    }
+  });
+
+  it("synthesis with placement 'supplied' and no foreground mask is invalid_request", () => {
+    const image = { width: 32, height: 32, channels: 3 as const, bitDepth: 8 as const, data: new Uint8Array(32 * 32 * 3).fill(90) };
+    const params = { ...builtinPreset('scratch'), placement: { ...builtinPreset('scratch').placement, foreground: 'supplied' as const } };
+    expect(bodyOf(() => synthesize(image, params, 1))).toEqual({ code: 'invalid_request', message: "placement.foreground is 'supplied' but no foreground mask was given" });
   });
 });

@@ -1,4 +1,5 @@
 import { openProject } from '../../store/project.js';
+import { AppError } from '../../core/errors.js';
 import type { JobContext } from '../../core/job-types.js';
 import { importDataset, type ImportReport } from '../../dataset/import.js';
 import { ImportPayload } from '../../dataset/import-payload.js';
@@ -7,7 +8,7 @@ import { averageRate, everyMs } from '../progress-rate.js';
 /** Job kind `import`: runs an import in its worker thread and returns the import report as the job result. */
 export async function run(ctx: JobContext): Promise<ImportReport> {
   const parsed = ImportPayload.safeParse(ctx.payload);
-  if (!parsed.success) throw new Error(`invalid import request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new AppError('invalid_request', `invalid import request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`);
   const p = parsed.data;
   const project = openProject(ctx.projectDir);
   const rate = averageRate();
