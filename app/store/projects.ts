@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { AppError } from '../core/errors.js';
 import type { ProjectInfo } from '../core/schemas.js';
 
 interface ProjectRow {
@@ -9,7 +10,7 @@ interface ProjectRow {
 
 export function readProjectInfo(db: Database.Database, dir: string): ProjectInfo {
   const row = db.prepare('SELECT name, created_at, app_version FROM project WHERE id = 1').get() as ProjectRow | undefined;
-  if (!row) throw new Error(`project record missing in ${dir}`);
+  if (!row) throw new AppError('invalid_file', `${dir}: the project database has no project record (damaged, or not made by Flowspect)`, { file: dir });
   const count = (table: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
   return {
     dir,

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { INCEPTION_MANIFEST_PATH, MANIFEST_PATH, ensureBuiltinBackbone, readManifest } from '../../../native-models/build-backbones.js';
 import { BACKBONE_INPUT_NAME, type BackboneInfo } from '../../core/backbone.js';
+import { AppError } from '../../core/errors.js';
 
 /** The default backbone. */
 export const BUILTIN_BACKBONE_NAME = 'mobilenetv2-imagenet';
@@ -27,7 +28,7 @@ export function isBuiltinBackboneName(name: string): boolean {
  */
 export function builtinBackbone(options: { outDir?: string; name?: string } = {}): BackboneInfo {
   const manifestFile = BUILTIN_BACKBONES[options.name ?? BUILTIN_BACKBONE_NAME];
-  if (!manifestFile) throw new Error(`no built-in backbone named "${options.name}"`);
+  if (!manifestFile) throw new AppError('not_found', `no built-in backbone named "${options.name}" (built in: ${Object.keys(BUILTIN_BACKBONES).join(', ')})`);
   const manifest = readManifest(manifestFile);
   const built = ensureBuiltinBackbone({ outDir: options.outDir, manifest: manifestFile });
   return {

@@ -29,7 +29,7 @@ export class BackboneExtractor {
     const missing = info.taps.filter((t) => !session.outputNames.includes(t.name));
     if (missing.length || !session.inputNames.includes(info.input.name)) {
       await session.release();
-      throw new Error(`backbone ${info.name}: ${info.path} lacks ${missing.length ? `tap outputs ${missing.map((t) => t.name).join(', ')}` : `input ${info.input.name}`}`);
+      throw new AppError('invalid_file', `backbone ${info.name}: ${info.path} lacks ${missing.length ? `tap outputs ${missing.map((t) => t.name).join(', ')}` : `input ${info.input.name}`}`);
     }
     return new BackboneExtractor(info, session);
   }

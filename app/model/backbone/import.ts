@@ -9,6 +9,7 @@ import type ort from 'onnxruntime-node';
 import { createSession, float32Tensor } from '../../runtime/index.js';
 import { type TensorShape, cutTensors, proposeTaps } from './taps.js';
 import { BACKBONE_INPUT_NAME, type BackboneTap } from '../../core/backbone.js';
+import { AppError } from '../../core/errors.js';
 import { BackboneFileError, type ModelProto, dimsOf, onnx, readOnnxFile, readOnnxModel, realInputs } from './onnx-file.js';
 
 type INode = onnxProto.onnx.INodeProto;
@@ -186,7 +187,7 @@ export async function prepareImportedBackbone(file: string, options: ImportOptio
   const strides = options.strides ?? [4, 8, 16];
   const size = options.dryRunSize ?? 256;
   const maxStride = Math.max(...strides);
-  if (!Number.isInteger(size) || size < maxStride || size % maxStride !== 0) throw new Error(`backbone import: dry-run size ${size} must be a positive multiple of ${maxStride}`);
+  if (!Number.isInteger(size) || size < maxStride || size % maxStride !== 0) throw new AppError('invalid_request', `backbone import: dry-run size ${size} must be a positive multiple of ${maxStride}`);
   const model = readOnnxModel(file, bytes ?? (await readOnnxFile(file)));
   const nodesTotal = model.graph!.node!.length;
   const original = checkInput(file, model);
