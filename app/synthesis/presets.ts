@@ -9,7 +9,9 @@ export const PRESET_NAMES = ['scratch', 'crack', 'stain', 'hole', 'foreign-parti
 export type PresetName = (typeof PRESET_NAMES)[number];
 export const DEFAULT_PRESET: PresetName = 'mixed';
 
-const placement: Placement = { foreground: 'auto', borderMargin: 0.02 };
+/** Where the built-in presets place defects (and presets estimated from real defects, from-defects.ts). */
+export const DEFAULT_PLACEMENT: Placement = { foreground: 'auto', borderMargin: 0.02 };
+const placement = DEFAULT_PLACEMENT;
 const soft = (lo: number, hi: number) => ({ mode: 'normal' as const, opacity: [lo, hi] as [number, number], feather: [0.001, 0.004] as [number, number], poisson: false });
 
 const scratchKinds: DefectKind[] = (

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { loadDefectSamples } from '../../dataset/defect-samples.js';
+import { measureDefect, presetFromMeasurements } from '../../synthesis/from-defects.js';
 import type { HandlerContext } from '../../context.js';
 import { imageFilePath } from '../../store/images.js';
 import type { Project } from '../../store/project.js';
@@ -33,6 +35,11 @@ export const synthesisHandlers: HandlerGroup<typeof synthesisMethods, HandlerCon
   'synthesis.deletePreset': (req, { app }) => {
     deletePreset(app.project().db, req.id);
     return { ok: true as const };
+  },
+  'synthesis.presetFromDefects': async (req, { app }) => {
+    const project = app.project();
+    const samples = await loadDefectSamples(project, req.imageIds);
+    return toPreset(createPreset(project.db, req.name, presetFromMeasurements(samples.map(measureDefect))));
   },
   'synthesis.schema': () => z.toJSONSchema(SynthesisParams) as Record<string, unknown>,
   'synthesis.preview': async (req, { app }) => {

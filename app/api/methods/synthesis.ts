@@ -53,6 +53,11 @@ export const synthesisMethods = {
     request: z.object({ id: Id }).strict(),
     response: Ok,
   }),
+  'synthesis.presetFromDefects': defineMethod({
+    summary: "Store a new preset estimated from confirmed defects with masks ('like these': size, elongation, intensity and colour change, edge softness).",
+    request: z.object({ name: PresetName, imageIds: z.array(Id).min(1).max(500) }).strict(),
+    response: SynthesisPreset,
+  }),
   'synthesis.schema': defineMethod({
     summary: 'JSON Schema of synthesis params, with every allowed range (for building the tuning form).',
     request: Empty,
