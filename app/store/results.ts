@@ -53,6 +53,8 @@ export interface ResultRow {
   readonly split: string;
   readonly thumbnailPath: string | null;
   readonly review: string | null;
+  /** Whether the image has a defect mask (a labelled train defect is a training defect only with one). */
+  readonly hasMask: boolean;
 }
 
 export interface ResultQuery {
@@ -81,12 +83,13 @@ export function listResults(db: Database.Database, q: ResultQuery): { total: num
     .prepare(
       `SELECT r.id, r.image_id AS imageId, r.model_id AS modelId, r.score, r.map_path AS mapPath, r.verdict,
               r.execution_provider AS executionProvider, r.created_at AS createdAt, i.path AS imagePath, COALESCE(i.original_path, i.path) AS originalPath, i.label, i.split,
-              i.thumbnail_path AS thumbnailPath, v.decision AS review
+              i.thumbnail_path AS thumbnailPath, v.decision AS review,
+              EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'defect') AS hasMask
        FROM results r JOIN images i ON i.id = r.image_id LEFT JOIN reviews v ON v.result_id = r.id
        WHERE ${where} ORDER BY ${ORDER[q.sort ?? 'score_desc']} LIMIT @limit OFFSET @offset`,
     )
-    .all({ ...params, limit: q.limit ?? 100, offset: q.offset ?? 0 }) as ResultRow[];
-  return { total, items };
+    .all({ ...params, limit: q.limit ?? 100, offset: q.offset ?? 0 }) as (Omit<ResultRow, 'hasMask'> & { hasMask: number })[];
+  return { total, items: items.map((r) => ({ ...r, hasMask: r.hasMask === 1 })) };
 }
 
 /**

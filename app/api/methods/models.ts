@@ -56,6 +56,7 @@ export const ResultItem = z.object({
   split: z.string(),
   thumbnailPath: z.string().nullable(),
   review: z.string().nullable(),
+  hasMask: z.boolean().describe('the image has a defect mask: a labelled defect of split train with one is a training defect'),
 });
 
 
