@@ -1,11 +1,16 @@
 import { FileReadError, readBoundedText } from '../core/bounded-read.js';
 import path from 'node:path';
 import { parseCsv } from '../core/csv.js';
+import { AppError } from '../core/errors.js';
 import { SPLITS, type Split } from '../core/domain.js';
 import type { ImportEntry, ImportProblem, ScanResult } from './types.js';
 
-export class ImportSourceError extends Error {
-  override readonly name = 'ImportSourceError';
+/** The import's source itself is unusable (not a folder, an unreadable or malformed split CSV): the user's to fix. */
+export class ImportSourceError extends AppError {
+  constructor(message: string) {
+    super('invalid_file', message);
+    this.name = 'ImportSourceError';
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import { importBackbone } from '../../app/model/backbone/project-backbones.js';
 import type { Project } from '../../app/store/project.js';
 import { resnetLike } from '../backbone/resnet-like.js';
 import { tempDir } from '../helpers.js';
-import { backboneCases, csvCases, type CorpusContext, type FaultCase, imageCases, inAppCases, mapCases, maskCases, modelCases } from './corpus-cases.js';
+import { backboneCases, csvCases, type CorpusContext, type FaultCase, imageCases, inAppCases, internalRefusals, mapCases, maskCases, modelCases } from './corpus-cases.js';
 import { png } from './images.js';
 import { addModel, buildTinyModel } from './model-fixture.js';
 
@@ -152,5 +152,7 @@ describe('fault corpus', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
     expect(clear).toBe(cases.length);
     expect(lost).toBe(0);
+    // Every refusal that is thrown carries a code the user can act on (invalid_file, not_found, ...), never internal.
+    expect(internalRefusals).toEqual([]);
   }, 180_000);
 });
