@@ -186,7 +186,7 @@ export function updateModel(db: Database.Database, id: number, u: ModelUpdate): 
   cols.push(['updated_at', now()]);
   writeTransaction(db, () => {
     const info = db.prepare(`UPDATE models SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...cols.map(([, v]) => v), id);
-    if (info.changes !== 1) throw new Error(`model ${id} does not exist`);
+    if (info.changes !== 1) throw new AppError('not_found', `model ${id} does not exist`);
   });
   return getModel(db, id)!;
 }

@@ -8,6 +8,7 @@
  * Which slots is a pure function of (seed, epoch, batch), so a resumed run replays the same schedule.
  */
 import sharp from 'sharp';
+import { AppError } from '../core/errors.js';
 import { rasterisePolygons, type Polygon } from '../dataset/mask-input.js';
 import { loadRgb8, type PreprocessOptions } from '../model/features/preprocess.js';
 import { seededRandom, subSeed } from '../model/flow/random.js';
@@ -50,7 +51,7 @@ export class RealDefects {
       const pixels = new Float32Array(3 * plane);
       for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) pixels[c * plane + p] = rgb.data[p * 3 + c]! / 255;
       const mask = await maskAt(project, d, opts);
-      if (!mask.some((v) => v > 0)) throw new Error(`training defect ${d.id} (${d.path}): its mask is empty at the model's input size; draw a larger mask or move the image to split val or test`);
+      if (!mask.some((v) => v > 0)) throw new AppError('invalid_request', `training defect ${d.id} (${d.path}): its mask is empty at the model's input size; draw a larger mask or move the image to split val or test`);
       loaded.push({ pixels, mask });
     }
     return new RealDefects(loaded, share, seed);
