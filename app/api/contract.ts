@@ -12,6 +12,7 @@ import { reviewMethods } from './methods/reviews.js';
 import { resultMapMethods } from './methods/result-maps.js';
 import { modelExportMethods } from './methods/model-export.js';
 import { curationMethods } from './methods/curation.js';
+import { modelCompareMethods } from './methods/model-compare.js';
 
 /**
  * The one typed contract. Every method the renderer, the CLI and serve mode can call is declared here (by group).
@@ -30,6 +31,7 @@ export const methods = {
   ...resultMapMethods,
   ...modelExportMethods,
   ...curationMethods,
+  ...modelCompareMethods,
   ...liveMethods,
 } as const;
 

@@ -14,6 +14,7 @@ import { reviewHandlers } from './reviews.js';
 import { resultMapHandlers } from './result-maps.js';
 import { modelExportHandlers } from './model-export.js';
 import { curationHandlers } from './curation.js';
+import { modelCompareHandlers } from './model-compare.js';
 
 /** The one handler table; both transports (IPC and serve mode) dispatch into it. */
 export const handlers: HandlerGroup<Methods, HandlerContext> = {
@@ -29,5 +30,6 @@ export const handlers: HandlerGroup<Methods, HandlerContext> = {
   ...resultMapHandlers,
   ...modelExportHandlers,
   ...curationHandlers,
+  ...modelCompareHandlers,
   ...liveHandlers,
 };
