@@ -13,6 +13,7 @@ import {
   Add, Concat, Conv, Exp, Graph, Mul, ReduceMean, ReduceSum, Relu, Split, Sub, Tanh, type Tensor, adam, gradients, serialize,
 } from '../app/graph/index.js';
 import { TrainingLoop, createSession, toOrtFeeds } from '../app/runtime/index.js';
+import { TorchPeer } from './torch-peer.js';
 import type { BenchOptions } from './types.js';
 
 interface Config {
@@ -63,7 +64,7 @@ function median(xs: number[]): number {
 
 const round = (v: number) => Math.round(v * 100) / 100;
 
-async function measure(config: Config, threads: number, reps: number, log: (m: string) => void) {
+async function measure(config: Config, threads: number, reps: number, log: (m: string) => void, peer?: TorchPeer) {
   const { n, c, size } = config;
   const xData = new Float32Array(n * c * size * size);
   for (let i = 0; i < xData.length; i++) xData[i] = Math.sin(i * 0.37) * 0.8;
@@ -90,13 +91,8 @@ async function measure(config: Config, threads: number, reps: number, log: (m: s
   const sessionMs = performance.now() - t1;
   const loop = new TrainingLoop(trSession, { initial: toOrtFeeds(tr.g.initialValues()), feedback: step.feedback });
 
-  const fwdTimes: number[] = [];
-  const fwdInTimes: number[] = [];
-  const trainTimes: number[] = [];
   // CPU time of this process (ORT threads included): unlike wall time it barely moves when other processes
   // compete for the cores, so its ratio is the steadier number on a shared machine.
-  const fwdCpu: number[] = [];
-  const trainCpu: number[] = [];
   const cpuMs = () => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
@@ -104,34 +100,43 @@ async function measure(config: Config, threads: number, reps: number, log: (m: s
   const t2 = performance.now();
   await loop.step({ x }, ['nll']);
   const firstTrainMs = performance.now() - t2;
-  await fwdSession.run({ x }, ['nll']);
-  for (let r = 0; r < 2; r++) {
-    await fwdSession.run({ x }, ['nll']);
-    await fwdInSession.run(fwdInFeeds, ['nll']);
-    await loop.step({ x }, ['nll']);
-  }
-  // Interleave so background load affects both alike.
+  const timed = (fn: () => Promise<unknown>) => async () => {
+    const s = performance.now();
+    const c0 = cpuMs();
+    await fn();
+    return { ms: performance.now() - s, cpu: cpuMs() - c0 };
+  };
+  const runners: Record<string, () => Promise<{ ms: number; cpu?: number }>> = {
+    forward: timed(() => fwdSession.run({ x }, ['nll'])),
+    forwardIn: timed(() => fwdInSession.run(fwdInFeeds, ['nll'])),
+    train: timed(() => loop.step({ x }, ['nll'])),
+    ...(peer ? { torchForward: () => peer.send('forward'), torchScript: () => peer.send('forward_script'), torchTrain: () => peer.send('train') } : {}),
+  };
+  if (peer) await peer.send('coupling', { n, c, size, threads });
+  for (let r = 0; r < 2; r++) for (const run of Object.values(runners)) await run();
+  // Interleave so background load affects every runner alike (PyTorch's reps alternate with ours).
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(runners).map((k) => [k, []]));
+  const cpu: Record<string, number[]> = { forward: [], train: [] };
   for (let r = 0; r < reps; r++) {
-    let s = performance.now();
-    let c0 = cpuMs();
-    await fwdSession.run({ x }, ['nll']);
-    fwdTimes.push(performance.now() - s);
-    fwdCpu.push(cpuMs() - c0);
-    s = performance.now();
-    await fwdInSession.run(fwdInFeeds, ['nll']);
-    fwdInTimes.push(performance.now() - s);
-    s = performance.now();
-    c0 = cpuMs();
-    await loop.step({ x }, ['nll']);
-    trainTimes.push(performance.now() - s);
-    trainCpu.push(cpuMs() - c0);
+    for (const [name, run] of Object.entries(runners)) {
+      const t = await run();
+      times[name]!.push(t.ms);
+      if (name in cpu && t.cpu !== undefined) cpu[name]!.push(t.cpu);
+    }
   }
+  const fwdTimes = times.forward!;
+  const fwdInTimes = times.forwardIn!;
+  const trainTimes = times.train!;
+  const fwdCpu = cpu.forward!;
+  const trainCpu = cpu.train!;
   await fwdSession.release();
   await fwdInSession.release();
   await trSession.release();
   const forwardMs = median(fwdTimes);
   const forwardInMs = median(fwdInTimes);
   const trainMs = median(trainTimes);
+  const torch = peer ? torchColumns(times, forwardMs, trainMs) : undefined;
+  if (torch) log(`  PyTorch: forward ${torch.torch_forward_ms} ms (TorchScript ${torch.torch_script_forward_ms} ms), train ${torch.torch_train_ms} ms; ours/PyTorch: forward ×${torch.forward_vs_torch_best}, train ×${torch.train_vs_torch}`);
   log(
     `N=${n} C=${c} ${size}² threads=${threads}: forward ${round(forwardMs)} ms (params as inputs ${round(forwardInMs)} ms), ` +
       `train ${round(trainMs)} ms (×${round(trainMs / forwardMs)}; CPU time ×${round(median(trainCpu) / median(fwdCpu))})`,
@@ -154,16 +159,36 @@ async function measure(config: Config, threads: number, reps: number, log: (m: s
     session_create_ms: round(sessionMs),
     first_train_step_ms: round(firstTrainMs),
     reps,
+    ...(torch ?? {}),
+  };
+}
+
+/** PyTorch's medians and our time over theirs (< 1: we are faster), forward against its better mode. */
+function torchColumns(times: Record<string, number[]>, forwardMs: number, trainMs: number) {
+  const eager = median(times.torchForward!);
+  const script = median(times.torchScript!);
+  const train = median(times.torchTrain!);
+  return {
+    torch_forward_ms: round(eager),
+    torch_script_forward_ms: round(script),
+    torch_train_ms: round(train),
+    forward_vs_torch_best: round(forwardMs / Math.min(eager, script)),
+    train_vs_torch: round(trainMs / train),
   };
 }
 
 export async function run(options: BenchOptions): Promise<object> {
   const results = [];
-  for (const config of CONFIGS) {
-    for (const threads of THREADS) {
-      const reps = options.quick ? 3 : config.c >= 128 ? 7 : 15;
-      results.push(await measure(config, threads, reps, options.log));
+  const peer = options.args.includes('--vs-torch') ? TorchPeer.start() : undefined;
+  try {
+    for (const config of CONFIGS) {
+      for (const threads of THREADS) {
+        const reps = options.quick ? 3 : config.c >= 128 ? 7 : 15;
+        results.push(await measure(config, threads, reps, options.log, peer));
+      }
     }
+  } finally {
+    await peer?.close();
   }
   const worst = Math.max(...results.map((r) => r.ratio));
   return {
@@ -175,6 +200,7 @@ export async function run(options: BenchOptions): Promise<object> {
     target_ratio: TARGET_RATIO,
     worst_ratio: worst,
     meets_target: worst <= TARGET_RATIO,
+    ...(peer ? { peer: 'PyTorch (Debian python3-torch), eager and TorchScript forward, autograd + Adam train step; medians of alternated reps', worst_train_vs_torch: Math.max(...results.map((r) => r.train_vs_torch ?? 0)) } : {}),
   };
 }
 
