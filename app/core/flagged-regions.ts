@@ -4,6 +4,7 @@
  * crop around them; on a 1536² part a 10 px defect is otherwise a dot to hunt for. Shared by the main process and
  * the renderer (like colormap.ts), so both find the same regions.
  */
+import { labelRegions } from './regions.js';
 
 export interface FlaggedRegion {
   /** The peak: the pixel with the largest value in the region. */
@@ -21,47 +22,29 @@ export interface FlaggedRegionOptions {
   readonly minArea?: number;
 }
 
-/** One region grown from a seed pixel with an explicit stack (no recursion: a region may be millions of pixels). */
-function grow(map: ArrayLike<number>, width: number, height: number, threshold: number, seen: Uint8Array, seed: number): FlaggedRegion {
-  const stack = [seed];
-  seen[seed] = 1;
-  let area = 0;
-  let best = seed;
-  let [x0, y0, x1, y1] = [width, height, -1, -1];
-  while (stack.length > 0) {
-    const p = stack.pop()!;
-    const x = p % width;
-    const y = (p - x) / width;
-    area++;
-    if (map[p]! > map[best]!) best = p;
-    x0 = Math.min(x0, x), y0 = Math.min(y0, y), x1 = Math.max(x1, x), y1 = Math.max(y1, y);
-    for (let dy = -1; dy <= 1; dy++) {
-      const ny = y + dy;
-      if (ny < 0 || ny >= height) continue;
-      for (let dx = -1; dx <= 1; dx++) {
-        const nx = x + dx;
-        if (nx < 0 || nx >= width) continue;
-        const q = ny * width + nx;
-        if (seen[q] || !(map[q]! >= threshold)) continue;
-        seen[q] = 1;
-        stack.push(q);
-      }
-    }
-  }
-  const bx = best % width;
-  return { peak: { x: bx, y: (best - bx) / width, value: map[best]! }, box: { x0, y0, x1, y1 }, area };
-}
-
 /** The regions of `map` (width × height, row-major) at or above `threshold`; none when it is not finite. */
 export function flaggedRegions(map: ArrayLike<number>, width: number, height: number, threshold: number, o: FlaggedRegionOptions = {}): FlaggedRegion[] {
   if (map.length !== width * height) throw new Error(`flagged regions: ${map.length} values for a ${width}×${height} map`);
   if (!Number.isFinite(threshold)) return [];
-  const seen = new Uint8Array(map.length);
-  const regions: FlaggedRegion[] = [];
-  for (let p = 0; p < map.length; p++) {
-    if (seen[p] || !(map[p]! >= threshold)) continue;
-    const r = grow(map, width, height, threshold, seen, p);
-    if (r.area >= (o.minArea ?? 1)) regions.push(r);
+  const above = new Uint8Array(map.length);
+  for (let p = 0; p < map.length; p++) above[p] = map[p]! >= threshold ? 1 : 0;
+  const { labels, sizes } = labelRegions(above, width, height);
+  const best = new Int32Array(sizes.length).fill(-1);
+  const box = sizes.map(() => ({ x0: width, y0: height, x1: -1, y1: -1 }));
+  for (let p = 0; p < labels.length; p++) {
+    const r = labels[p]! - 1;
+    if (r < 0) continue;
+    if (best[r]! < 0 || map[p]! > map[best[r]!]!) best[r] = p;
+    const x = p % width;
+    const y = (p - x) / width;
+    const b = box[r]!;
+    (b.x0 = Math.min(b.x0, x)), (b.y0 = Math.min(b.y0, y)), (b.x1 = Math.max(b.x1, x)), (b.y1 = Math.max(b.y1, y));
   }
+  const regions: FlaggedRegion[] = sizes.flatMap((area, r) => {
+    if (area < (o.minArea ?? 1)) return [];
+    const p = best[r]!;
+    const x = p % width;
+    return [{ peak: { x, y: (p - x) / width, value: map[p]! }, box: box[r]!, area }];
+  });
   return regions.sort((a, b) => b.peak.value - a.peak.value).slice(0, o.limit ?? 20);
 }

@@ -13,6 +13,7 @@ import { listTrainingEvents, type TrainingEvent } from '../store/training-events
 import { APP_VERSION } from '../core/version.js';
 import { readAnomalyMap, type AnomalyMap } from '../model/map-files.js';
 import { regionCrops, type RegionCrop } from './region-crops.js';
+import { levelInMapUnits } from '../core/map-mask.js';
 import { bandsForReport, bandsFromModel, computeBands, type ResolvedBands } from './bands.js';
 import { ReportError } from './errors.js';
 import { modelCardFromRecord, type ModelCard } from './model-card.js';
@@ -342,7 +343,7 @@ async function galleryItems(project: Project, chosen: readonly ReportResult[], p
     try {
       const map = maps.get(r.resultId) ?? null;
       const pics = await composeOverlay(imageFile(project, r), map, { size: pictureSize, scale });
-      const crops = map ? await regionCrops(imageFile(project, r), map, reviewInMapUnits(r.mapPath!, bands), scale, pictureSize) : [];
+      const crops = map ? await regionCrops(imageFile(project, r), map, levelInMapUnits(r.mapPath!, bands.review, bands.reject), scale, pictureSize) : [];
       items.push({ rank: i + 1, result: r, image: pics.image, overlay: map ? pics.overlay : null, crops, problem: mapProblems.get(r.resultId) });
     } catch (err) {
       items.push({ rank: i + 1, result: r, image: null, overlay: null, problem: (err as Error).message });
@@ -350,12 +351,6 @@ async function galleryItems(project: Project, chosen: readonly ReportResult[], p
     if (i % 4 === 0) progress?.(0.35 + (0.5 * i) / Math.max(1, chosen.length), `gallery: ${i + 1} of ${chosen.length} parts`);
   }
   return items;
-}
-
-/** The review threshold in a stored map's units: display PNGs hold value / (2 × reject) (app/model/maps.ts). */
-function reviewInMapUnits(mapPath: string, bands: Bands): number {
-  if (!mapPath.toLowerCase().endsWith('.png')) return bands.review;
-  return bands.reject > 0 ? bands.review / (2 * bands.reject) : NaN;
 }
 
 function datasetSection(dsSummary: DatasetSummary): NonNullable<ReportContent['dataset']> {
