@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { BenchOptions } from './types.js';
+import { TorchPeer } from './torch-peer.js';
 import { builtinBackbone } from '../app/model/backbone/builtin.js';
 import { readBackboneBytes } from '../app/model/backbone/model-file.js';
 import { loadRgb8, rgb8ToChw } from '../app/model/features/preprocess.js';
@@ -40,7 +41,41 @@ export async function run(options: BenchOptions): Promise<object> {
   if (options.args.includes('--tiling')) return (await import('./infer-tiling.js')).run(options);
   const reps = options.quick ? 3 : 10;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-bench-infer-'));
-  const { bytes, backbone, size } = await benchModel({ imageSize: 256 }, dir);
+  const peer = options.args.includes('--vs-torch') ? TorchPeer.start() : undefined;
+  const configs: object[] = [];
+  const size = 256;
+  try {
+    const { bytes, backbone } = await benchModel({ imageSize: size }, dir);
+    const files = await sourceImages(dir);
+    for (const threads of [1, 2]) {
+      if (peer) await peer.send('scoring', { files, size, threads });
+      const runner = await ModelRunner.open(bytes, { intraOpThreads: threads }, 'bench model');
+      const bb = await createSession(readBackboneBytes(backbone), { intraOpThreads: threads });
+      try {
+        for (const batch of [1, 8]) {
+          const config = await measureConfig({ runner, bb, backbone, size, files: files.slice(0, batch), reps, peer });
+          configs.push({ threads, batch, ...config });
+          options.log(JSON.stringify(configs[configs.length - 1]));
+        }
+      } finally {
+        await runner.release();
+        await bb.release();
+      }
+    }
+  } finally {
+    await peer?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    size,
+    sourceImage: '1024² PNG',
+    configs,
+    ...(peer ? { peer: 'PyTorch (Debian python3-torch): PIL decode + resize, the same architecture (bench/torch/peer.py, random weights), eager and TorchScript (traced, optimize_for_inference); medians of alternated reps', worstEndToEndVsTorch: Math.min(...configs.map((c) => (c as { endToEndVsTorchBest: number }).endToEndVsTorchBest)) } : {}),
+  };
+}
+
+/** Eight 1024² PNGs, as a camera would deliver them. */
+async function sourceImages(dir: string): Promise<string[]> {
   const files: string[] = [];
   for (let i = 0; i < 8; i++) {
     const f = path.join(dir, `${i}.png`);
@@ -49,51 +84,73 @@ export async function run(options: BenchOptions): Promise<object> {
     await sharp(px, { raw: { width: 1024, height: 1024, channels: 3 } }).png().toFile(f);
     files.push(f);
   }
-  const configs: object[] = [];
-  try {
-    for (const threads of [1, 2]) {
-      const runner = await ModelRunner.open(bytes, { intraOpThreads: threads }, 'bench model');
-      const bb = await createSession(readBackboneBytes(backbone), { intraOpThreads: threads });
-      for (const batch of [1, 8]) {
-        const list = files.slice(0, batch);
-        await runner.runFiles(list); // warm-up
-        const e2e: number[] = [];
-        const pre: number[] = [];
-        const model: number[] = [];
-        const backboneOnly: number[] = [];
-        for (let r = 0; r < reps; r++) {
-          const t0 = performance.now();
-          const buf = new Float32Array(batch * 3 * size * size);
-          for (let i = 0; i < batch; i++) rgb8ToChw(await loadRgb8(list[i], runner.preprocess), buf, i * 3 * size * size);
-          const t1 = performance.now();
-          await runner.run(buf, batch);
-          const t2 = performance.now();
-          await bb.run({ image: float32Tensor(buf, [batch, 3, size, size]) }, backbone.taps.map((t) => t.name));
-          const t3 = performance.now();
-          e2e.push(t2 - t0);
-          pre.push(t1 - t0);
-          model.push(t2 - t1);
-          backboneOnly.push(t3 - t2);
-        }
-        const m = median(model);
-        const b = median(backboneOnly);
-        configs.push({
-          threads,
-          batch,
-          imagesPerSecond: (batch * 1000) / median(e2e),
-          decodePreprocessMs: median(pre),
-          modelMs: m,
-          backboneMs: b,
-          flowShareOfModel: Math.max(0, (m - b) / m),
-          executionProvider: runner.provider,
-        });
-        options.log(JSON.stringify(configs[configs.length - 1]));
-      }
-      await runner.release();
-      await bb.release();
+  return files;
+}
+
+interface ConfigRun {
+  readonly runner: ModelRunner;
+  readonly bb: Awaited<ReturnType<typeof createSession>>;
+  readonly backbone: { readonly taps: readonly { readonly name: string }[] };
+  readonly size: number;
+  readonly files: readonly string[];
+  readonly reps: number;
+  readonly peer: TorchPeer | undefined;
+}
+
+type PeerTimes = { ms: number; decodeMs: number; modelMs: number };
+
+/** One thread/batch config: ours (decode → model → map) rep by rep, alternated with PyTorch eager and TorchScript. */
+async function measureConfig(c: ConfigRun): Promise<object> {
+  const { runner, bb, size, files } = c;
+  const batch = files.length;
+  await runner.runFiles([...files]); // warm-up
+  const t = { e2e: [] as number[], pre: [] as number[], model: [] as number[], backbone: [] as number[], eager: [] as PeerTimes[], script: [] as PeerTimes[] };
+  for (let r = 0; r < c.reps; r++) {
+    const t0 = performance.now();
+    const buf = new Float32Array(batch * 3 * size * size);
+    for (let i = 0; i < batch; i++) rgb8ToChw(await loadRgb8(files[i], runner.preprocess), buf, i * 3 * size * size);
+    const t1 = performance.now();
+    await runner.run(buf, batch);
+    const t2 = performance.now();
+    await bb.run({ image: float32Tensor(buf, [batch, 3, size, size]) }, c.backbone.taps.map((tap) => tap.name));
+    const t3 = performance.now();
+    t.e2e.push(t2 - t0);
+    t.pre.push(t1 - t0);
+    t.model.push(t2 - t1);
+    t.backbone.push(t3 - t2);
+    if (c.peer) {
+      t.eager.push(await c.peer.send<PeerTimes>('score_files', { batch, mode: 'eager' }));
+      t.script.push(await c.peer.send<PeerTimes>('score_files', { batch, mode: 'script' }));
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { size, sourceImage: '1024² PNG', modelBytes: bytes.length, configs };
+  const m = median(t.model);
+  const b = median(t.backbone);
+  const ours = {
+    imagesPerSecond: (batch * 1000) / median(t.e2e),
+    decodePreprocessMs: median(t.pre),
+    modelMs: m,
+    backboneMs: b,
+    flowShareOfModel: Math.max(0, (m - b) / m),
+    executionProvider: runner.provider,
+  };
+  return c.peer ? { ...ours, ...torchColumns(t.e2e, t.model, t.eager, t.script, batch) } : ours;
+}
+
+/** PyTorch's medians and our ratios to its best mode, end to end and model only (> 1: we are faster). */
+function torchColumns(e2e: number[], model: number[], eager: PeerTimes[], script: PeerTimes[], batch: number) {
+  const med = (xs: PeerTimes[], k: keyof PeerTimes) => median(xs.map((x) => x[k]));
+  const best = Math.min(med(eager, 'ms'), med(script, 'ms'));
+  const bestModel = Math.min(med(eager, 'modelMs'), med(script, 'modelMs'));
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return {
+    torch: {
+      eagerImagesPerSecond: round((batch * 1000) / med(eager, 'ms')),
+      scriptImagesPerSecond: round((batch * 1000) / med(script, 'ms')),
+      decodePreprocessMs: round(Math.min(med(eager, 'decodeMs'), med(script, 'decodeMs'))),
+      eagerModelMs: round(med(eager, 'modelMs')),
+      scriptModelMs: round(med(script, 'modelMs')),
+    },
+    endToEndVsTorchBest: round(best / median(e2e)),
+    modelOnlyVsTorchBest: round(bestModel / median(model)),
+  };
 }

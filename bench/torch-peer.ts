@@ -11,11 +11,19 @@ import readline from 'node:readline';
 const SCRIPT = path.join(import.meta.dirname, 'torch', 'peer.py');
 export const TORCH_MISSING = 'PyTorch is not installed: --vs-torch compares against Debian\'s python3-torch (apt-get install python3-torch); it is a benchmark peer only, never needed to run Flowspect';
 
-/** Throws with the install line when `python3 -c "import torch"` fails. */
-export function requireTorch(): string {
-  const r = spawnSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(TORCH_MISSING);
-  return r.stdout.trim();
+/**
+ * The first Python that imports torch: $FLOWSPECT_TORCH_PYTHON when set, else `python3` on PATH, else Debian's own
+ * /usr/bin/python3 (apt installs python3-torch for that one; a pyenv or venv python3 earlier on PATH does not see it).
+ * Throws with the install line, naming what was tried, when none does.
+ */
+export function requireTorch(): { python: string; version: string } {
+  const env = process.env.FLOWSPECT_TORCH_PYTHON;
+  const tried = env ? [env] : ['python3', '/usr/bin/python3'];
+  for (const python of tried) {
+    const r = spawnSync(python, ['-c', 'import torch, numpy, PIL; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  throw new Error(`${TORCH_MISSING} (tried ${tried.join(', ')}; set FLOWSPECT_TORCH_PYTHON to choose another)`);
 }
 
 export class TorchPeer {
@@ -26,9 +34,9 @@ export class TorchPeer {
   }
 
   static start(): TorchPeer {
-    requireTorch();
+    const { python } = requireTorch();
     // One BLAS/OpenMP pool sized by the commands (torch.set_num_threads), not by the environment.
-    const child = spawn('python3', [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '2', MKL_NUM_THREADS: '2' } });
+    const child = spawn(python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '2', MKL_NUM_THREADS: '2' } });
     child.stderr.on('data', () => {});
     return new TorchPeer(child);
   }

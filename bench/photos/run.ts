@@ -59,6 +59,8 @@ export interface CategoryRow {
   readonly seconds: number;
   /** Why the row has no numbers (clflowLabelled on an aligned category: training defects need no alignment yet). */
   readonly skipped?: string;
+  /** clflowLabelled: real defects per type it learned from. */
+  readonly perType?: number;
   readonly steps?: number;
   readonly valImageAuroc?: number | null;
   readonly executionProvider?: string;
@@ -138,14 +140,16 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
     await importDataset(project, { source: dataDir, format: 'mvtec' });
 
     // ---- train and score -----------------------------------------------------------------------------------
-    const labelled = labelledCount(options.args);
-    if (labelled > 0) options.log(`moving ${labelled} defects per type and category from test to train (with masks): every model is evaluated on the rest`);
+    const series = labelledCounts(options.args);
+    const kMax = series.length ? series[series.length - 1]! : 0;
+    if (kMax > 0) options.log(`moving ${kMax} defects per type and category from test to train (with masks): every model is evaluated on the rest; CL-Flow learns from the first ${series.join(' / ')} of them`);
     for (const cat of cats) {
-      const moved = labelled > 0 ? moveDefectsToTraining(project, cat.name, labelled, subSeed(seed, nameSeed(cat.name) ^ 0x1abe1)) : 0;
-      for (const objective of ['clflow', 'fastflow', ...(labelled > 0 ? (['clflowLabelled'] as const) : [])] as const) {
-        const row = await flowRow(project, { name: cat.name, kind: cat.kind }, objective, { size, epochs, flowSteps, seed, log: options.log, moved });
+      const ranked = kMax > 0 ? moveDefectsToTraining(project, cat.name, kMax, subSeed(seed, nameSeed(cat.name) ^ 0x1abe1)) : [];
+      const runs = [{ objective: 'clflow' as const, k: 0 }, { objective: 'fastflow' as const, k: 0 }, ...series.map((k) => ({ objective: 'clflowLabelled' as const, k }))];
+      for (const { objective, k } of runs) {
+        const row = await flowRow(project, { name: cat.name, kind: cat.kind }, objective, { size, epochs, flowSteps, seed, log: options.log, ranked, perType: k });
         rows.push(row);
-        seconds[cat.name]![objective] = row.seconds;
+        seconds[cat.name]![k > 0 ? `${objective}@${k}` : objective] = row.seconds;
         options.log(JSON.stringify(row));
       }
       options.log(`${cat.name}: patchcore baseline`);
@@ -163,8 +167,11 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
   }
 
   const present = OBJECTIVES.filter((o) => rows.some((r) => r.objective === o));
-  const mean = Object.fromEntries(present.map((o) => [o, meanOf(rows.filter((r) => r.objective === o && !r.skipped))])) as Partial<Record<Objective, ObjectiveMean>>;
-  const labelledOn = rows.filter((r) => r.objective === 'clflowLabelled' && !r.skipped).map((r) => r.name);
+  const series = labelledCounts(options.args);
+  const kMax = series[series.length - 1];
+  const isMeanRow = (r: CategoryRow, o: Objective): boolean => r.objective === o && !r.skipped && (o !== 'clflowLabelled' || r.perType === kMax);
+  const mean = Object.fromEntries(present.map((o) => [o, meanOf(rows.filter((r) => isMeanRow(r, o)))])) as Partial<Record<Objective, ObjectiveMean>>;
+  const labelledOn = [...new Set(rows.filter((r) => r.objective === 'clflowLabelled' && !r.skipped).map((r) => r.name))];
   const surfaces = cats.flatMap((c) => c.photos.map((s) => ({ category: c.name, role: 'surface' as const, source: s })));
   const donorList = [...new Map(cats.flatMap((c) => donorsFor(c)).map((s) => [sourceLabel(s), s])).values()].map((s) => ({ category: null, role: 'foreign-object donor' as const, source: s }));
   const sources = [...surfaces, ...donorList].map(({ category, role, source }) => {
@@ -187,36 +194,54 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
     meanDefectArea: Object.fromEntries(built.map((b) => [b.name, b.meanArea])),
     categories: rows,
     mean,
-    ...(labelledOn.length ? { labelled: { perType: labelledCount(options.args), categories: labelledOn, clflow: meanOf(rows.filter((r) => r.objective === 'clflow' && labelledOn.includes(r.name))) } } : {}),
+    ...(labelledOn.length ? { labelled: labelledSummary(rows, series, labelledOn) } : {}),
     secondsPerCategory: seconds,
     totalSeconds: (performance.now() - started) / 1000,
   };
 }
 
-/** `--labelled K` (0 without it). */
-export function labelledCount(args: readonly string[]): number {
+/**
+ * `--labelled K` or `--labelled K1,K2,…` (a series), sorted and unique; empty without it. A series trains CL-Flow
+ * once per K on nested subsets of the same moved defects, so that every K is judged on the same evaluation images.
+ */
+export function labelledCounts(args: readonly string[]): number[] {
   const i = args.indexOf('--labelled');
-  if (i < 0) return 0;
-  const k = Number(args[i + 1]);
-  if (!Number.isInteger(k) || k < 1 || k > 100) throw new Error(`--labelled must be followed by an integer from 1 to 100 (defects per type moved to training), got "${args[i + 1] ?? ''}"`);
-  return k;
+  if (i < 0) return [];
+  const raw = args[i + 1] ?? '';
+  const ks = raw.split(',').map((p) => Number(p.trim()));
+  if (!raw || ks.some((k) => !Number.isInteger(k) || k < 1 || k > 100)) {
+    throw new Error(`--labelled must be followed by an integer from 1 to 100 or a comma list of them (defects per type moved to training), got "${raw}"`);
+  }
+  return [...new Set(ks)].sort((a, b) => a - b);
 }
 
 /**
  * Moves K test defects per type of a category (seeded choice) to split train, as a reviewer marking confirmed
- * defects "use for training" would; returns how many moved. Every model of the category is then evaluated on the rest.
+ * defects "use for training" would; returns the moved ids per type in choice order (so that the first k of each
+ * list form nested subsets). Every model of the category is then evaluated on the rest.
  */
-export function moveDefectsToTraining(project: Project, category: string, k: number, seed: number): number {
+export function moveDefectsToTraining(project: Project, category: string, k: number, seed: number): number[][] {
   const rows = project.db.prepare(`SELECT id, defect_type AS type FROM images WHERE category = ? AND split = 'test' AND label = 'defect' ORDER BY id`).all(category) as { id: number; type: string }[];
   const rand = mulberry32(seed);
-  const chosen: number[] = [];
+  const ranked: number[][] = [];
   for (const type of [...new Set(rows.map((r) => r.type))].sort()) {
     const ofType = rows.filter((r) => r.type === type).map((r) => ({ id: r.id, key: rand() })).sort((a, b) => a.key - b.key);
     if (ofType.length <= k) throw new Error(`${category}: only ${ofType.length} ${type} defects; --labelled ${k} needs more (raise FLOWSPECT_PHOTOS_DEFECTIVE)`);
-    chosen.push(...ofType.slice(0, k).map((r) => r.id));
+    ranked.push(ofType.slice(0, k).map((r) => r.id));
   }
-  updateImages(project.db, chosen, { split: 'train' }, `bench: ${k} defects per type used for training`);
-  return chosen.length;
+  updateImages(project.db, ranked.flat(), { split: 'train' }, `bench: ${k} defects per type used for training`);
+  return ranked;
+}
+
+/** Per K of the series: CL-Flow with and without the K training defects, on the same categories and images. */
+function labelledSummary(rows: readonly CategoryRow[], series: readonly number[], categories: readonly string[]): object {
+  const plain = meanOf(rows.filter((r) => r.objective === 'clflow' && categories.includes(r.name)));
+  return {
+    perType: series[series.length - 1],
+    categories,
+    clflow: plain,
+    series: series.map((k) => ({ perType: k, clflow: plain, clflowLabelled: meanOf(rows.filter((r) => r.objective === 'clflowLabelled' && r.perType === k && !r.skipped)) })),
+  };
 }
 
 interface FlowRowOptions {
@@ -225,21 +250,26 @@ interface FlowRowOptions {
   readonly flowSteps: number;
   readonly seed: number;
   readonly log: (m: string) => void;
-  /** Training defects of the category (clflowLabelled learns from them; the others are told to ignore them). */
-  readonly moved: number;
+  /** The moved defects per type, in choice order (empty when none moved). */
+  readonly ranked: readonly (readonly number[])[];
+  /** clflowLabelled: how many of each type's moved defects it learns from (the rest are hidden for its run). */
+  readonly perType: number;
 }
 
 /** Trains one flow model of a category and scores its test split (plus the coverage diagnostic). */
 async function flowRow(project: Project, cat: { name: string; kind: CategoryKind }, objective: 'clflow' | 'fastflow' | 'clflowLabelled', o: FlowRowOptions): Promise<CategoryRow> {
   const t0 = performance.now();
   const aligned = cat.kind === 'object';
+  const perType = objective === 'clflowLabelled' ? { perType: o.perType } : {};
   if (objective === 'clflowLabelled' && aligned) {
-    return { name: cat.name, kind: cat.kind, objective, imageAuroc: null, pixelAuroc: null, pro: null, byDefect: {}, seconds: 0, skipped: 'training defects cannot be combined with alignment yet' };
+    return { name: cat.name, kind: cat.kind, objective, ...perType, imageAuroc: null, pixelAuroc: null, pro: null, byDefect: {}, seconds: 0, skipped: 'training defects cannot be combined with alignment yet' };
   }
   // The plain models must not learn from the moved defects (CL-Flow would: realDefectShare defaults to 0.25), nor
-  // see them at all when aligned (alignment refuses training defects): they go back to test for those runs.
-  const hide = o.moved > 0 && objective !== 'clflowLabelled' ? hideTrainingDefects(project, cat.name) : () => {};
-  o.log(`${cat.name}: training ${objective} (${o.epochs} epochs, seed ${o.seed}${aligned ? ', aligned' : ''})`);
+  // see them at all when aligned (alignment refuses training defects); clflowLabelled sees only the first K of each
+  // type. The others are marked 'ignore' for the run (neither trained on nor evaluated: their split stays train).
+  const keep = objective === 'clflowLabelled' ? o.perType : 0;
+  const hide = hideDefects(project, o.ranked.flatMap((ids) => ids.slice(keep)));
+  o.log(`${cat.name}: training ${objective}${keep ? ` with ${keep} real defects per type` : ''} (${o.epochs} epochs, seed ${o.seed}${aligned ? ', aligned' : ''})`);
   let r;
   try {
     r = await trainModel(project, {
@@ -256,6 +286,7 @@ async function flowRow(project: Project, cat: { name: string; kind: CategoryKind
     name: cat.name,
     kind: cat.kind,
     objective,
+    ...perType,
     imageAuroc: inf.metrics?.imageAuroc ?? null,
     pixelAuroc: inf.metrics?.pixelAuroc ?? null,
     pro: inf.metrics?.aupro ?? null,
@@ -268,9 +299,8 @@ async function flowRow(project: Project, cat: { name: string; kind: CategoryKind
   };
 }
 
-/** Marks a category's training defects 'ignore' while a model that must not use them trains; returns the undo. */
-function hideTrainingDefects(project: Project, category: string): () => void {
-  const ids = project.db.prepare(`SELECT id FROM images WHERE category = ? AND split = 'train' AND label = 'defect'`).pluck().all(category) as number[];
+/** Marks training defects 'ignore' while a model that must not use them trains; returns the undo. */
+function hideDefects(project: Project, ids: readonly number[]): () => void {
   if (ids.length === 0) return () => {};
   updateImages(project.db, ids, { label: 'ignore' }, 'bench: hide training defects');
   return () => updateImages(project.db, ids, { label: 'defect' }, 'bench: restore training defects');
@@ -313,10 +343,15 @@ function printTable(log: (m: string) => void, rows: readonly CategoryRow[]): voi
   log(`category  kind        objective   image  pixel    PRO${types.map((t) => t.padStart(8)).join('')}   seconds`);
   for (const r of rows) {
     const extra = r.interior ? `   (interior image AUROC ${fmt(r.interior.imageAuroc).trim()})` : '';
-    log(`${r.name.padEnd(9)} ${r.kind.padEnd(11)} ${r.objective.padEnd(10)} ${fmt(r.imageAuroc)} ${fmt(r.pixelAuroc)} ${fmt(r.pro)} ${types.map((t) => `  ${fmt(r.byDefect[t])}`).join('')}   ${r.seconds.toFixed(0)}${extra}`);
+    const objective = r.perType ? `${r.objective.replace('Labelled', '')}+${r.perType}` : r.objective;
+    log(`${r.name.padEnd(9)} ${r.kind.padEnd(11)} ${objective.padEnd(10)} ${fmt(r.imageAuroc)} ${fmt(r.pixelAuroc)} ${fmt(r.pro)} ${types.map((t) => `  ${fmt(r.byDefect[t])}`).join('')}   ${r.seconds.toFixed(0)}${extra}`);
   }
-  for (const o of OBJECTIVES) {
-    const m = meanOf(rows.filter((r) => r.objective === o));
+  const groups = OBJECTIVES.flatMap((o) => {
+    const ks = [...new Set(rows.filter((r) => r.objective === o).map((r) => r.perType))];
+    return ks.map((k) => ({ o: k ? `${o.replace('Labelled', '')}+${k}` : o, rows: rows.filter((r) => r.objective === o && r.perType === k && !r.skipped) }));
+  });
+  for (const { o, rows: of } of groups) {
+    const m = meanOf(of);
     if (m.coverage) log(`mean      ${o.padEnd(21)} coverage: test-band goods vs held-out goods ${fmt(m.coverage.shift).trim()}; defects vs held-out goods ${fmt(m.coverage.inBandImageAuroc).trim()}`);
     log(`mean      ${o.padEnd(21)} ${fmt(m.imageAuroc)} ${fmt(m.pixelAuroc)} ${fmt(m.pro)} ${types.map((t) => `  ${fmt(m.byDefect[t])}`).join('')}   (weakest: ${m.minByDefectType ?? '-'} ${fmt(m.minByDefect).trim()}${m.interiorImageAuroc !== undefined ? `; interior image AUROC ${fmt(m.interiorImageAuroc).trim()}` : ''})`);
   }

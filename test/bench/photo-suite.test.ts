@@ -12,7 +12,7 @@ import { suiteOf } from '../../bench/accuracy.js';
 import { buildCategory, splitBands } from '../../bench/photos/build.js';
 import { DEFECT_TYPES } from '../../bench/photos/defects.js';
 import { avgPool3, NearestNeighbours, resizeChw } from '../../bench/photos/patchcore.js';
-import { labelledCount, meanOf, moveDefectsToTraining, type CategoryRow } from '../../bench/photos/run.js';
+import { labelledCounts, meanOf, moveDefectsToTraining, type CategoryRow } from '../../bench/photos/run.js';
 import { donorsFor, packagesFor, parseDep5, PHOTO_CATEGORIES, QUICK_CATEGORIES, requireSources } from '../../bench/photos/sources.js';
 import { ZipReader } from '../../bench/photos/zip.js';
 import { scanMvtec } from '../../app/dataset/mvtec.js';
@@ -82,7 +82,8 @@ describe('photo suite builder', () => {
     const project = createProject(path.join(temp(), 'project'), 'labelled-test');
     try {
       await importDataset(project, { source: out, format: 'mvtec' });
-      expect(moveDefectsToTraining(project, 'weave', 1, 3)).toBe(DEFECT_TYPES.length);
+      const ranked = moveDefectsToTraining(project, 'weave', 1, 3);
+      expect(ranked.map((ids) => ids.length)).toEqual(DEFECT_TYPES.map(() => 1));
       const moved = project.db.prepare(`SELECT defect_type FROM images WHERE split = 'train' AND label = 'defect' ORDER BY defect_type`).pluck().all();
       expect(moved).toEqual([...DEFECT_TYPES].sort());
       expect(project.db.prepare(`SELECT COUNT(*) FROM images WHERE split = 'test' AND label = 'defect'`).pluck().get()).toBe(DEFECT_TYPES.length);
@@ -90,9 +91,11 @@ describe('photo suite builder', () => {
     } finally {
       project.close();
     }
-    expect(labelledCount(['--suite', 'photos'])).toBe(0);
-    expect(labelledCount(['--labelled', '3'])).toBe(3);
-    expect(() => labelledCount(['--labelled', 'x'])).toThrow(/--labelled must be followed by an integer/);
+    expect(labelledCounts(['--suite', 'photos'])).toEqual([]);
+    expect(labelledCounts(['--labelled', '3'])).toEqual([3]);
+    expect(labelledCounts(['--labelled', '10,1,3,3'])).toEqual([1, 3, 10]);
+    expect(() => labelledCounts(['--labelled', 'x'])).toThrow(/--labelled must be followed by an integer/);
+    expect(() => labelledCounts(['--labelled', '1,0'])).toThrow(/--labelled must be followed by an integer/);
   });
 
   it('is deterministic from its seed', async () => {
