@@ -11,7 +11,7 @@ import type { BenchOptions } from './types.js';
 import { TorchPeer } from './torch-peer.js';
 import { builtinBackbone } from '../app/model/backbone/builtin.js';
 import { readBackboneBytes } from '../app/model/backbone/model-file.js';
-import { loadRgb8, rgb8ToChw } from '../app/model/features/preprocess.js';
+import { rgb8ToChw } from '../app/model/features/preprocess.js';
 import { FlowConfig } from '../app/model/flow/config.js';
 import { buildInferenceGraph, initialParams, type ModelSpec } from '../app/model/flow/graphs.js';
 import { ModelRunner } from '../app/infer/model-runner.js';
@@ -108,7 +108,7 @@ async function measureConfig(c: ConfigRun): Promise<object> {
   for (let r = 0; r < c.reps; r++) {
     const t0 = performance.now();
     const buf = new Float32Array(batch * 3 * size * size);
-    for (let i = 0; i < batch; i++) rgb8ToChw(await loadRgb8(files[i], runner.preprocess), buf, i * 3 * size * size);
+    (await runner.loadImages(files)).forEach((img, i) => rgb8ToChw(img, buf, i * 3 * size * size));
     const t1 = performance.now();
     await runner.run(buf, batch);
     const t2 = performance.now();

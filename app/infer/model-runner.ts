@@ -162,9 +162,19 @@ export class ModelRunner {
 
   /** Decodes, preprocesses (EXIF, grey/alpha/16-bit → RGB8, resize or tiles per the model) and scores image files. */
   async runFiles(files: readonly (string | Buffer)[]): Promise<BatchResult> {
+    return this.score(await this.loadImages(files));
+  }
+
+  /**
+   * Decodes a batch. Resized inputs decode concurrently: sharp works on libuv's pool, so a batch of 8 1024² PNGs
+   * decodes on every core (bench/infer: +29 % end to end at batch 8 on 2 cores). Tiled models decode native
+   * resolution (up to 64 Mpx, 192 MB each), so one at a time, to keep memory bounded.
+   */
+  async loadImages(files: readonly (string | Buffer)[]): Promise<Rgb8[]> {
+    if (!this.tiling) return Promise.all(files.map((f) => this.loadImage(f)));
     const images: Rgb8[] = [];
     for (const f of files) images.push(await this.loadImage(f));
-    return this.score(images);
+    return images;
   }
 
   async release(): Promise<void> {

@@ -102,7 +102,7 @@ export async function createSession(model: Uint8Array | string, config: SessionC
     session = await ort.InferenceSession.create(model as Uint8Array, { ...base, executionProviders: ['cpu'] });
   } catch (err) {
     const what = typeof model === 'string' ? `"${model}"` : `model (${model.byteLength} bytes)`;
-    throw new Error(`createSession: ONNX Runtime cannot load ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new AppError('invalid_file', `createSession: ONNX Runtime cannot load ${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
   return wrap(session, 'cpu', reason);
 }

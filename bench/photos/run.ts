@@ -11,7 +11,9 @@
  * FLOWSPECT_BENCH_FLOW_STEPS (8), FLOWSPECT_BENCH_CATEGORIES (comma list; default all, quick grass,brick,rug),
  * FLOWSPECT_BENCH_SEED (7), FLOWSPECT_PHOTOS_TRAIN (good training images per category, default 120, quick 40),
  * FLOWSPECT_PHOTOS_TEST_GOOD (40, quick 12) and FLOWSPECT_PHOTOS_DEFECTIVE (60, quick 18; spread evenly over the types),
- * FLOWSPECT_PHOTOS_KEEP=DIR (keep the built dataset there instead of a temp folder).
+ * FLOWSPECT_PHOTOS_KEEP=DIR (keep the built dataset there instead of a temp folder); with `--labelled K[,K…]`:
+ * FLOWSPECT_LABELLED_SHARE (realDefectShare of clflowLabelled) and FLOWSPECT_LABELLED_LIKE=1 (also a "like these"
+ * synthesis preset measured on the K defects).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,9 @@ import { createProject, type Project } from '../../app/store/project.js';
 import { updateImages } from '../../app/store/image-edits.js';
 import { mulberry32 } from '../../app/core/mulberry32.js';
 import { trainModel } from '../../app/train/trainer.js';
+import { loadDefectSamples } from '../../app/dataset/defect-samples.js';
+import { measureDefect, presetFromMeasurements } from '../../app/synthesis/from-defects.js';
+import { createPreset } from '../../app/store/presets.js';
 import type { BenchOptions } from '../types.js';
 import { type BuildCounts, type BuiltCategory, buildCategory } from './build.js';
 import { DEFECT_TYPES } from './defects.js';
@@ -272,10 +277,11 @@ async function flowRow(project: Project, cat: { name: string; kind: CategoryKind
   o.log(`${cat.name}: training ${objective}${keep ? ` with ${keep} real defects per type` : ''} (${o.epochs} epochs, seed ${o.seed}${aligned ? ', aligned' : ''})`);
   let r;
   try {
+    const learned = keep ? await labelledSettings(project, cat.name, o.ranked.flatMap((ids) => ids.slice(0, keep)), keep) : {};
     r = await trainModel(project, {
       category: cat.name,
       objective: objective === 'fastflow' ? 'fastflow' : 'clflow',
-      settings: { imageSize: o.size, batchSize: 8, epochs: o.epochs, patience: o.epochs, seed: o.seed, flow: { steps: o.flowSteps }, ...(aligned ? { align: { mode: 'translation' } } : {}) },
+      settings: { imageSize: o.size, batchSize: 8, epochs: o.epochs, patience: o.epochs, seed: o.seed, flow: { steps: o.flowSteps }, ...(aligned ? { align: { mode: 'translation' } } : {}), ...learned },
       log: (level, m) => level !== 'debug' && o.log(m),
     });
   } finally {
@@ -297,6 +303,22 @@ async function flowRow(project: Project, cat: { name: string; kind: CategoryKind
     executionProvider: r.executionProvider,
     coverage: await coverageDiagnostic(project, r.modelId, cat.name),
   };
+}
+
+/**
+ * What clflowLabelled adds to the defaults: FLOWSPECT_LABELLED_SHARE sets realDefectShare (default: the product's),
+ * and FLOWSPECT_LABELLED_LIKE=1 also synthesizes twins from a "like these" preset measured on the K training defects
+ * (synthesis.presetFromDefects' service), next to `mixed`: what a reviewer gets from the Synthesis view's button.
+ */
+async function labelledSettings(project: Project, category: string, ids: readonly number[], k: number): Promise<Record<string, unknown>> {
+  const env = process.env;
+  const share = env.FLOWSPECT_LABELLED_SHARE ? { realDefectShare: Number(env.FLOWSPECT_LABELLED_SHARE) } : {};
+  if (env.FLOWSPECT_LABELLED_LIKE !== '1') return share;
+  const measured = (await loadDefectSamples(project, ids)).map(measureDefect);
+  const name = `like-${category}-${k}`;
+  project.db.prepare('DELETE FROM synthesis_presets WHERE name = ? AND builtin = 0').run(name);
+  createPreset(project.db, name, presetFromMeasurements(measured));
+  return { ...share, presets: ['mixed', name] };
 }
 
 /** Marks training defects 'ignore' while a model that must not use them trains; returns the undo. */
