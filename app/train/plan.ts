@@ -76,8 +76,8 @@ export function prepareRun(project: Project, request: TrainOptions): RunPlan {
   if (height % m || width % m) throw new AppError('invalid_request', `invalid training settings: imageSize ${height}×${width} must be a multiple of ${m} for backbone ${backbone.name}`);
 
   const data = selectTrainingData(project, req.selection, settings.seed, settings.valFraction);
-  if (data.trainDefects.length > 0 && (settings.tiling || settings.align.mode !== 'none')) {
-    throw new AppError('invalid_request', `${data.trainDefects.length} training defects (label defect, split train) cannot be used with ${settings.tiling ? 'tiling' : 'alignment'} yet: move them to split val or test, or train without ${settings.tiling ? 'tiling' : 'alignment'}`);
+  if (data.trainDefects.length > 0 && settings.tiling) {
+    throw new AppError('invalid_request', `${data.trainDefects.length} training defects (label defect, split train) cannot be used with tiling yet: move them to split val or test, or train without tiling`);
   }
   const spec: ModelSpec = { taps: tapShapes(backbone, height, width, settings.strides), flow: settings.flow, seed: settings.seed, height, width };
   const paramCount = modelParamCount(spec);

@@ -12,6 +12,7 @@ import { AppError } from '../core/errors.js';
 import { rasterisePolygons, type Polygon } from '../dataset/mask-input.js';
 import { loadRgb8, type PreprocessOptions } from '../model/features/preprocess.js';
 import { seededRandom, subSeed } from '../model/flow/random.js';
+import type { ImageAligner } from '../model/align-runner.js';
 import type { TrainingDefect } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import type { SynthesisBatch } from '../synthesis/index.js';
@@ -31,6 +32,23 @@ async function maskAt(project: Project, d: TrainingDefect, opts: PreprocessOptio
   return Float32Array.from(data, (v) => (v >= 128 ? 1 : 0));
 }
 
+/**
+ * The mask in the aligned frame: aligned(p) = mask(p + shift), as the aligner moves the image (nearest pixel; what
+ * comes in from outside the image is background).
+ */
+export function shiftMask(mask: Float32Array, width: number, height: number, shift: { readonly x: number; readonly y: number }): Float32Array {
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.round(y + shift.y);
+    if (sy < 0 || sy >= height) continue;
+    for (let x = 0; x < width; x++) {
+      const sx = Math.round(x + shift.x);
+      if (sx >= 0 && sx < width) out[y * width + x] = mask[sy * width + sx]!;
+    }
+  }
+  return out;
+}
+
 export class RealDefects {
   private constructor(
     private readonly defects: readonly LoadedDefect[],
@@ -42,17 +60,26 @@ export class RealDefects {
     return this.defects.length;
   }
 
-  /** Loads every training defect at the model's input size (once per run). */
-  static async load(project: Project, defects: readonly TrainingDefect[], opts: PreprocessOptions, share: number, seed: number): Promise<RealDefects> {
+  /**
+   * Loads every training defect at the model's input size (once per run). With an aligner (aligned parts), each
+   * defect is moved onto the reference like every training image, and its mask by the same shift, so the defect
+   * stays under its mask in the frame the twins live in.
+   */
+  static async load(project: Project, defects: readonly TrainingDefect[], opts: PreprocessOptions, share: number, seed: number, aligner?: ImageAligner): Promise<RealDefects> {
     const loaded: LoadedDefect[] = [];
+    const plane = opts.width * opts.height;
     for (const d of defects) {
       const rgb = await loadRgb8(imageFile(project, d.path), opts, `training defect ${d.id} (${d.path})`);
-      const plane = opts.width * opts.height;
-      const pixels = new Float32Array(3 * plane);
-      for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) pixels[c * plane + p] = rgb.data[p * 3 + c]! / 255;
-      const mask = await maskAt(project, d, opts);
-      if (!mask.some((v) => v > 0)) throw new AppError('invalid_request', `training defect ${d.id} (${d.path}): its mask is empty at the model's input size; draw a larger mask or move the image to split val or test`);
-      loaded.push({ pixels, mask });
+      let chw: Float32Array = new Float32Array(3 * plane);
+      for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) chw[c * plane + p] = rgb.data[p * 3 + c]!;
+      let mask = await maskAt(project, d, opts);
+      if (aligner) {
+        const aligned = await aligner.align(chw);
+        chw = aligned.image;
+        mask = shiftMask(mask, opts.width, opts.height, aligned.shift);
+      }
+      if (!mask.some((v) => v > 0)) throw new AppError('invalid_request', `training defect ${d.id} (${d.path}): its mask is empty at the model's input size${aligner ? ' after alignment' : ''}; draw a larger mask or move the image to split val or test`);
+      loaded.push({ pixels: chw.map((v) => Math.min(1, Math.max(0, v / 255))), mask });
     }
     return new RealDefects(loaded, share, seed);
   }

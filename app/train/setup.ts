@@ -163,14 +163,14 @@ export async function validationSet(plan: RunPlan, features: FeatureSource, imag
 }
 
 /** The run's training defects, loaded at the input size; undefined when there are none or the objective has no twins. */
-export async function trainingDefects(plan: RunPlan, hooks: RunHooks): Promise<RealDefects | undefined> {
+export async function trainingDefects(plan: RunPlan, hooks: RunHooks, aligner?: ImageAligner): Promise<RealDefects | undefined> {
   const defects = plan.data.trainDefects;
   if (defects.length === 0) return undefined;
   if (!plan.graphs.train.withTwins || plan.settings.realDefectShare === 0) {
     hooks.log('warn', `model ${plan.model.id}: ${defects.length} training defects are not used (${plan.settings.objective === 'fastflow' ? 'FastFlow learns from good images only' : 'realDefectShare is 0'}); they are not trained on as good images either`);
     return undefined;
   }
-  const real = await RealDefects.load(plan.project, defects, plan.preprocess, plan.settings.realDefectShare, plan.settings.seed);
+  const real = await RealDefects.load(plan.project, defects, plan.preprocess, plan.settings.realDefectShare, plan.settings.seed, aligner);
   hooks.log('info', `model ${plan.model.id}: ${real.count} real training defects take ${Math.round(plan.settings.realDefectShare * 100)} % of the twin slots`);
   return real;
 }

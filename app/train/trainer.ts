@@ -41,7 +41,7 @@ export async function trainModel(project: Project, options: TrainOptions = {}): 
     const compiled = await compileRun(plan, res, val.good.length, hooks);
     const start = await startOfRun(plan, res.features, images.train, compiled.provider, hooks);
     const loop = openLoop(plan, compiled, start);
-    const realDefects = await trainingDefects(plan, hooks);
+    const realDefects = await trainingDefects(plan, hooks, res.aligner);
     const run = { features: res.features, images, val, compiled, loop, state: start.state, resumedFromStep: start.resumedFromStep, aligner: res.aligner, started: Date.now() - start.state.elapsedSeconds * 1000, realDefects };
     await runEpochs(plan, run, hooks);
     return await finishModel(plan, run, hooks);

@@ -62,7 +62,7 @@ export interface CategoryRow {
   /** Image AUROC of each defect type against all good test images. */
   readonly byDefect: Record<string, number | null>;
   readonly seconds: number;
-  /** Why the row has no numbers (clflowLabelled on an aligned category: training defects need no alignment yet). */
+  /** Why the row has no numbers. */
   readonly skipped?: string;
   /** clflowLabelled: real defects per type it learned from. */
   readonly perType?: number;
@@ -266,11 +266,8 @@ async function flowRow(project: Project, cat: { name: string; kind: CategoryKind
   const t0 = performance.now();
   const aligned = cat.kind === 'object';
   const perType = objective === 'clflowLabelled' ? { perType: o.perType } : {};
-  if (objective === 'clflowLabelled' && aligned) {
-    return { name: cat.name, kind: cat.kind, objective, ...perType, imageAuroc: null, pixelAuroc: null, pro: null, byDefect: {}, seconds: 0, skipped: 'training defects cannot be combined with alignment yet' };
-  }
-  // The plain models must not learn from the moved defects (CL-Flow would: realDefectShare defaults to 0.25), nor
-  // see them at all when aligned (alignment refuses training defects); clflowLabelled sees only the first K of each
+  // The plain models must not learn from the moved defects (CL-Flow would: realDefectShare defaults to 0.25);
+  // clflowLabelled sees only the first K of each
   // type. The others are marked 'ignore' for the run (neither trained on nor evaluated: their split stays train).
   const keep = objective === 'clflowLabelled' ? o.perType : 0;
   const hide = hideDefects(project, o.ranked.flatMap((ids) => ids.slice(keep)));

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateImages } from '../../app/store/image-edits.js';
 import { selectTrainingData } from '../../app/train/data.js';
+import { shiftMask } from '../../app/train/real-defects.js';
 import { trainModel } from '../../app/train/trainer.js';
 import { type Fixture, fabricFixture, TINY } from './fixture.js';
 
@@ -46,6 +47,23 @@ describe('training with confirmed defects', () => {
     expect(total).toBeGreaterThan(slots * 0.2);
     expect(total).toBeLessThan(slots * 0.8);
   }, 120_000);
+
+  it('on aligned parts, moves each defect and its mask onto the reference like every training image', async () => {
+    const logs: string[] = [];
+    const r = await trainModel(fx.project, { objective: 'clflow', settings: { ...TINY, epochs: 1, warmup: 0, realDefectShare: 0.5, align: { mode: 'translation' } }, log: (_l, m) => logs.push(m) });
+    expect(logs.some((m) => /3 real training defects take 50 % of the twin slots/.test(m))).toBe(true);
+    const events = fx.project.db.prepare(`SELECT data_json FROM training_events WHERE model_id = ? AND kind = 'train'`).pluck().all(r.modelId) as string[];
+    expect(events.reduce((n, e) => n + ((JSON.parse(e) as { realDefects?: number }).realDefects ?? 0), 0)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('shifts a mask exactly as the aligner moves its image: aligned(p) = mask(p + shift)', () => {
+    const mask = new Float32Array(5 * 4);
+    mask[1 * 5 + 2] = 1; // (x 2, y 1)
+    const moved = shiftMask(mask, 5, 4, { x: 1.2, y: -0.9 });
+    expect([...moved].findIndex((v) => v === 1)).toBe(2 * 5 + 1); // (x 1, y 2): 1 + 1 = 2, 2 - 1 = 1
+    expect(moved.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(shiftMask(mask, 5, 4, { x: 10, y: 0 }).some((v) => v > 0)).toBe(false);
+  });
 
   it('FastFlow learns from good images only: it says the defects are unused (never trains on them as good)', async () => {
     const logs: string[] = [];
