@@ -12,7 +12,7 @@
  * FLOWSPECT_BENCH_SEED (7), FLOWSPECT_PHOTOS_TRAIN (good training images per category, default 120, quick 40),
  * FLOWSPECT_PHOTOS_TEST_GOOD (40, quick 12) and FLOWSPECT_PHOTOS_DEFECTIVE (60, quick 18; spread evenly over the types),
  * FLOWSPECT_PHOTOS_KEEP=DIR (keep the built dataset there instead of a temp folder); with `--labelled K[,K…]`:
- * FLOWSPECT_LABELLED_SHARE (realDefectShare of clflowLabelled) and FLOWSPECT_LABELLED_LIKE=1 (also a "like these"
+ * FLOWSPECT_LABELLED_SETTINGS (JSON settings for clflowLabelled only) and FLOWSPECT_LABELLED_LIKE=1 (also a "like these"
  * synthesis preset measured on the K defects).
  */
 import fs from 'node:fs';
@@ -303,19 +303,31 @@ async function flowRow(project: Project, cat: { name: string; kind: CategoryKind
 }
 
 /**
- * What clflowLabelled adds to the defaults: FLOWSPECT_LABELLED_SHARE sets realDefectShare (default: the product's),
+ * What clflowLabelled adds to the defaults: FLOWSPECT_LABELLED_SETTINGS, training settings as JSON (e.g.
+ * `{"realDefectShare":0.5}`; validated by the trainer like --config),
  * and FLOWSPECT_LABELLED_LIKE=1 also synthesizes twins from a "like these" preset measured on the K training defects
  * (synthesis.presetFromDefects' service), next to `mixed`: what a reviewer gets from the Synthesis view's button.
  */
 async function labelledSettings(project: Project, category: string, ids: readonly number[], k: number): Promise<Record<string, unknown>> {
   const env = process.env;
-  const share = env.FLOWSPECT_LABELLED_SHARE ? { realDefectShare: Number(env.FLOWSPECT_LABELLED_SHARE) } : {};
-  if (env.FLOWSPECT_LABELLED_LIKE !== '1') return share;
+  const extra = env.FLOWSPECT_LABELLED_SETTINGS ? parseSettingsEnv('FLOWSPECT_LABELLED_SETTINGS', env.FLOWSPECT_LABELLED_SETTINGS) : {};
+  if (env.FLOWSPECT_LABELLED_LIKE !== '1') return extra;
   const measured = (await loadDefectSamples(project, ids)).map(measureDefect);
   const name = `like-${category}-${k}`;
   project.db.prepare('DELETE FROM synthesis_presets WHERE name = ? AND builtin = 0').run(name);
   createPreset(project.db, name, presetFromMeasurements(measured));
-  return { ...share, presets: ['mixed', name] };
+  return { ...extra, presets: ['mixed', name] };
+}
+
+function parseSettingsEnv(name: string, raw: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`${name} must be a JSON object of training settings: ${(err as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${name} must be a JSON object of training settings, got ${raw}`);
+  return v as Record<string, unknown>;
 }
 
 /** Marks training defects 'ignore' while a model that must not use them trains; returns the undo. */
