@@ -10,38 +10,18 @@ import type { DefectSample } from '../synthesis/from-defects.js';
 import type { Project } from '../store/project.js';
 import { readBoundedFile } from '../core/bounded-read.js';
 import { imageFilePath } from '../store/images.js';
-import { rasterisePolygons, type Polygon } from './mask-input.js';
-
-interface Row {
-  id: number;
-  path: string;
-  storage: 'copy' | 'reference';
-  label: string;
-  width: number;
-  height: number;
-  maskPath: string | null;
-  polygons: string | null;
-}
+import { defectMaskSource, readConfirmedDefects } from './confirmed-defects.js';
 
 export async function loadDefectSamples(project: Project, imageIds: readonly number[], maxSide = 512): Promise<DefectSample[]> {
-  const read = project.db.prepare(
-    `SELECT i.id, i.path, i.storage, i.label, i.width, i.height, m.path AS maskPath, m.polygons_json AS polygons
-     FROM images i LEFT JOIN masks m ON m.image_id = i.id AND m.kind = 'defect' WHERE i.id = ?`,
-  );
   const samples: DefectSample[] = [];
-  for (const id of imageIds) {
-    const r = read.get(id) as Row | undefined;
-    if (!r) throw new AppError('not_found', `image ${id} does not exist`);
-    if (r.label !== 'defect') throw new AppError('invalid_request', `image ${id} is labelled ${r.label}, not defect: only confirmed defects can teach synthesis`);
-    if (!r.maskPath && !r.polygons) throw new AppError('invalid_request', `image ${id} has no defect mask: draw one (or make one from the map in Review) first`);
+  for (const r of readConfirmedDefects(project, imageIds)) {
     const scale = Math.min(1, maxSide / Math.max(r.width, r.height));
     const width = Math.max(1, Math.round(r.width * scale));
     const height = Math.max(1, Math.round(r.height * scale));
     const rgb = await openImage(await readBoundedFile(imageFilePath(project, r), 'image')).flatten({ background: '#000000' }).toColourspace('srgb').resize(width, height, { fit: 'fill' }).removeAlpha().raw().toBuffer();
-    const maskSource = r.maskPath ? project.path(r.maskPath) : (await rasterisePolygons(JSON.parse(r.polygons!) as Polygon[], r.width, r.height)).png;
-    const grey = await sharp(maskSource).greyscale().resize(width, height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer();
+    const grey = await sharp(await defectMaskSource(project, r)).greyscale().resize(width, height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer();
     const mask = Uint8Array.from(grey, (v) => (v >= 128 ? 1 : 0));
-    if (!mask.some((v) => v)) throw new AppError('invalid_request', `image ${id}: its defect mask is empty at ${width}×${height}`);
+    if (!mask.some((v) => v)) throw new AppError('invalid_request', `image ${r.id}: its defect mask is empty at ${width}×${height}`);
     samples.push({ width, height, rgb: new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length), mask });
   }
   return samples;

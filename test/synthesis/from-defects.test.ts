@@ -99,6 +99,13 @@ describe('synthesis.presetFromDefects', () => {
     const preset = r.result as { name: string; params: { defects: { shape: { kind: string } }[] } };
     expect(preset.name).toBe('like-line-3');
     expect(preset.params.defects.map((d) => d.shape.kind)).toEqual(['perlin']);
+    // What was measured comes back with the preset (the Synthesis view shows it), per defect and by id.
+    const { measured } = r.result as { measured: { imageId: number; area: number; offset: number; lineLike: boolean; edgeSharpness: number }[] };
+    expect(measured).toHaveLength(1);
+    expect(measured[0]).toMatchObject({ imageId: ids[0], lineLike: false });
+    expect(measured[0]!.area).toBeCloseTo((Math.PI * 20 * 14) / (W * H), 2);
+    expect(measured[0]!.offset).toBeCloseTo((-0.1 * 140) / 255, 1);
+    expect(measured[0]!.edgeSharpness).toBeGreaterThan(0.6); // drawn with a hard edge
     const preview = await call('synthesis.preview', { preset: 'like-line-3', imageIds: [ids[1]], seed: 1 });
     expect(preview.ok).toBe(true);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadDefectCrops } from '../../dataset/defect-crops.js';
 import { loadDefectSamples } from '../../dataset/defect-samples.js';
 import { measureDefect, presetFromMeasurements } from '../../synthesis/from-defects.js';
 import type { HandlerContext } from '../../context.js';
@@ -39,8 +40,11 @@ export const synthesisHandlers: HandlerGroup<typeof synthesisMethods, HandlerCon
   'synthesis.presetFromDefects': async (req, { app }) => {
     const project = app.project();
     const samples = await loadDefectSamples(project, req.imageIds);
-    return toPreset(createPreset(project.db, req.name, presetFromMeasurements(samples.map(measureDefect))));
+    const measured = samples.map(measureDefect);
+    const preset = toPreset(createPreset(project.db, req.name, presetFromMeasurements(measured)));
+    return { ...preset, measured: measured.map((m, i) => ({ imageId: req.imageIds[i]!, ...m })) };
   },
+  'synthesis.defectCrops': async (req, { app }) => ({ items: await loadDefectCrops(app.project(), req.imageIds, req.size) }),
   'synthesis.schema': () => z.toJSONSchema(SynthesisParams) as Record<string, unknown>,
   'synthesis.preview': async (req, { app }) => {
     const t0 = performance.now();

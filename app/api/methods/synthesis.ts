@@ -32,6 +32,40 @@ const PreviewItem = z.object({
   defects: z.array(z.object({ shape: z.string(), content: z.string(), x: z.number(), y: z.number(), w: z.number(), h: z.number() })),
 });
 
+/** What "like these" measured on one defect (app/synthesis/from-defects.ts DefectMeasurement). */
+const DefectMeasured = z.object({
+  imageId: Id,
+  /** Mask area, fraction of the image. */
+  area: z.number(),
+  /** Major / minor axis of the mask's inertia ellipse. */
+  aspect: z.number(),
+  /** Major axis, fraction of the image diagonal; mean width, fraction of the short side. */
+  length: z.number(),
+  width: z.number(),
+  lineLike: z.boolean(),
+  /** Mean change inside vs the surface around it, fraction of full scale (negative = darker). */
+  offset: z.number(),
+  /** Colour change: the largest channel's departure from the mean change. */
+  tint: z.number(),
+  /** Edge change / interior change: 1 = a hard edge, near 0 = a soft one. */
+  edgeSharpness: z.number(),
+});
+
+const DefectCrop = z.object({
+  imageId: Id,
+  originalPath: z.string(),
+  defectType: z.string().nullable(),
+  /** The cropped square in image pixels (the part of it inside the image). */
+  box: z.object({ x: z.number().int(), y: z.number().int(), w: z.number().int(), h: z.number().int() }),
+  /** Mask area as a fraction of the whole image (comparable with a preview's maskFraction). */
+  area: z.number(),
+  width: z.number().int(),
+  height: z.number().int(),
+  /** PNG data URLs of the crop and of its mask (255 = defect), like synthesis.preview's. */
+  image: z.string(),
+  mask: z.string(),
+});
+
 export const synthesisMethods = {
   'synthesis.listPresets': defineMethod({
     summary: "The project's synthesis presets: the eight built-ins (read-only) first, then user presets.",
@@ -56,7 +90,18 @@ export const synthesisMethods = {
   'synthesis.presetFromDefects': defineMethod({
     summary: "Store a new preset estimated from confirmed defects with masks ('like these': size, elongation, intensity and colour change, edge softness).",
     request: z.object({ name: PresetName, imageIds: z.array(Id).min(1).max(500) }).strict(),
-    response: SynthesisPreset,
+    response: SynthesisPreset.extend({ measured: z.array(DefectMeasured) }),
+  }),
+  'synthesis.defectCrops': defineMethod({
+    summary: 'Confirmed defects with masks cropped around their mask (with the mask cut the same way), to compare with synthesized ones.',
+    request: z
+      .object({
+        imageIds: z.array(Id).min(1).max(16),
+        /** Longest side of a crop in px (a smaller crop is not enlarged). */
+        size: z.number().int().min(32).max(512).default(192),
+      })
+      .strict(),
+    response: z.object({ items: z.array(DefectCrop) }),
   }),
   'synthesis.schema': defineMethod({
     summary: 'JSON Schema of synthesis params, with every allowed range (for building the tuning form).',
