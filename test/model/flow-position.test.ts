@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { Graph, serialize } from '../../app/graph/index.js';
+import { FlowConfig, type TapShape } from '../../app/model/flow/config.js';
+import { buildTapFlow, flowParamCount, type ParamSource } from '../../app/model/flow/flow.js';
+import { positionGrid, tileBoxInput, TILE_BOX_INPUT } from '../../app/model/flow/position.js';
+import { createSession, float32Tensor } from '../../app/runtime/index.js';
+
+const tap: TapShape = { name: 'a', channels: 6, stride: 4, height: 4, width: 4 };
+const flow = FlowConfig.parse({ steps: 2 });
+
+/** New params, but conv2 starts non-zero so the subnets (and thus the position) change the output. */
+function liveParams(g: Graph): ParamSource {
+  let s = 7;
+  const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 0.2 - 0.1;
+  return (name, shape, init) => g.param(name, shape, name.endsWith('conv2.w') ? Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, rnd) : init);
+}
+
+describe('flow conditioned on tile position (tiling.position)', () => {
+  it('builds the (N, 2, h, w) grid of cell centres in [-1, 1] from tile_box inside the graph', async () => {
+    const g = new Graph();
+    g.output('grid', positionGrid(g, tileBoxInput(g, 2), 2, 2));
+    const s = await createSession(serialize(g), { intraOpThreads: 1 });
+    const out = await s.run({ [TILE_BOX_INPUT]: float32Tensor([0, 0, 1, 1, 0.5, 0, 1, 0.5], [2, 4]) }, ['grid']);
+    await s.release();
+    const v = Array.from(out.grid.data as Float32Array).map((x) => Math.round(x * 1e4) / 1e4);
+    // Whole part: centres at 0.25 / 0.75 → -0.5 / 0.5. Top-right quarter: x 0.625 / 0.875 → 0.25 / 0.75, y 0.125 / 0.375 → -0.75 / -0.25.
+    expect(v).toEqual([-0.5, 0.5, -0.5, 0.5, -0.5, -0.5, 0.5, 0.5, 0.25, 0.75, 0.25, 0.75, -0.75, -0.75, -0.25, -0.25]);
+  });
+
+  it('gives conv1 two more input channels, counts them, and keeps param names', () => {
+    const plain = new Graph();
+    buildTapFlow(plain, plain.input('x', [1, 6, 4, 4]), 0, tap, flow, 3);
+    const g = new Graph();
+    const pos = positionGrid(g, tileBoxInput(g, 1), 4, 4);
+    buildTapFlow(g, g.input('x', [1, 6, 4, 4]), 0, tap, flow, 3, undefined, pos);
+    expect(g.params.map((p) => p.name)).toEqual(plain.params.map((p) => p.name));
+    expect(g.params.find((p) => p.name === 't0.s0.conv1.w')!.shape).toEqual([6, 5, 3, 3]);
+    expect(plain.params.find((p) => p.name === 't0.s0.conv1.w')!.shape).toEqual([6, 3, 3, 3]);
+    expect(flowParamCount(flow, [tap], true)).toBe(g.params.reduce((n, p) => n + p.size, 0));
+    expect(flowParamCount(flow, [tap])).toBe(plain.params.reduce((n, p) => n + p.size, 0));
+    expect(() => buildTapFlow(new Graph(), g.input('y', [1, 6, 4, 4]), 0, tap, flow, 3, undefined, positionGrid(g, g.input('b2', [1, 4]), 2, 2))).toThrow(/position grid/);
+  });
+
+  it('the same features score differently at a different place in the part, with z and log-det shapes unchanged', async () => {
+    const g = new Graph();
+    const pos = positionGrid(g, tileBoxInput(g, 2), 4, 4);
+    const { z, logDet } = buildTapFlow(g, g.input('x', [2, 6, 4, 4]), 0, tap, flow, 3, liveParams(g), pos);
+    expect(z.shape).toEqual([2, 6, 4, 4]);
+    expect(logDet.shape).toEqual([2, 4, 4]);
+    g.output('logdet', logDet);
+    const s = await createSession(serialize(g), { intraOpThreads: 1 });
+    const one = Float32Array.from({ length: 96 }, (_, i) => Math.sin(i * 1.7));
+    const x = float32Tensor(Float32Array.from([...one, ...one]), [2, 6, 4, 4]);
+    const run = async (box: number[]) => Array.from((await s.run({ x, [TILE_BOX_INPUT]: float32Tensor(box, [2, 4]) }, ['logdet'])).logdet.data as Float32Array);
+    const same = await run([0, 0, 0.5, 0.5, 0, 0, 0.5, 0.5]);
+    const moved = await run([0, 0, 0.5, 0.5, 0.5, 0.5, 1, 1]);
+    await s.release();
+    expect(same.slice(0, 16)).toEqual(same.slice(16));
+    expect(moved.slice(0, 16)).toEqual(same.slice(0, 16));
+    const diff = moved.slice(16).reduce((m, v, i) => Math.max(m, Math.abs(v - same[16 + i])), 0);
+    expect(diff).toBeGreaterThan(1e-3);
+    expect(same.every(Number.isFinite) && moved.every(Number.isFinite)).toBe(true);
+  });
+});
