@@ -3,7 +3,9 @@ import { Graph, serialize } from '../../app/graph/index.js';
 import { FlowConfig, type TapShape } from '../../app/model/flow/config.js';
 import { buildTapFlow, flowParamCount, type ParamSource } from '../../app/model/flow/flow.js';
 import { positionGrid, tileBoxInput, TILE_BOX_INPUT } from '../../app/model/flow/position.js';
-import { createSession, float32Tensor } from '../../app/runtime/index.js';
+import { buildScoreGraph, buildTrainGraph, featureInput, initialParams, modelParamCount, SCORE_OUTPUT } from '../../app/model/flow/graphs.js';
+import { ObjectiveWeights } from '../../app/model/flow/config.js';
+import { createSession, float32Tensor, toOrtFeeds } from '../../app/runtime/index.js';
 
 const tap: TapShape = { name: 'a', channels: 6, stride: 4, height: 4, width: 4 };
 const flow = FlowConfig.parse({ steps: 2 });
@@ -60,5 +62,27 @@ describe('flow conditioned on tile position (tiling.position)', () => {
     const diff = moved.slice(16).reduce((m, v, i) => Math.max(m, Math.abs(v - same[16 + i])), 0);
     expect(diff).toBeGreaterThan(1e-3);
     expect(same.every(Number.isFinite) && moved.every(Number.isFinite)).toBe(true);
+  });
+
+  it('training and scoring graphs take tile_box when the spec asks for position, and only then', async () => {
+    const spec = { taps: [tap], flow, seed: 1, height: 16, width: 16, position: true };
+    const plainSpec = { ...spec, position: false };
+    const train = buildTrainGraph(spec, { batch: 2, objective: 'fastflow', weights: ObjectiveWeights.parse({}), weightDecay: 0 });
+    expect(buildTrainGraph(plainSpec, { batch: 2, objective: 'fastflow', weights: ObjectiveWeights.parse({}), weightDecay: 0 }).bytes).toEqual(
+      buildTrainGraph({ taps: [tap], flow, seed: 1, height: 16, width: 16 }, { batch: 2, objective: 'fastflow', weights: ObjectiveWeights.parse({}), weightDecay: 0 }).bytes,
+    );
+    expect(modelParamCount(spec)).toBe([...initialParams(spec).values()].reduce((n, v) => n + v.length, 0));
+    const feats = float32Tensor(Float32Array.from({ length: 2 * 96 }, (_, i) => Math.cos(i * 0.9)), [2, 6, 4, 4]);
+    const box = float32Tensor([0, 0, 0.5, 0.5, 0.5, 0.5, 1, 1], [2, 4]);
+    const s = await createSession(train.bytes, { intraOpThreads: 1 });
+    const out = await s.run({ ...toOrtFeeds(train.initial), lr: float32Tensor([1e-3], []), [featureInput('clean', 0)]: feats, [TILE_BOX_INPUT]: box }, ['loss']);
+    await s.release();
+    expect(Number.isFinite((out.loss.data as Float32Array)[0])).toBe(true);
+    const score = buildScoreGraph(spec, 2);
+    const ss = await createSession(score.bytes, { intraOpThreads: 1 });
+    const params = toOrtFeeds(new Map([...initialParams(spec)].map(([k, v]) => [k, { data: v, shape: train.initial.get(k)!.shape, dtype: 'float32' as const }])));
+    const so = await ss.run({ ...params, [featureInput('clean', 0)]: feats, [TILE_BOX_INPUT]: box }, [SCORE_OUTPUT]);
+    await ss.release();
+    expect(Array.from(so[SCORE_OUTPUT].data as Float32Array).every(Number.isFinite)).toBe(true);
   });
 });

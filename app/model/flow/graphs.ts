@@ -7,7 +7,7 @@
  *   batch dim symbolic. This is the one exported ONNX file. With alignment (app/model/align.ts) the image is first
  *   moved onto the training reference, and the map is moved back so it overlays the image as given.
  */
-import { Graph, type InitialValue, adamw, gradients, serialize, toModelProto } from '../../graph/index.js';
+import { Graph, type InitialValue, type Tensor, adamw, gradients, serialize, toModelProto } from '../../graph/index.js';
 import { type AlignReference, alignImage, shiftOutput, unalignMap } from '../align.js';
 import { spliceBackbone } from '../backbone/splice.js';
 import type { BackboneInfo } from '../../core/backbone.js';
@@ -16,6 +16,7 @@ import { anomalyMapAndScore } from './anomaly-map.js';
 import type { FlowConfig, ObjectiveKind, ObjectiveWeights, TapShape } from './config.js';
 import { isPlainFastflow } from './config.js';
 import { buildTapFlow, flowParamCount, sharedParams } from './flow.js';
+import { positionGrid, tileBoxInput } from './position.js';
 import { buildObjective, type LossTerm } from './objective.js';
 import { sealContentHash } from '../integrity.js';
 
@@ -27,6 +28,11 @@ export interface ModelSpec {
   /** Model input size. */
   readonly height: number;
   readonly width: number;
+  /**
+   * Conditioned on tile position (`tiling.position`, app/model/flow/position.ts): every graph takes one more input,
+   * tile_box (N, 4), the tile's normalised [x0, y0, x1, y1] within the part. Absent/false: graphs as before.
+   */
+  readonly position?: boolean;
 }
 
 export const MAP_OUTPUT = 'anomaly_map';
@@ -34,6 +40,14 @@ export const SCORE_OUTPUT = 'score';
 export const IMAGE_INPUT = 'image';
 /** (N, 2) displacement (x, y) in pixels found by the alignment: aligned(p) = image(p + shift). Aligned models only. */
 export const SHIFT_OUTPUT = 'alignment_shift';
+
+/** Per-tap position grids from one tile_box input, or no grids when the model is not position-conditioned. */
+function tapPositions(g: Graph, spec: ModelSpec, batch: number): (i: number) => Tensor | undefined {
+  if (!spec.position) return () => undefined;
+  const box = tileBoxInput(g, batch);
+  const grids = spec.taps.map((t) => positionGrid(g, box, t.height, t.width));
+  return (i) => grids[i];
+}
 
 export const featureInput = (kind: 'clean' | 'synth' | 'masked' | 'keep', i: number): string => `${kind}.t${i}`;
 
@@ -61,13 +75,14 @@ export function buildTrainGraph(spec: ModelSpec, o: TrainGraphOptions): TrainGra
   const g = new Graph({ name: 'flowspect-train' });
   const withTwins = !isPlainFastflow(o.objective, o.weights);
   const featShape = (t: TapShape) => [o.batch, t.channels, t.height, t.width];
-  const clean = spec.taps.map((t, i) => buildTapFlow(g, g.input(featureInput('clean', i), featShape(t)), i, t, spec.flow, spec.seed));
+  const pos = tapPositions(g, spec, o.batch);
+  const clean = spec.taps.map((t, i) => buildTapFlow(g, g.input(featureInput('clean', i), featShape(t)), i, t, spec.flow, spec.seed, undefined, pos(i)));
   let twins;
   if (withTwins) {
     const synthIn = spec.taps.map((t, i) => g.input(featureInput('synth', i), featShape(t)));
     const masked = spec.taps.map((t, i) => g.input(featureInput('masked', i), [o.batch, t.height, t.width]));
     const keep = spec.taps.map((t, i) => g.input(featureInput('keep', i), [o.batch, t.height, t.width]));
-    const synth = spec.taps.map((t, i) => buildTapFlow(g, synthIn[i], i, t, spec.flow, spec.seed, sharedParams(g)));
+    const synth = spec.taps.map((t, i) => buildTapFlow(g, synthIn[i], i, t, spec.flow, spec.seed, sharedParams(g), pos(i)));
     twins = { synth, masked, keep };
   }
   const lr = g.input('lr', []);
@@ -96,7 +111,8 @@ export interface ScoreGraph {
 /** Features → map + score, params fed as inputs (so one session scores every epoch's params). */
 export function buildScoreGraph(spec: ModelSpec, batch: number): ScoreGraph {
   const g = new Graph({ name: 'flowspect-score' });
-  const zs = spec.taps.map((t, i) => buildTapFlow(g, g.input(featureInput('clean', i), [batch, t.channels, t.height, t.width]), i, t, spec.flow, spec.seed).z);
+  const pos = tapPositions(g, spec, batch);
+  const zs = spec.taps.map((t, i) => buildTapFlow(g, g.input(featureInput('clean', i), [batch, t.channels, t.height, t.width]), i, t, spec.flow, spec.seed, undefined, pos(i)).z);
   const { map, score } = anomalyMapAndScore(zs, spec.taps, spec.flow);
   g.output(MAP_OUTPUT, map);
   g.output(SCORE_OUTPUT, score);
@@ -123,7 +139,8 @@ export function buildInferenceGraph(spec: ModelSpec, o: InferenceGraphOptions): 
   const image = g.input(IMAGE_INPUT, [1, 3, spec.height, spec.width]);
   const aligned = o.align ? alignImage(image, o.align) : null;
   const feats = spliceBackbone(g, o.backbone, aligned ? aligned.image : image, undefined, spec.taps.map((t) => t.name));
-  const zs = spec.taps.map((t, i) => buildTapFlow(g, feats[i], i, t, spec.flow, spec.seed).z);
+  const pos = tapPositions(g, spec, 1);
+  const zs = spec.taps.map((t, i) => buildTapFlow(g, feats[i], i, t, spec.flow, spec.seed, undefined, pos(i)).z);
   for (const p of g.params) {
     const v = o.params.get(p.name);
     if (!v) throw new Error(`export: no trained value for param "${p.name}"`);
@@ -145,13 +162,14 @@ export function buildInferenceGraph(spec: ModelSpec, o: InferenceGraphOptions): 
 
 /** Number of trainable flow values (reported with every model). */
 export function modelParamCount(spec: ModelSpec): number {
-  return flowParamCount(spec.flow, spec.taps);
+  return flowParamCount(spec.flow, spec.taps, spec.position);
 }
 
 /** The freshly initialised param values of a model spec (benchmarks, tests, and the export of an untrained model). */
 export function initialParams(spec: ModelSpec): Map<string, Float32Array> {
   const g = new Graph({ name: 'init' });
-  spec.taps.forEach((t, i) => buildTapFlow(g, g.input(featureInput('clean', i), [1, t.channels, t.height, t.width]), i, t, spec.flow, spec.seed));
+  const pos = tapPositions(g, spec, 1);
+  spec.taps.forEach((t, i) => buildTapFlow(g, g.input(featureInput('clean', i), [1, t.channels, t.height, t.width]), i, t, spec.flow, spec.seed, undefined, pos(i)));
   const out = new Map<string, Float32Array>();
   for (const [name, v] of g.initialValues('params')) out.set(name, v.data as Float32Array);
   return out;

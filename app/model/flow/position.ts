@@ -9,7 +9,7 @@
  * channels keep conv1 small, a 3×3 ReLU subnet can carve any region out of a linear ramp, and the parts this is for
  * ("right texture, wrong place") need coarse location, not the fine periodic detail sin/cos frequencies add.
  */
-import { Add, Concat, Expand, Mul, Reshape, Slice, type Graph, type Tensor } from '../../graph/index.js';
+import { Add, Concat, Mul, Slice, Unsqueeze, type Graph, type Tensor } from '../../graph/index.js';
 
 /** The graph input's name (also in config.pbtxt and the ONNX export). */
 export const TILE_BOX_INPUT = 'tile_box';
@@ -27,15 +27,18 @@ function ramp(n: number): number[] {
   return Array.from({ length: n }, (_, i) => (i + 0.5) / n);
 }
 
-/** One coordinate plane (N, 1, h, w): 2·(lo + (hi − lo)·ramp) − 1 along `axis` (3 = x, 2 = y). */
+/**
+ * One coordinate plane (N, 1, h, w): 2·(lo + (hi − lo)·ramp) − 1 along `axis` (3 = x, 2 = y). Only Slice, Unsqueeze
+ * and broadcasting ops, so the batch dim may be symbolic (the exported graph).
+ */
 function plane(g: Graph, box: Tensor, lo: number, hi: number, axis: 2 | 3, h: number, w: number): Tensor {
-  const n = box.shape[0];
-  const start = Reshape(Slice(box, [lo], [lo + 1], [1]), [n, 1, 1, 1]);
-  const end = Reshape(Slice(box, [hi], [hi + 1], [1]), [n, 1, 1, 1]);
+  const start = Unsqueeze(Slice(box, [lo], [lo + 1], [1]), [2, 3]);
+  const end = Unsqueeze(Slice(box, [hi], [hi + 1], [1]), [2, 3]);
   const r = axis === 3 ? g.constant(ramp(w), [1, 1, 1, w]) : g.constant(ramp(h), [1, 1, h, 1]);
-  const span = Add(end, Mul(start, -1));
-  const frac = Add(start, Mul(span, r));
-  return Expand(Add(Mul(frac, 2), -1), [n, 1, h, w]);
+  const frac = Add(start, Mul(Add(end, Mul(start, -1)), r));
+  // −1 over the other axis: the offset of the [-1, 1] mapping and the broadcast to (N, 1, h, w) in one Add.
+  const minusOne = axis === 3 ? g.constant(new Array(h).fill(-1), [1, 1, h, 1]) : g.constant(new Array(w).fill(-1), [1, 1, 1, w]);
+  return Add(Mul(frac, 2), minusOne);
 }
 
 /** The (N, 2, h, w) position grid of a tap of h × w cells for the tiles in `box` (N, 4). */
