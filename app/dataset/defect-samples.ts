@@ -6,7 +6,8 @@
 import sharp from 'sharp';
 import { AppError } from '../core/errors.js';
 import { openImage } from '../core/image-decode.js';
-import type { DefectSample } from '../synthesis/from-defects.js';
+import { type DefectMeasurement, type DefectSample, measureDefect, presetFromMeasurements } from '../synthesis/from-defects.js';
+import { createPreset, type PresetRecord } from '../store/presets.js';
 import type { Project } from '../store/project.js';
 import { readBoundedFile } from '../core/bounded-read.js';
 import { imageFilePath } from '../store/images.js';
@@ -25,4 +26,13 @@ export async function loadDefectSamples(project: Project, imageIds: readonly num
     samples.push({ width, height, rgb: new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length), mask });
   }
   return samples;
+}
+
+/**
+ * "Like these": measures confirmed masked defects and stores a synthesis preset covering them (one home for what
+ * synthesis.presetFromDefects and the photo suite's labelled runs do). Returns the preset and each measurement.
+ */
+export async function presetFromDefectImages(project: Project, name: string, imageIds: readonly number[]): Promise<{ preset: PresetRecord; measured: DefectMeasurement[] }> {
+  const measured = (await loadDefectSamples(project, imageIds)).map(measureDefect);
+  return { preset: createPreset(project.db, name, presetFromMeasurements(measured)), measured };
 }

@@ -24,9 +24,7 @@ import { createProject, type Project } from '../../app/store/project.js';
 import { updateImages } from '../../app/store/image-edits.js';
 import { mulberry32 } from '../../app/core/mulberry32.js';
 import { trainModel } from '../../app/train/trainer.js';
-import { loadDefectSamples } from '../../app/dataset/defect-samples.js';
-import { measureDefect, presetFromMeasurements } from '../../app/synthesis/from-defects.js';
-import { createPreset } from '../../app/store/presets.js';
+import { presetFromDefectImages } from '../../app/dataset/defect-samples.js';
 import type { BenchOptions } from '../types.js';
 import { type BuildCounts, type BuiltCategory, buildCategory } from './build.js';
 import { DEFECT_TYPES } from './defects.js';
@@ -312,10 +310,9 @@ async function labelledSettings(project: Project, category: string, ids: readonl
   const env = process.env;
   const extra = env.FLOWSPECT_LABELLED_SETTINGS ? parseSettingsEnv('FLOWSPECT_LABELLED_SETTINGS', env.FLOWSPECT_LABELLED_SETTINGS) : {};
   if (env.FLOWSPECT_LABELLED_LIKE !== '1') return extra;
-  const measured = (await loadDefectSamples(project, ids)).map(measureDefect);
   const name = `like-${category}-${k}`;
   project.db.prepare('DELETE FROM synthesis_presets WHERE name = ? AND builtin = 0').run(name);
-  createPreset(project.db, name, presetFromMeasurements(measured));
+  await presetFromDefectImages(project, name, ids);
   return { ...extra, presets: ['mixed', name] };
 }
 

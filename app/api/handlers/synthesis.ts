@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { loadDefectCrops } from '../../dataset/defect-crops.js';
-import { loadDefectSamples } from '../../dataset/defect-samples.js';
-import { measureDefect, presetFromMeasurements } from '../../synthesis/from-defects.js';
+import { presetFromDefectImages } from '../../dataset/defect-samples.js';
 import type { HandlerContext } from '../../context.js';
 import { imageFilePath } from '../../store/images.js';
 import type { Project } from '../../store/project.js';
@@ -38,11 +37,8 @@ export const synthesisHandlers: HandlerGroup<typeof synthesisMethods, HandlerCon
     return { ok: true as const };
   },
   'synthesis.presetFromDefects': async (req, { app }) => {
-    const project = app.project();
-    const samples = await loadDefectSamples(project, req.imageIds);
-    const measured = samples.map(measureDefect);
-    const preset = toPreset(createPreset(project.db, req.name, presetFromMeasurements(measured)));
-    return { ...preset, measured: measured.map((m, i) => ({ imageId: req.imageIds[i]!, ...m })) };
+    const { preset, measured } = await presetFromDefectImages(app.project(), req.name, req.imageIds);
+    return { ...toPreset(preset), measured: measured.map((m, i) => ({ imageId: req.imageIds[i]!, ...m })) };
   },
   'synthesis.defectCrops': async (req, { app }) => ({ items: await loadDefectCrops(app.project(), req.imageIds, req.size) }),
   'synthesis.schema': () => z.toJSONSchema(SynthesisParams) as Record<string, unknown>,
