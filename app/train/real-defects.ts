@@ -10,7 +10,7 @@
 import sharp from 'sharp';
 import { AppError } from '../core/errors.js';
 import { rasterisePolygons, type Polygon } from '../dataset/mask-input.js';
-import { loadRgb8, type PreprocessOptions } from '../model/features/preprocess.js';
+import { loadRgb8, type PreprocessOptions, rgb8ToChw } from '../model/features/preprocess.js';
 import { seededRandom, subSeed } from '../model/flow/random.js';
 import type { ImageAligner } from '../model/align-runner.js';
 import type { TrainingDefect } from '../store/models.js';
@@ -71,7 +71,7 @@ export class RealDefects {
     for (const d of defects) {
       const rgb = await loadRgb8(imageFile(project, d.path), opts, `training defect ${d.id} (${d.path})`);
       let chw: Float32Array = new Float32Array(3 * plane);
-      for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) chw[c * plane + p] = rgb.data[p * 3 + c]!;
+      rgb8ToChw(rgb, chw);
       let mask = await maskAt(project, d, opts);
       if (aligner) {
         const aligned = await aligner.align(chw);

@@ -265,8 +265,8 @@ async function flowRow(project: Project, cat: { name: string; kind: CategoryKind
   const aligned = cat.kind === 'object';
   const perType = objective === 'clflowLabelled' ? { perType: o.perType } : {};
   // The plain models must not learn from the moved defects (CL-Flow would: realDefectShare defaults to 0.25);
-  // clflowLabelled sees only the first K of each
-  // type. The others are marked 'ignore' for the run (neither trained on nor evaluated: their split stays train).
+  // clflowLabelled sees only the first K of each type. The others are marked 'ignore' for the run (neither trained
+  // on nor evaluated: their split stays train).
   const keep = objective === 'clflowLabelled' ? o.perType : 0;
   const hide = hideDefects(project, o.ranked.flatMap((ids) => ids.slice(keep)));
   o.log(`${cat.name}: training ${objective}${keep ? ` with ${keep} real defects per type` : ''} (${o.epochs} epochs, seed ${o.seed}${aligned ? ', aligned' : ''})`);
