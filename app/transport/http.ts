@@ -182,10 +182,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const unsubscribe = app.events.subscribe((e) => {
     const frame = `event: ${e.event}\ndata: ${JSON.stringify(e.payload)}\n\n`;
-    for (const c of sseClients) c.write(frame);
+    for (const c of sseClients) sendEvent(sseClients, c, frame);
   });
   const heartbeat = setInterval(() => {
-    for (const c of sseClients) c.write(': ping\n\n');
+    for (const c of sseClients) sendEvent(sseClients, c, ': ping\n\n');
   }, 15_000);
   heartbeat.unref();
 
@@ -301,6 +301,22 @@ function serveRenderer(staticRoot: string | undefined, req: http.IncomingMessage
     'cache-control': isHtml ? 'no-store' : 'public, max-age=31536000, immutable',
     ...(isHtml ? { 'content-security-policy': CONTENT_SECURITY_POLICY } : {}),
   });
+}
+
+/**
+ * Bytes an event-stream client may leave unread before it is dropped. A stalled client (a suspended laptop, a tab
+ * in the background, a proxy that stopped reading) would otherwise make the server buffer every training and
+ * inference event for it without end. A dropped EventSource reconnects by itself and resyncs through the API.
+ */
+export const SSE_CLIENT_BUFFER_LIMIT = 4 * 1024 * 1024;
+
+function sendEvent(sseClients: Set<http.ServerResponse>, c: http.ServerResponse, frame: string): void {
+  if (c.writableLength > SSE_CLIENT_BUFFER_LIMIT) {
+    sseClients.delete(c);
+    c.destroy();
+    return;
+  }
+  c.write(frame);
 }
 
 function openEventStream(sseClients: Set<http.ServerResponse>, req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -147,6 +147,33 @@ describe('transport specifics', () => {
     controller.abort();
   });
 
+  it('HTTP drops an event-stream client that stops reading instead of buffering for it without bound', async () => {
+    const net = await import('node:net');
+    const { port } = new URL(server.origin);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\n\r\n`);
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.pause(); // a client that stalls: the kernel buffers fill, then the server's
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const message = 'x'.repeat(1000);
+    const frames = 30_000; // ≈ 30 MB, far beyond the limit plus loopback socket buffers
+    for (let i = 0; i < frames; i++) app.events.emit('log', { level: 'info', message, time: String(i) });
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => void (received += chunk.length));
+    socket.resume();
+    await closed;
+    expect(received).toBeLessThan(frames * message.length);
+    // A client that reads keeps its stream.
+    const controller = new AbortController();
+    const res = await fetch(`${server.origin}/api/events`, { headers: { authorization: `Bearer ${server.token}` }, signal: controller.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    app.events.emit('log', { level: 'info', message: 'still here', time: 't' });
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('still here');
+    controller.abort();
+  }, 30_000);
+
   it('HTTP serves project files only from inside the project, with ranges', async () => {
     const fs = await import('node:fs');
     const project = app.project();
