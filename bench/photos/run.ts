@@ -11,7 +11,8 @@
  * FLOWSPECT_BENCH_FLOW_STEPS (8), FLOWSPECT_BENCH_CATEGORIES (comma list; default all, quick grass,brick,rug),
  * FLOWSPECT_BENCH_SEED (7), FLOWSPECT_PHOTOS_TRAIN (good training images per category, default 120, quick 40),
  * FLOWSPECT_PHOTOS_TEST_GOOD (40, quick 12) and FLOWSPECT_PHOTOS_DEFECTIVE (60, quick 18; spread evenly over the types),
- * FLOWSPECT_PHOTOS_KEEP=DIR (keep the built dataset there instead of a temp folder); with `--labelled K[,K…]`:
+ * FLOWSPECT_PHOTOS_KEEP=DIR (keep the built dataset there instead of a temp folder), FLOWSPECT_BENCH_OBJECTIVES
+ * (the baselines to train: comma list of clflow, fastflow, patchcore; default all); with `--labelled K[,K…]`:
  * FLOWSPECT_LABELLED_SETTINGS (JSON settings for clflowLabelled only) and FLOWSPECT_LABELLED_LIKE=1 (also a "like these"
  * synthesis preset measured on the K defects).
  */
@@ -144,17 +145,19 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
 
     // ---- train and score -----------------------------------------------------------------------------------
     const series = labelledCounts(options.args);
+    const baselines = objectivesFromEnv(env.FLOWSPECT_BENCH_OBJECTIVES);
     const kMax = series.length ? series[series.length - 1]! : 0;
     if (kMax > 0) options.log(`moving ${kMax} defects per type and category from test to train (with masks): every model is evaluated on the rest; CL-Flow learns from the first ${series.join(' / ')} of them`);
     for (const cat of cats) {
       const ranked = kMax > 0 ? moveDefectsToTraining(project, cat.name, kMax, subSeed(seed, nameSeed(cat.name) ^ 0x1abe1)) : [];
-      const runs = [{ objective: 'clflow' as const, k: 0 }, { objective: 'fastflow' as const, k: 0 }, ...series.map((k) => ({ objective: 'clflowLabelled' as const, k }))];
+      const runs = [...baselines.filter((o) => o !== 'patchcore').map((objective) => ({ objective, k: 0 })), ...series.map((k) => ({ objective: 'clflowLabelled' as const, k }))];
       for (const { objective, k } of runs) {
         const row = await flowRow(project, { name: cat.name, kind: cat.kind }, objective, { size, epochs, flowSteps, seed, log: options.log, ranked, perType: k });
         rows.push(row);
         seconds[cat.name]![k > 0 ? `${objective}@${k}` : objective] = row.seconds;
         options.log(JSON.stringify(row));
       }
+      if (!baselines.includes('patchcore')) continue;
       options.log(`${cat.name}: patchcore baseline`);
       const pc = await runPatchcore(project, { category: cat.name, size, seed, log: options.log });
       const row: CategoryRow = { name: cat.name, kind: cat.kind, objective: 'patchcore', imageAuroc: pc.imageAuroc, pixelAuroc: pc.pixelAuroc, pro: pc.aupro, byDefect: pc.byDefectType, seconds: pc.seconds, interior: { border: pc.interior.border, imageAuroc: pc.interior.imageAuroc, byDefect: pc.interior.byDefectType } };
@@ -201,6 +204,21 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
     secondsPerCategory: seconds,
     totalSeconds: (performance.now() - started) / 1000,
   };
+}
+
+type Baseline = 'clflow' | 'fastflow' | 'patchcore';
+const BASELINES: readonly Baseline[] = ['clflow', 'fastflow', 'patchcore'];
+
+/**
+ * FLOWSPECT_BENCH_OBJECTIVES: the models trained next to clflowLabelled (comma list of clflow, fastflow, patchcore;
+ * default all three), so that a lever of one model can be measured without the others' time.
+ */
+export function objectivesFromEnv(raw: string | undefined): Baseline[] {
+  if (raw === undefined || raw.trim() === '') return [...BASELINES];
+  const list = raw.split(',').map((s) => s.trim());
+  const bad = list.filter((o) => !(BASELINES as readonly string[]).includes(o));
+  if (bad.length || list.length === 0) throw new Error(`FLOWSPECT_BENCH_OBJECTIVES must be a comma list of ${BASELINES.join(', ')}, got "${raw}"`);
+  return BASELINES.filter((o) => list.includes(o));
 }
 
 /**

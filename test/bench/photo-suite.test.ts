@@ -12,7 +12,7 @@ import { suiteOf } from '../../bench/accuracy.js';
 import { buildCategory, splitBands } from '../../bench/photos/build.js';
 import { DEFECT_TYPES } from '../../bench/photos/defects.js';
 import { avgPool3, NearestNeighbours, resizeChw } from '../../bench/photos/patchcore.js';
-import { labelledCounts, meanOf, moveDefectsToTraining, type CategoryRow } from '../../bench/photos/run.js';
+import { labelledCounts, meanOf, moveDefectsToTraining, objectivesFromEnv, type CategoryRow } from '../../bench/photos/run.js';
 import { donorsFor, packagesFor, parseDep5, PHOTO_CATEGORIES, QUICK_CATEGORIES, requireSources } from '../../bench/photos/sources.js';
 import { ZipReader } from '../../bench/photos/zip.js';
 import { scanMvtec } from '../../app/dataset/mvtec.js';
@@ -96,6 +96,9 @@ describe('photo suite builder', () => {
     expect(labelledCounts(['--labelled', '10,1,3,3'])).toEqual([1, 3, 10]);
     expect(() => labelledCounts(['--labelled', 'x'])).toThrow(/--labelled must be followed by an integer/);
     expect(() => labelledCounts(['--labelled', '1,0'])).toThrow(/--labelled must be followed by an integer/);
+    expect(objectivesFromEnv(undefined)).toEqual(['clflow', 'fastflow', 'patchcore']);
+    expect(objectivesFromEnv('patchcore, clflow')).toEqual(['clflow', 'patchcore']);
+    expect(() => objectivesFromEnv('clflow,flow')).toThrow(/FLOWSPECT_BENCH_OBJECTIVES must be a comma list of clflow, fastflow, patchcore, got "clflow,flow"/);
   });
 
   it('is deterministic from its seed', async () => {
