@@ -17,12 +17,24 @@ import type { TrainingDefect } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import type { SynthesisBatch } from '../synthesis/index.js';
 import { imageFile } from './data.js';
+import { choosePlacement, cutDefectPatch, type DefectPatch, pastePatch } from './defect-transplant.js';
+
+/** How a real defect enters a twin slot (settings.ts `realDefectPlacement`). */
+export type RealDefectPlacement = 'transplant' | 'as-is';
 
 interface LoadedDefect {
   /** (3, H, W) in [0, 1], the synthesis batch's layout. */
   readonly pixels: Float32Array;
   /** (H, W), 1 = defect. */
   readonly mask: Float32Array;
+  /** The defect cut out under its feathered mask, for transplanting. */
+  readonly patch: DefectPatch;
+}
+
+export interface RealDefectOptions {
+  readonly share: number;
+  readonly seed: number;
+  readonly placement: RealDefectPlacement;
 }
 
 async function maskAt(project: Project, d: TrainingDefect, opts: PreprocessOptions): Promise<Float32Array> {
@@ -52,8 +64,9 @@ export function shiftMask(mask: Float32Array, width: number, height: number, shi
 export class RealDefects {
   private constructor(
     private readonly defects: readonly LoadedDefect[],
-    private readonly share: number,
-    private readonly seed: number,
+    private readonly options: RealDefectOptions,
+    /** Textures: a transplanted defect lands anywhere, mirrored; aligned parts keep it in place. */
+    private readonly moveable: boolean,
   ) {}
 
   get count(): number {
@@ -65,7 +78,7 @@ export class RealDefects {
    * defect is moved onto the reference like every training image, and its mask by the same shift, so the defect
    * stays under its mask in the frame the twins live in.
    */
-  static async load(project: Project, defects: readonly TrainingDefect[], opts: PreprocessOptions, share: number, seed: number, aligner?: ImageAligner): Promise<RealDefects> {
+  static async load(project: Project, defects: readonly TrainingDefect[], opts: PreprocessOptions, options: RealDefectOptions, aligner?: ImageAligner): Promise<RealDefects> {
     const loaded: LoadedDefect[] = [];
     const plane = opts.width * opts.height;
     for (const d of defects) {
@@ -78,32 +91,51 @@ export class RealDefects {
         chw = aligned.image;
         mask = shiftMask(mask, opts.width, opts.height, aligned.shift);
       }
-      if (!mask.some((v) => v > 0)) throw new AppError('invalid_request', `training defect ${d.id} (${d.path}): its mask is empty at the model's input size${aligner ? ' after alignment' : ''}; draw a larger mask or move the image to split val or test`);
-      loaded.push({ pixels: chw.map((v) => Math.min(1, Math.max(0, v / 255))), mask });
+      const pixels = chw.map((v) => Math.min(1, Math.max(0, v / 255)));
+      const patch = cutDefectPatch(pixels, mask, opts.width, opts.height);
+      if (!patch) throw new AppError('invalid_request', `training defect ${d.id} (${d.path}): its mask is empty at the model's input size${aligner ? ' after alignment' : ''}; draw a larger mask or move the image to split val or test`);
+      loaded.push({ pixels, mask, patch });
     }
-    return new RealDefects(loaded, share, seed);
+    return new RealDefects(loaded, options, !aligner);
   }
 
   /**
    * The batch with some twins replaced by real defects (a new batch; the input is not changed), and how many.
-   * Each slot is replaced with probability `share`; the defect is drawn uniformly.
+   * Each slot is replaced with probability `share`; the defect is drawn uniformly. 'as-is' puts the defect's own
+   * image and mask in the slot; 'transplant' pastes the defect onto the slot's clean image (defect-transplant.ts).
    */
   splice(b: SynthesisBatch): { batch: SynthesisBatch; replaced: number } {
-    if (this.defects.length === 0 || this.share <= 0) return { batch: b, replaced: 0 };
-    const rand = seededRandom(subSeed(this.seed, `real-defects:${b.epoch}:${b.index}`));
+    const { share, seed, placement } = this.options;
+    if (this.defects.length === 0 || share <= 0) return { batch: b, replaced: 0 };
+    const rand = seededRandom(subSeed(seed, `real-defects:${b.epoch}:${b.index}`));
     const plane = b.size.width * b.size.height;
     const images = Float32Array.from(b.images);
     const masks = Float32Array.from(b.masks);
     let replaced = 0;
     for (let slot = 0; slot < b.sourceIndices.length; slot++) {
-      const take = rand() < this.share;
+      const take = rand() < share;
       const which = Math.floor(rand() * this.defects.length);
       if (!take) continue;
       const d = this.defects[which]!;
-      images.set(d.pixels, slot * 3 * plane);
-      masks.set(d.mask, slot * plane);
+      if (placement === 'as-is') {
+        images.set(d.pixels, slot * 3 * plane);
+        masks.set(d.mask, slot * plane);
+      } else {
+        this.transplant(d.patch, b, slot, images, masks, rand);
+      }
       replaced++;
     }
     return { batch: { ...b, images, masks }, replaced };
+  }
+
+  /** Slot `slot` becomes its clean image with the patch pasted in, and the mask exactly the pasted pixels. */
+  private transplant(p: DefectPatch, b: SynthesisBatch, slot: number, images: Float32Array, masks: Float32Array, rand: () => number): void {
+    const { width, height } = b.size;
+    const plane = width * height;
+    const image = b.clean.slice(slot * 3 * plane, (slot + 1) * 3 * plane);
+    const mask = new Float32Array(plane);
+    pastePatch(p, choosePlacement(p, width, height, this.moveable, rand), image, mask, width, height);
+    images.set(image, slot * 3 * plane);
+    masks.set(mask, slot * plane);
   }
 }

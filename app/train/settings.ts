@@ -78,6 +78,11 @@ export const TrainSettings = z
      */
     realDefectShare: z.number().min(0).max(1).default(0.25),
     /**
+     * How a training defect fills its twin slot: 'transplant' cuts it out under its mask and pastes it onto the
+     * slot's clean image (textures: anywhere, mirrored; aligned parts: in place), 'as-is' uses its own image.
+     */
+    realDefectPlacement: z.enum(['transplant', 'as-is']).default('transplant'),
+    /**
      * Registration of fixtured parts (README, "Alignment"): 'translation' moves every image onto a reference training
      * image (sub-pixel shift, found up to `maxShift` × the longer side) before the backbone, in training and inside
      * the exported model. For parts that sit slightly differently in each photo; not for textures.

@@ -170,8 +170,9 @@ export async function trainingDefects(plan: RunPlan, hooks: RunHooks, aligner?: 
     hooks.log('warn', `model ${plan.model.id}: ${defects.length} training defects are not used (${plan.settings.objective === 'fastflow' ? 'FastFlow learns from good images only' : 'realDefectShare is 0'}); they are not trained on as good images either`);
     return undefined;
   }
-  const real = await RealDefects.load(plan.project, defects, plan.preprocess, plan.settings.realDefectShare, plan.settings.seed, aligner);
-  hooks.log('info', `model ${plan.model.id}: ${real.count} real training defects take ${Math.round(plan.settings.realDefectShare * 100)} % of the twin slots`);
+  const { realDefectShare: share, realDefectPlacement: placement, seed } = plan.settings;
+  const real = await RealDefects.load(plan.project, defects, plan.preprocess, { share, seed, placement }, aligner);
+  hooks.log('info', `model ${plan.model.id}: ${real.count} real training defects take ${Math.round(share * 100)} % of the twin slots (${placement === 'transplant' ? 'transplanted onto clean images' : 'as they are'})`);
   return real;
 }
 

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateImages } from '../../app/store/image-edits.js';
 import { selectTrainingData } from '../../app/train/data.js';
-import { shiftMask } from '../../app/train/real-defects.js';
+import { RealDefects, shiftMask } from '../../app/train/real-defects.js';
+import type { SynthesisBatch } from '../../app/synthesis/index.js';
 import { trainModel } from '../../app/train/trainer.js';
 import { type Fixture, fabricFixture, TINY } from './fixture.js';
 
@@ -55,6 +56,31 @@ describe('training with confirmed defects', () => {
     const events = fx.project.db.prepare(`SELECT data_json FROM training_events WHERE model_id = ? AND kind = 'train'`).pluck().all(r.modelId) as string[];
     expect(events.reduce((n, e) => n + ((JSON.parse(e) as { realDefects?: number }).realDefects ?? 0), 0)).toBeGreaterThan(0);
   }, 120_000);
+
+  it('transplants a defect onto the slot\'s own clean image, at a new place in each step; as-is uses the defect\'s own image', async () => {
+    const data = selectTrainingData(fx.project, { category: 'fabric' }, 7, 0.15);
+    const opts = { width: 64, height: 64, fit: 'stretch' as const };
+    const plane = 64 * 64;
+    const batchOf = (index: number): SynthesisBatch => ({ epoch: 0, index, sourceIndices: [0, 1], size: { width: 64, height: 64 }, clean: new Float32Array(2 * 3 * plane).fill(0.5), images: new Float32Array(2 * 3 * plane).fill(0.5), masks: new Float32Array(2 * plane) });
+    const moved = await RealDefects.load(fx.project, data.trainDefects, opts, { share: 1, seed: 3, placement: 'transplant' });
+    const firstPixel: number[] = [];
+    for (let index = 0; index < 6; index++) {
+      const { batch, replaced } = moved.splice(batchOf(index));
+      expect(replaced).toBe(2);
+      for (let slot = 0; slot < 2; slot++) {
+        const mask = batch.masks.subarray(slot * plane, (slot + 1) * plane);
+        expect(mask.some((v) => v > 0)).toBe(true);
+        // Outside the pasted pixels the slot is its clean image, bit for bit.
+        for (let i = 0; i < plane; i++) if (mask[i] === 0) expect(batch.images[slot * 3 * plane + i]).toBe(batch.clean[slot * 3 * plane + i]);
+        firstPixel.push(mask.findIndex((v) => v > 0));
+      }
+    }
+    expect(new Set(firstPixel).size).toBeGreaterThan(3);
+    const asIs = await RealDefects.load(fx.project, data.trainDefects, opts, { share: 1, seed: 3, placement: 'as-is' });
+    const { batch } = asIs.splice(batchOf(0));
+    const outside = batch.masks.subarray(0, plane).findIndex((v) => v === 0);
+    expect(batch.images[outside]).not.toBe(0.5);
+  }, 60_000);
 
   it('shifts a mask exactly as the aligner moves its image: aligned(p) = mask(p + shift)', () => {
     const mask = new Float32Array(5 * 4);
