@@ -8,12 +8,13 @@ import onnxProto from 'onnx-proto';
 import { AppError } from '../core/errors.js';
 import { readBoundedFile } from '../core/bounded-read.js';
 import { type PreprocessOptions, loadRgb8, loadRgb8Native, type Rgb8, rgb8ToChw } from '../model/features/preprocess.js';
-import type { TilingSettings } from '../model/tiling.js';
+import type { TileBox, TilingSettings } from '../model/tiling.js';
+import { TILE_BOX_INPUT, tileBoxFeed } from '../model/flow/position.js';
 import { scoreTiled } from './tiled-scoring.js';
 import { type Session, type SessionConfig, createSession, float32Tensor } from '../runtime/index.js';
 import { SHIFT_OUTPUT } from '../model/flow/graphs.js';
 import { type ModelMetadata, readMetadata } from '../model/metadata.js';
-import { checkContentHash, compareReference, ModelIntegrityError, type ReferenceOutput, referenceBatch, referenceValues } from '../model/integrity.js';
+import { checkContentHash, compareReference, ModelIntegrityError, REFERENCE_TILE_BOXES, type ReferenceOutput, referenceBatch, referenceValues } from '../model/integrity.js';
 
 const REEXPORT = 're-export it from its project (flowspect export PROJECT --model ID --out FILE.onnx)';
 
@@ -71,6 +72,10 @@ export class ModelRunner {
         if (!session.outputNames.includes(name)) throw new ModelIntegrityError(label, `output "${name}" named in its metadata is missing (outputs: ${session.outputNames.join(', ')})`);
       }
       if (!session.inputNames.includes(metadata.input.name)) throw new ModelIntegrityError(label, `input "${metadata.input.name}" named in its metadata is missing (inputs: ${session.inputNames.join(', ')})`);
+      const takesBox = session.inputNames.includes(TILE_BOX_INPUT);
+      if (takesBox !== (metadata.tiling?.position === true)) {
+        throw new ModelIntegrityError(label, takesBox ? `takes "${TILE_BOX_INPUT}" but its metadata does not say it is conditioned on tile position` : `its metadata says it is conditioned on tile position but it has no "${TILE_BOX_INPUT}" input`);
+      }
       await runner.checkReference(record.reference);
     } catch (err) {
       await session.release();
@@ -98,7 +103,7 @@ export class ModelRunner {
     }
     let out: BatchResult;
     try {
-      out = await this.run(referenceBatch(height, width), 2);
+      out = await this.run(referenceBatch(height, width), 2, REFERENCE_TILE_BOXES);
     } catch (err) {
       throw new ModelIntegrityError(this.label, `does not run on the known input (${(err as Error).message})`);
     }
@@ -125,12 +130,25 @@ export class ModelRunner {
     return { height, width, fit };
   }
 
-  /** Scores an (n, 3, H, W) batch already preprocessed. */
-  async run(batch: Float32Array, n: number): Promise<BatchResult> {
+  /** True for a tiled model conditioned on where each tile lies in its part (it takes `tile_box`). */
+  get positioned(): boolean {
+    return this.metadata.tiling?.position === true;
+  }
+
+  /**
+   * Scores an (n, 3, H, W) batch already preprocessed. Position-conditioned models need each tile's box in its part
+   * (`boxes`, one per image); other models ignore them. Without them such a model refuses: a guessed position could
+   * accept a defect that is only wrong where it is.
+   */
+  async run(batch: Float32Array, n: number, boxes?: readonly TileBox[]): Promise<BatchResult> {
     const { height: h, width: w, name } = this.metadata.input;
     if (batch.length !== n * 3 * h * w) throw new AppError('invalid_request', `${this.label}: batch has ${batch.length} values, (${n}, 3, ${h}, ${w}) needs ${n * 3 * h * w}`);
+    if (this.positioned && boxes?.length !== n) {
+      throw new AppError('invalid_request', `${this.label}: the model is conditioned on tile position and needs one tile box per image (${n} images, ${boxes?.length ?? 0} boxes); score whole parts with score() or runFiles(), which cut them into tiles`);
+    }
     const fetch = [this.metadata.outputs.score, this.metadata.outputs.map, ...(this.aligned ? [SHIFT_OUTPUT] : [])];
-    const out = await this.session.run({ [name]: float32Tensor(batch, [n, 3, h, w]) }, fetch);
+    const position = this.positioned ? tileBoxFeed(boxes!) : {};
+    const out = await this.session.run({ [name]: float32Tensor(batch, [n, 3, h, w]), ...position }, fetch);
     const scores = Float32Array.from(out[this.metadata.outputs.score].data as Float32Array);
     const m = out[this.metadata.outputs.map].data as Float32Array;
     const maps = Array.from({ length: n }, (_, i) => m.slice(i * h * w, (i + 1) * h * w));

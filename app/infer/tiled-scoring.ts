@@ -5,13 +5,14 @@
  * The image score is the maximum over the tiles; a tile with a score that is not finite makes it NaN ('error').
  */
 import type { Rgb8 } from '../model/features/preprocess.js';
-import { imageScoreOfTiles, MapStitcher, type TilingSettings, tileRects, tileToChw } from '../model/tiling.js';
+import { imageScoreOfTiles, MapStitcher, type TileBox, tileBox, type TilingSettings, tileRects, tileToChw } from '../model/tiling.js';
 
 /** Tiles per model run: 8 tiles of 256² are 6 MB of input. */
 export const TILE_BATCH = 8;
 
 interface TileModel {
-  run(batch: Float32Array, n: number): Promise<{ scores: Float32Array; maps: Float32Array[] }>;
+  /** `boxes`: each tile's place in the part (position-conditioned models use them; others ignore them). */
+  run(batch: Float32Array, n: number, boxes: readonly TileBox[]): Promise<{ scores: Float32Array; maps: Float32Array[] }>;
 }
 
 export async function scoreTiled(model: TileModel, tiling: TilingSettings, images: readonly Rgb8[]): Promise<{ scores: Float32Array; maps: Float32Array[]; sizes: { width: number; height: number }[] }> {
@@ -34,7 +35,7 @@ async function scoreImage(model: TileModel, tiling: TilingSettings, img: Rgb8): 
     const chunk = rects.slice(start, start + TILE_BATCH);
     const batch = new Float32Array(chunk.length * plane);
     chunk.forEach((r, k) => tileToChw(img, r, batch, k * plane));
-    const out = await model.run(batch, chunk.length);
+    const out = await model.run(batch, chunk.length, chunk.map((r) => tileBox(r, img.width, img.height)));
     chunk.forEach((r, k) => {
       tileScores.push(out.scores[k]!);
       stitcher.add(r, out.maps[k]!);

@@ -11,7 +11,10 @@ import { AppError } from '../core/errors.js';
 import { mulberry32 } from '../core/mulberry32.js';
 import { createSession, float32Tensor, type SessionConfig } from '../runtime/index.js';
 import { appendIntegrity, BrokenProtobufError, rangesSha256, splitIntegrity, withoutIntegrity } from './integrity-record.js';
+import type ort from 'onnxruntime-node';
 import type { ModelMetadata } from './metadata.js';
+import type { TileBox } from './tiling.js';
+import { tileBoxFeed } from './flow/position.js';
 
 export const INTEGRITY_FORMAT = 1;
 /** Name of the generated known input; bump it if `referenceBatch` ever changes. */
@@ -98,6 +101,22 @@ export function referenceBatch(height: number, width: number): Float32Array {
   return out;
 }
 
+/**
+ * Where the known input's two images lie in a part, for position-conditioned tiled models (the `tile_box` input):
+ * the top-left quarter and the bottom-right one, so the record also pins the position path.
+ */
+export const REFERENCE_TILE_BOXES: readonly TileBox[] = [
+  [0, 0, 0.5, 0.5],
+  [0.5, 0.5, 1, 1],
+];
+
+/** Every input the known input feeds a model with this metadata: the image batch and, where it takes one, tile_box. */
+export function referenceFeeds(metadata: ModelMetadata): Record<string, ort.Tensor> {
+  const { height, width, name } = metadata.input;
+  const image = { [name]: float32Tensor(referenceBatch(height, width), [2, 3, height, width]) };
+  return metadata.tiling?.position ? { ...image, ...tileBoxFeed(REFERENCE_TILE_BOXES) } : image;
+}
+
 /** What the known input produced: one score and one mean map value per image. */
 export interface ReferenceValues {
   readonly scores: readonly number[];
@@ -135,10 +154,10 @@ export function compareReference(got: ReferenceValues, ref: ReferenceOutput, lab
 
 /** Runs the known input through `content` on the CPU and records the outputs with their tolerance. */
 async function computeReference(content: Uint8Array, metadata: ModelMetadata, label: string, config: SessionConfig): Promise<ReferenceOutput> {
-  const { height, width, name } = metadata.input;
+  const { height, width } = metadata.input;
   const session = await createSession(content, { provider: 'cpu', intraOpThreads: config.intraOpThreads ?? 1 });
   try {
-    const out = await session.run({ [name]: float32Tensor(referenceBatch(height, width), [2, 3, height, width]) }, [metadata.outputs.score, metadata.outputs.map]);
+    const out = await session.run(referenceFeeds(metadata), [metadata.outputs.score, metadata.outputs.map]);
     const values = referenceValues(out[metadata.outputs.score]!.data as Float32Array, out[metadata.outputs.map]!.data as Float32Array);
     const all = [...values.scores, ...values.mapMeans];
     if (!all.every(Number.isFinite)) throw new ModelIntegrityError(label, `gives non-finite outputs on the known input (${all.join(', ')}); it cannot be sealed`);

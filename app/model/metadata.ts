@@ -6,7 +6,7 @@ import { z } from 'zod';
 import onnxProto from 'onnx-proto';
 import { Objective } from '../core/domain.js';
 import { AppError } from '../core/errors.js';
-import { TilingSettings } from './tiling.js';
+import { TilingSettings, tilingDescription } from './tiling.js';
 
 export const METADATA_FORMAT = '1';
 /**
@@ -14,9 +14,20 @@ export const METADATA_FORMAT = '1';
  * of scoring a whole part squeezed into one tile, which would miss small defects — a false accept.
  */
 export const TILED_METADATA_FORMAT = '2';
+/**
+ * Tiled models conditioned on tile position (`tiling.position`) carry format '3': they take a second input,
+ * `tile_box`, which a reader that knows tiling but not position would not feed.
+ */
+export const POSITION_METADATA_FORMAT = '3';
+
+/** The format a model's tiling needs (the one rule both the writer and the reader check). */
+export function metadataFormatFor(tiling: TilingSettings | undefined): typeof METADATA_FORMAT | typeof TILED_METADATA_FORMAT | typeof POSITION_METADATA_FORMAT {
+  if (!tiling) return METADATA_FORMAT;
+  return tiling.position ? POSITION_METADATA_FORMAT : TILED_METADATA_FORMAT;
+}
 
 export const ModelMetadata = z.object({
-  format: z.enum([METADATA_FORMAT, TILED_METADATA_FORMAT]),
+  format: z.enum([METADATA_FORMAT, TILED_METADATA_FORMAT, POSITION_METADATA_FORMAT]),
   modelId: z.number().int().nullable(),
   name: z.string(),
   objective: Objective,
@@ -36,7 +47,10 @@ export const ModelMetadata = z.object({
   scoreNorm: z.object({ method: z.string(), offset: z.number(), scale: z.number() }),
   backbone: z.object({ name: z.string(), sha256: z.string(), taps: z.array(z.object({ name: z.string(), channels: z.number(), stride: z.number() })) }),
   training: z.record(z.string(), z.unknown()),
-}).refine((m) => (m.format === TILED_METADATA_FORMAT) === (m.tiling !== undefined), { message: "format '2' and tiling go together", path: ['tiling'] });
+}).refine((m) => m.format === metadataFormatFor(m.tiling), {
+  message: "format '1' is for whole-image models, '2' for tiled ones, '3' for tiled ones with tile position",
+  path: ['format'],
+});
 export type ModelMetadata = z.infer<typeof ModelMetadata>;
 
 const KEY = 'flowspect';
@@ -49,7 +63,7 @@ export function metadataProps(m: ModelMetadata): Record<string, string> {
     'flowspect.threshold.reject': String(m.thresholds.reject),
     'flowspect.threshold.method': m.thresholds.method,
     'flowspect.input_size': `${m.input.height}x${m.input.width}`,
-    ...(m.tiling ? { 'flowspect.tiling': `size=${m.tiling.size};overlap=${m.tiling.overlap};score=max;map=ramp-weighted-mean` } : {}),
+    ...(m.tiling ? { 'flowspect.tiling': tilingDescription(m.tiling) } : {}),
   };
 }
 

@@ -19,6 +19,12 @@ export const TilingSettings = z
     size: z.number().int().min(64).max(1024),
     /** Pixels that neighbouring tiles share (blended in the stitched map). */
     overlap: z.number().int().min(0).max(512).default(32),
+    /**
+     * Aligned parts (docs/tiling.md, "Tile position"): the flow is conditioned on where the tile lies in the part
+     * (app/model/flow/position.ts), so a texture normal in one place can be a defect in another. The model then
+     * takes a second input, `tile_box`.
+     */
+    position: z.boolean().optional(),
   })
   .strict()
   .refine((t) => t.overlap * 2 <= t.size, { message: 'overlap must be at most half the tile size' });
@@ -46,6 +52,40 @@ export function tileRects(width: number, height: number, t: TilingSettings): Til
   const rects: TileRect[] = [];
   for (const y of starts(height, t.size, t.overlap)) for (const x of starts(width, t.size, t.overlap)) rects.push({ x, y, size: t.size });
   return rects;
+}
+
+/** A tile's place in its part, as fractions of the part: [x0, y0, x1, y1] (what the `tile_box` input takes). */
+export type TileBox = readonly [number, number, number, number];
+
+/**
+ * The normalised box of tile `r` in a width × height part. A tile padded past a small part's edge reaches beyond 1,
+ * as its pixels do; training and scoring compute it the same way, so the model sees the same positions.
+ */
+export function tileBox(r: TileRect, width: number, height: number): TileBox {
+  return [r.x / width, r.y / height, (r.x + r.size) / width, (r.y + r.size) / height];
+}
+
+/** The box a padding row of a short batch gets (the whole part; its outputs are discarded). */
+const PADDING_BOX: TileBox = [0, 0, 1, 1];
+
+/**
+ * The boxes as one (rows, 4) float32 buffer, row by row; rows past the boxes are padding. A missing box is a bug
+ * upstream (an image that was not tiled reaching a position-conditioned model), never guessed.
+ */
+export function tileBoxBuffer(boxes: readonly (TileBox | undefined)[], rows = boxes.length): Float32Array {
+  if (boxes.length > rows) throw new Error(`tile_box: ${boxes.length} boxes for a batch of ${rows}`);
+  const out = new Float32Array(rows * 4);
+  for (let i = 0; i < rows; i++) {
+    const b = i < boxes.length ? boxes[i] : PADDING_BOX;
+    if (!b) throw new Error(`tile_box: tile ${i} of the batch has no box (a position-conditioned model scores tiles only)`);
+    out.set(b, i * 4);
+  }
+  return out;
+}
+
+/** The `flowspect.tiling` flat metadata value (and Triton parameter): geometry, reductions and position input. */
+export function tilingDescription(t: TilingSettings): string {
+  return `size=${t.size};overlap=${t.overlap};score=max;map=ramp-weighted-mean${t.position ? ';position=tile_box' : ''}`;
 }
 
 /** An 8-bit RGB image, channels-last (the layout app/model/features/preprocess.ts decodes to). */

@@ -4,6 +4,8 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReportError } from './errors.js';
 import type { ModelCard } from './model-card.js';
 import { ModelRunner } from '../infer/model-runner.js';
+import { type TilingSettings, tilingDescription } from '../model/tiling.js';
+import { TILE_BOX_INPUT } from '../model/flow/position.js';
 import { describeOnnxBytes, type OnnxDescription, type OnnxTensorInfo } from './onnx-io.js';
 
 /** ONNX element type → Triton data type (model_config.proto). */
@@ -49,7 +51,7 @@ export interface TritonConfig {
   readonly outputs: readonly TritonTensorConfig[];
   readonly dynamicBatching: { preferredBatchSize: number[]; maxQueueDelayMicroseconds: number } | null;
   /** Tiled models: the input is one tile; clients cut parts into tiles and stitch (docs/tiling.md). */
-  readonly tiling?: { readonly size: number; readonly overlap: number };
+  readonly tiling?: TilingSettings;
 }
 
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -118,9 +120,11 @@ export function renderTritonConfig(c: TritonConfig): string {
     );
   }
   if (c.tiling) {
-    const value = `size=${c.tiling.size};overlap=${c.tiling.overlap};score=max;map=ramp-weighted-mean`;
     out.push(`# A tiled model: the input is ONE ${c.tiling.size}-px tile. Cut each part into tiles overlapping by ${c.tiling.overlap} px, score each,\n# take the maximum tile score as the part's score and stitch the maps (docs/tiling.md). Never feed a whole resized part.`);
-    out.push(`parameters: { key: "flowspect.tiling" value: { string_value: ${q(value)} } }`);
+    if (c.tiling.position) {
+      out.push(`# Feed each tile's place in its part as ${TILE_BOX_INPUT} = [x0, y0, x1, y1], fractions of the part's width and height\n# (x1 = (x + size) / width: a tile padded past the part's edge reaches beyond 1).`);
+    }
+    out.push(`parameters: { key: "flowspect.tiling" value: { string_value: ${q(tilingDescription(c.tiling))} } }`);
   }
   out.push(`version_policy: { latest: { num_versions: 1 } }`);
   return out.join('\n') + '\n';

@@ -212,6 +212,9 @@ export interface ModelImage {
   readonly defectType: string | null;
   /** Path of the defect mask PNG, when one is stored. */
   readonly maskPath: string | null;
+  /** Pixel size as imported (tiled training counts its tiles from it). */
+  readonly width: number;
+  readonly height: number;
 }
 
 /**
@@ -225,7 +228,7 @@ export function selectModelImages(
   return db
     .prepare(
       `SELECT i.id, i.dataset_id AS datasetId, i.path, i.sha256, i.label, i.split, COALESCE(i.category, d.category) AS category,
-              i.defect_type AS defectType, m.path AS maskPath
+              i.defect_type AS defectType, m.path AS maskPath, i.width, i.height
        FROM images i JOIN datasets d ON d.id = i.dataset_id
        LEFT JOIN masks m ON m.image_id = i.id AND m.kind = 'defect' AND m.format = 'png'
        WHERE i.label != 'ignore'

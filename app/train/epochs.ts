@@ -13,6 +13,7 @@ import type ort from 'onnxruntime-node';
 import type { ImageAligner } from '../model/align-runner.js';
 import { stackTap } from '../model/features/stack.js';
 import { featureInput, type TrainGraph } from '../model/flow/graphs.js';
+import { tileBoxFeed } from '../model/flow/position.js';
 import { float32Tensor, type Session, TrainingLoop } from '../runtime/index.js';
 import { insertTrainingEvent } from '../store/training-events.js';
 import { type SynthesisBatch, synthesisBatches } from '../synthesis/index.js';
@@ -131,8 +132,11 @@ async function stepFeeds(plan: RunPlan, run: ActiveRun, b: SynthesisBatch, withT
   const { spec, settings } = plan;
   const { batch } = plan.schedule;
   const { height, width } = plan.preprocess;
-  const clean = await run.features.clean(b.sourceIndices.map((i) => run.images.train[i]));
-  const feeds: Record<string, ort.Tensor> = { lr: float32Tensor([run.state.lr], []) };
+  const sources = b.sourceIndices.map((i) => run.images.train[i]!);
+  const clean = await run.features.clean(sources);
+  // A twin is its source tile with a defect, so one box serves the clean and the synthesized branch.
+  const boxes = spec.position ? tileBoxFeed(sources.map((s) => s.box), batch) : {};
+  const feeds: Record<string, ort.Tensor> = { lr: float32Tensor([run.state.lr], []), ...boxes };
   const inject = settings.injectNanAtSteps.includes(run.state.step);
   const noise = (buf: Float32Array, t: (typeof spec.taps)[number], i: number, branch: 'clean' | 'synth') =>
     addFeatureNoise(buf, batch, t.channels, t.height * t.width, settings.featureNoise, featureNoiseSeed(settings.seed, run.state.step, i, branch));

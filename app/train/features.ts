@@ -9,10 +9,13 @@ import type { FeatureCache, TapFeatures } from '../model/features/cache.js';
 import { type PreprocessOptions, preprocessKey } from '../model/features/preprocess.js';
 import { extractFeatures } from '../model/backbone/extractor.js';
 import type { SessionConfig } from '../runtime/index.js';
+import type { TileBox } from '../model/tiling.js';
 
 export interface FeatureImage {
   readonly file: string;
   readonly sha256: string;
+  /** Tiles (app/train/tiles.ts): where the tile lies in its part, fed as tile_box to position-conditioned flows. */
+  readonly box?: TileBox;
 }
 
 export class FeatureSource {

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import type { BackboneInfo } from '../core/backbone.js';
 import type { Objective } from '../core/domain.js';
 import { buildInferenceGraph, IMAGE_INPUT, MAP_OUTPUT, type ModelSpec, SCORE_OUTPUT } from '../model/flow/graphs.js';
-import { type ModelMetadata, METADATA_FORMAT, metadataProps, TILED_METADATA_FORMAT } from '../model/metadata.js';
+import { type ModelMetadata, metadataFormatFor, metadataProps } from '../model/metadata.js';
 import { updateModel } from '../store/models.js';
 import type { ActiveRun } from './epochs.js';
 import type { RunPlan } from './plan.js';
@@ -93,7 +93,7 @@ export function modelMetadata(m: {
 }): ModelMetadata {
   const tiling = m.settings.tiling;
   return {
-    format: tiling ? TILED_METADATA_FORMAT : METADATA_FORMAT,
+    format: metadataFormatFor(tiling),
     modelId: m.modelId,
     name: m.name,
     objective: m.objective,

@@ -11,6 +11,7 @@ import { BUILTIN_BACKBONE_NAME } from '../model/backbone/builtin.js';
 import { resolveBackbone } from '../model/backbone/project-backbones.js';
 import { modelBackbone } from '../model/backbone/colour-tap.js';
 import type { PreprocessOptions } from '../model/features/preprocess.js';
+import { tileRects } from '../model/tiling.js';
 import { buildTrainGraph, type ModelSpec, modelParamCount, type TrainGraph } from '../model/flow/graphs.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { getModel, insertModel, type ModelRecord, updateModel } from '../store/models.js';
@@ -79,7 +80,9 @@ export function prepareRun(project: Project, request: TrainOptions): RunPlan {
   if (data.trainDefects.length > 0 && settings.tiling) {
     throw new AppError('invalid_request', `${data.trainDefects.length} training defects (label defect, split train) cannot be used with tiling yet: move them to split val or test, or train without tiling`);
   }
-  const spec: ModelSpec = { taps: tapShapes(backbone, height, width, settings.strides), flow: settings.flow, seed: settings.seed, height, width };
+  // Position-conditioned flows take tile_box (app/model/flow/position.ts); other specs stay as they were stored before.
+  const position = settings.tiling?.position === true;
+  const spec: ModelSpec = { taps: tapShapes(backbone, height, width, settings.strides), flow: settings.flow, seed: settings.seed, height, width, ...(position ? { position } : {}) };
   const paramCount = modelParamCount(spec);
   const alignReference = settings.align.mode === 'translation' ? (resumed?.stored.alignReference ?? chooseReference(data.train)) : undefined;
   if (resumed && resumed.model.trainDataHash !== data.hash) {
@@ -140,8 +143,11 @@ function presetParams(project: Project, settings: TrainSettings): SynthesisParam
  * Both graphs name their params and optimizer state alike, so the state carries over (TrainingLoop.swap).
  */
 function scheduleAndGraphs(settings: TrainSettings, spec: ModelSpec, data: TrainingData): Pick<RunPlan, 'schedule' | 'graphs'> {
-  const batch = Math.min(settings.batchSize, data.train.length);
-  const stepsPerEpoch = Math.floor(data.train.length / batch);
+  // What a step samples: images, or with tiling their tiles (an epoch visits every tile once).
+  const tiling = settings.tiling;
+  const units = tiling ? data.train.reduce((n, i) => n + tileRects(i.width, i.height, tiling).length, 0) : data.train.length;
+  const batch = Math.min(settings.batchSize, units);
+  const stepsPerEpoch = Math.floor(units / batch);
   const totalSteps = Math.min(settings.epochs * stepsPerEpoch, settings.maxSteps ?? Infinity);
   const options = { batch, weights: settings.weights, weightDecay: settings.weightDecay, clipNorm: settings.clipNorm > 0 ? settings.clipNorm : undefined };
   const train = buildTrainGraph(spec, { ...options, objective: settings.objective });

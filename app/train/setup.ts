@@ -12,6 +12,7 @@ import { synthesisBatches } from '../synthesis/index.js';
 import { alignedCopies, alignerFor } from './align.js';
 import { RealDefects } from './real-defects.js';
 import { tileCopies } from './tiles.js';
+import type { TileBox } from '../model/tiling.js';
 import { imageFile, type TrainingData } from './data.js';
 import { type FeatureImage, FeatureSource } from './features.js';
 import type { RunPlan } from './plan.js';
@@ -32,6 +33,8 @@ export interface ValidationSet {
   readonly defects: TapFeatures[][];
   /** Tiled models: how tile scores make whole-image scores (validate.ts). */
   readonly tiled?: TiledValidation;
+  /** Position-conditioned models: each tile's box in its part, per list above (a twin has its source's box). */
+  readonly boxes?: { readonly good: readonly (TileBox | undefined)[]; readonly synth: readonly (TileBox | undefined)[]; readonly defects: readonly (TileBox | undefined)[] };
 }
 
 /**
@@ -159,7 +162,9 @@ export async function validationSet(plan: RunPlan, features: FeatureSource, imag
     synth.push(...(await features.fromUnitBatch(b.images, b.sourceIndices.length)));
   }
   const tiled = images.groups && twinTile ? { good: images.groups.good, defects: images.groups.defects, twinTile } : undefined;
-  return { good, synth, defects, ...(tiled ? { tiled } : {}) };
+  const boxOf = (i: FeatureImage) => i.box;
+  const boxes = plan.spec.position ? { good: images.valGood.map(boxOf), synth: twinSources.map(boxOf), defects: images.valDefects.map(boxOf) } : undefined;
+  return { good, synth, defects, ...(tiled ? { tiled } : {}), ...(boxes ? { boxes } : {}) };
 }
 
 /** The run's training defects, loaded at the input size; undefined when there are none or the objective has no twins. */

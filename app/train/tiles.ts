@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { loadRgb8Native } from '../model/features/preprocess.js';
-import { type TilingSettings, tileRects } from '../model/tiling.js';
+import { type TileRect, type TilingSettings, tileBox, tileRects } from '../model/tiling.js';
 import { encodePng } from '../synthesis/index.js';
 import type { FeatureImage } from './features.js';
 
@@ -37,7 +37,18 @@ function cutTile(img: { width: number; height: number; data: Uint8Array }, x: nu
   return out;
 }
 
-/** Tile copies of `images` under `root` (written once; existing copies are reused). */
+/** What a complete copy of one image's tiles records: the part's size and each tile's file and rect. */
+interface TileManifest {
+  readonly width: number;
+  readonly height: number;
+  readonly tiles: readonly { readonly name: string; readonly rect: TileRect }[];
+}
+
+/**
+ * Tile copies of `images` under `root` (written once; existing copies are reused). Each tile carries its box in the
+ * part (`FeatureImage.box`), which position-conditioned models are fed; the pixels do not depend on it, so models
+ * with and without position share the copies and their cached features.
+ */
 export async function tileCopies(images: readonly FeatureImage[], tiling: TilingSettings, root: string, signal?: AbortSignal, progress?: (fraction: number) => void): Promise<TiledImages> {
   const key = `v${TILES_VERSION}-${tiling.size}-${tiling.overlap}`;
   const dir = path.join(root, key);
@@ -46,37 +57,47 @@ export async function tileCopies(images: readonly FeatureImage[], tiling: Tiling
   for (let i = 0; i < images.length; i++) {
     signal?.throwIfAborted();
     const image = images[i]!;
-    const manifest = path.join(dir, image.sha256.slice(0, 2), `${image.sha256}.json`);
-    const names = readManifest(manifest) ?? (await writeTiles(image, tiling, path.dirname(manifest), manifest));
-    groups.push(names.map((_, k) => tiles.length + k));
-    for (const name of names) tiles.push({ file: path.join(path.dirname(manifest), name), sha256: createHash('sha256').update(`${key}:${image.sha256}:${name}`).digest('hex') });
+    const file = path.join(dir, image.sha256.slice(0, 2), `${image.sha256}.json`);
+    const manifest = readManifest(file) ?? (await writeTiles(image, tiling, path.dirname(file), file));
+    groups.push(manifest.tiles.map((_, k) => tiles.length + k));
+    for (const { name, rect } of manifest.tiles) {
+      const sha256 = createHash('sha256').update(`${key}:${image.sha256}:${name}`).digest('hex');
+      tiles.push({ file: path.join(path.dirname(file), name), sha256, box: tileBox(rect, manifest.width, manifest.height) });
+    }
     progress?.((i + 1) / images.length);
   }
   return { tiles, groups };
 }
 
-/** The tile names of a complete earlier copy, or null (none yet, or damaged: then it is cut again). */
-function readManifest(file: string): string[] | null {
-  let names: unknown;
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+/**
+ * The manifest of a complete earlier copy, or null: none yet, damaged, or from before manifests recorded the part's
+ * size (a bare list of names): then it is cut again, to the same files.
+ */
+function readManifest(file: string): TileManifest | null {
+  let m: Partial<TileManifest> | null;
   try {
-    names = JSON.parse(fs.readFileSync(file, 'utf8'));
+    m = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TileManifest> | null;
   } catch {
     return null;
   }
-  const complete = Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string' && fs.existsSync(path.join(path.dirname(file), n)));
-  return complete ? (names as string[]) : null;
+  if (!m || typeof m !== 'object' || Array.isArray(m) || !isCount(m.width) || !isCount(m.height) || !Array.isArray(m.tiles) || m.tiles.length === 0) return null;
+  const complete = m.tiles.every((t) => typeof t?.name === 'string' && isCount(t.rect?.x) && isCount(t.rect?.y) && isCount(t.rect?.size) && fs.existsSync(path.join(path.dirname(file), t.name)));
+  return complete ? (m as TileManifest) : null;
 }
 
 /** Cuts and writes the tiles of one image; the manifest is written last, so a killed run leaves no half set. */
-async function writeTiles(image: FeatureImage, tiling: TilingSettings, dir: string, manifest: string): Promise<string[]> {
+async function writeTiles(image: FeatureImage, tiling: TilingSettings, dir: string, file: string): Promise<TileManifest> {
   const rgb = await loadRgb8Native(image.file);
-  const names: string[] = [];
+  const tiles: { name: string; rect: TileRect }[] = [];
   for (const r of tileRects(rgb.width, rgb.height, tiling)) {
     const name = `${image.sha256}-${r.x}-${r.y}.png`;
     const data = cutTile(rgb, r.x, r.y, r.size);
     writeFileAtomic(path.join(dir, name), await encodePng({ width: r.size, height: r.size, channels: 3, bitDepth: 8, data }));
-    names.push(name);
+    tiles.push({ name, rect: { x: r.x, y: r.y, size: r.size } });
   }
-  writeFileAtomic(manifest, JSON.stringify(names));
-  return names;
+  const manifest: TileManifest = { width: rgb.width, height: rgb.height, tiles };
+  writeFileAtomic(file, JSON.stringify(manifest));
+  return manifest;
 }

@@ -31,9 +31,9 @@ function wholeImages(t: TiledValidation, good: Float32Array, synth: Float32Array
 }
 
 export async function validate(scorer: FeatureScorer, val: ValidationSet, params: Readonly<Record<string, ort.Tensor>>): Promise<Validation> {
-  let good = (await scorer.score(val.good, params)).scores;
-  let synth = (await scorer.score(val.synth, params)).scores;
-  let real = (await scorer.score(val.defects, params)).scores;
+  let good = (await scorer.score(val.good, params, false, val.boxes?.good)).scores;
+  let synth = (await scorer.score(val.synth, params, false, val.boxes?.synth)).scores;
+  let real = (await scorer.score(val.defects, params, false, val.boxes?.defects)).scores;
   if (val.tiled) ({ good, synth, real } = wholeImages(val.tiled, good, synth, real));
   const defects = [...synth, ...real];
   const labels = [...Array.from(good, () => 0), ...defects.map(() => 1)];

@@ -98,4 +98,21 @@ describe.skipIf(!chromium.path)('the Training form (serve mode, Chromium)', () =
     expect(models).toHaveLength(1);
     expect(models[0]!.config.settings.presets).toEqual(['line-3-stains']);
   });
+
+  it('trains a tiled model that learns where each tile lies when asked (tiling.position)', async () => {
+    const { page } = s;
+    expect(await page.getByTestId('train-tile-position').count()).toBe(0); // only offered with tiling
+    await page.getByTestId('train-tiling').check();
+    await page.getByTestId('train-tile-overlap').fill('0');
+    await page.getByLabel('Learn where each tile lies (parts that always sit the same way)').check();
+    await page.getByTestId('train-tile-position').scrollIntoViewIfNeeded();
+    await s.screenshot('training-form-tile-position', { fullPage: false });
+    await page.getByRole('button', { name: 'Start training' }).click();
+    type Listed = { id: number; status: string; config: { settings: { tiling?: unknown } } };
+    const second = async () => (await callApi<Listed[]>(s.app, 'models.list', {})).find((m) => m.config.settings.tiling !== undefined);
+    await expect.poll(async () => (await second())?.status, { timeout: 240_000, interval: 1000 }).toMatch(/ready|failed|cancelled/);
+    const model = (await second())!;
+    expect(model.status, await page.getByTestId('job-progress').textContent() ?? '').toBe('ready');
+    expect(model.config.settings.tiling).toEqual({ size: 64, overlap: 0, position: true });
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph, serialize } from '../../app/graph/index.js';
 import { FlowConfig, type TapShape } from '../../app/model/flow/config.js';
 import { buildTapFlow, flowParamCount, type ParamSource } from '../../app/model/flow/flow.js';
-import { positionGrid, tileBoxInput, TILE_BOX_INPUT } from '../../app/model/flow/position.js';
+import { POSITION_CHANNELS, positionGrid, tileBoxInput, TILE_BOX_INPUT } from '../../app/model/flow/position.js';
 import { buildScoreGraph, buildTrainGraph, featureInput, initialParams, modelParamCount, SCORE_OUTPUT } from '../../app/model/flow/graphs.js';
 import { ObjectiveWeights } from '../../app/model/flow/config.js';
 import { createSession, float32Tensor, toOrtFeeds } from '../../app/runtime/index.js';
@@ -18,25 +18,36 @@ function liveParams(g: Graph): ParamSource {
 }
 
 describe('flow conditioned on tile position (tiling.position)', () => {
-  it('builds the (N, 2, h, w) grid of cell centres in [-1, 1] from tile_box inside the graph', async () => {
+  it('builds the grid of hat functions of the cell centres from tile_box inside the graph', async () => {
     const g = new Graph();
     g.output('grid', positionGrid(g, tileBoxInput(g, 2), 2, 2));
     const s = await createSession(serialize(g), { intraOpThreads: 1 });
     const out = await s.run({ [TILE_BOX_INPUT]: float32Tensor([0, 0, 1, 1, 0.5, 0, 1, 0.5], [2, 4]) }, ['grid']);
     await s.release();
-    const v = Array.from(out.grid.data as Float32Array).map((x) => Math.round(x * 1e4) / 1e4);
-    // Whole part: centres at 0.25 / 0.75 → -0.5 / 0.5. Top-right quarter: x 0.625 / 0.875 → 0.25 / 0.75, y 0.125 / 0.375 → -0.75 / -0.25.
-    expect(v).toEqual([-0.5, 0.5, -0.5, 0.5, -0.5, -0.5, 0.5, 0.5, 0.25, 0.75, 0.25, 0.75, -0.75, -0.75, -0.25, -0.25]);
+    expect(out.grid.dims).toEqual([2, POSITION_CHANNELS, 2, 2]);
+    const v = out.grid.data as Float32Array;
+    // Channel c of image n at cell (y, x); the hats of x are channels 0–4 (centres 0, ¼, ½, ¾, 1), of y 5–9.
+    const at = (n: number, c: number, y: number, x: number) => Math.round(v[((n * POSITION_CHANNELS + c) * 2 + y) * 2 + x]! * 1e4) / 1e4;
+    const hatsOf = (n: number, first: number, y: number, x: number) => [0, 1, 2, 3, 4].map((k) => at(n, first + k, y, x));
+    // Whole part: cell centres at ¼ and ¾ → exactly on a hat each.
+    expect(hatsOf(0, 0, 0, 0)).toEqual([0, 1, 0, 0, 0]);
+    expect(hatsOf(0, 0, 1, 1)).toEqual([0, 0, 0, 1, 0]);
+    expect(hatsOf(0, 5, 1, 0)).toEqual([0, 0, 0, 1, 0]);
+    // Top-right quarter: x centres 0.625 and 0.875 (between hats), y centres 0.125 and 0.375.
+    expect(hatsOf(1, 0, 0, 0)).toEqual([0, 0, 0.5, 0.5, 0]);
+    expect(hatsOf(1, 0, 0, 1)).toEqual([0, 0, 0, 0.5, 0.5]);
+    expect(hatsOf(1, 5, 0, 0)).toEqual([0.5, 0.5, 0, 0, 0]);
+    expect(hatsOf(1, 5, 1, 1)).toEqual([0, 0.5, 0.5, 0, 0]);
   });
 
-  it('gives conv1 two more input channels, counts them, and keeps param names', () => {
+  it('gives conv1 POSITION_CHANNELS more input channels, counts them, and keeps param names', () => {
     const plain = new Graph();
     buildTapFlow(plain, plain.input('x', [1, 6, 4, 4]), 0, tap, flow, 3);
     const g = new Graph();
     const pos = positionGrid(g, tileBoxInput(g, 1), 4, 4);
     buildTapFlow(g, g.input('x', [1, 6, 4, 4]), 0, tap, flow, 3, undefined, pos);
     expect(g.params.map((p) => p.name)).toEqual(plain.params.map((p) => p.name));
-    expect(g.params.find((p) => p.name === 't0.s0.conv1.w')!.shape).toEqual([6, 5, 3, 3]);
+    expect(g.params.find((p) => p.name === 't0.s0.conv1.w')!.shape).toEqual([6, 3 + POSITION_CHANNELS, 3, 3]);
     expect(plain.params.find((p) => p.name === 't0.s0.conv1.w')!.shape).toEqual([6, 3, 3, 3]);
     expect(flowParamCount(flow, [tap], true)).toBe(g.params.reduce((n, p) => n + p.size, 0));
     expect(flowParamCount(flow, [tap])).toBe(plain.params.reduce((n, p) => n + p.size, 0));

@@ -8,6 +8,8 @@ import type { TapFeatures } from '../features/cache.js';
 import { type ModelSpec, MAP_OUTPUT, SCORE_OUTPUT, buildScoreGraph, featureInput } from './graphs.js';
 import { type Session, type SessionConfig, createSession, float32Tensor } from '../../runtime/index.js';
 import { stackTap } from '../features/stack.js';
+import type { TileBox } from '../tiling.js';
+import { tileBoxFeed } from './position.js';
 
 export interface Scored {
   readonly scores: Float32Array;
@@ -30,7 +32,9 @@ export class FeatureScorer {
     return this.session.provider;
   }
 
-  async score(features: readonly TapFeatures[][], params: Readonly<Record<string, ort.Tensor>>, withMaps = false): Promise<Scored> {
+  /** `boxes` (one per image, the tile's place in its part) are required by position-conditioned models. */
+  async score(features: readonly TapFeatures[][], params: Readonly<Record<string, ort.Tensor>>, withMaps = false, boxes?: readonly (TileBox | undefined)[]): Promise<Scored> {
+    if (this.spec.position && boxes?.length !== features.length) throw new Error(`a position-conditioned model needs one tile box per image (${features.length} images, ${boxes?.length ?? 0} boxes)`);
     const scores = new Float32Array(features.length);
     const maps: Float32Array[] = [];
     const plane = this.spec.height * this.spec.width;
@@ -38,7 +42,7 @@ export class FeatureScorer {
     for (const name of this.session.inputNames) if (name in params) paramFeeds[name] = params[name];
     for (let start = 0; start < features.length; start += this.batch) {
       const chunk = features.slice(start, start + this.batch);
-      const feeds: Record<string, ort.Tensor> = { ...paramFeeds };
+      const feeds: Record<string, ort.Tensor> = { ...paramFeeds, ...(this.spec.position ? tileBoxFeed(boxes!.slice(start, start + this.batch), this.batch) : {}) };
       this.spec.taps.forEach((t, i) => {
         feeds[featureInput('clean', i)] = float32Tensor(stackTap(chunk, i, this.batch), [this.batch, t.channels, t.height, t.width]);
       });
