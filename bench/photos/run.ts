@@ -12,7 +12,8 @@
  * FLOWSPECT_BENCH_SEED (7), FLOWSPECT_PHOTOS_TRAIN (good training images per category, default 120, quick 40),
  * FLOWSPECT_PHOTOS_TEST_GOOD (40, quick 12) and FLOWSPECT_PHOTOS_DEFECTIVE (60, quick 18; spread evenly over the types),
  * FLOWSPECT_PHOTOS_KEEP=DIR (keep the built dataset there instead of a temp folder), FLOWSPECT_BENCH_OBJECTIVES
- * (the baselines to train: comma list of clflow, fastflow, patchcore; default all); with `--labelled K[,K…]`:
+ * (the baselines to train: comma list of clflow, fastflow, patchcore; default all), FLOWSPECT_BENCH_SETTINGS (JSON
+ * training settings for every flow model of the run: how a lever is measured); with `--labelled K[,K…]`:
  * FLOWSPECT_LABELLED_SETTINGS (JSON settings for clflowLabelled only) and FLOWSPECT_LABELLED_LIKE=1 (also a "like these"
  * synthesis preset measured on the K defects).
  */
@@ -25,6 +26,7 @@ import { createProject, type Project } from '../../app/store/project.js';
 import { updateImages } from '../../app/store/image-edits.js';
 import { mulberry32 } from '../../app/core/mulberry32.js';
 import { trainModel } from '../../app/train/trainer.js';
+import { parseTrainSettings } from '../../app/train/settings.js';
 import { presetFromDefectImages } from '../../app/dataset/defect-samples.js';
 import type { BenchOptions } from '../types.js';
 import { type BuildCounts, type BuiltCategory, buildCategory } from './build.js';
@@ -117,6 +119,7 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
     testGood: envInt('FLOWSPECT_PHOTOS_TEST_GOOD', base.testGood, 6, 1000),
     defective: envInt('FLOWSPECT_PHOTOS_DEFECTIVE', base.defective, DEFECT_TYPES.length, 6000),
   };
+  const settings = benchSettingsFromEnv(env.FLOWSPECT_BENCH_SETTINGS);
   const names = env.FLOWSPECT_BENCH_CATEGORIES ? env.FLOWSPECT_BENCH_CATEGORIES.split(',').map((s) => s.trim()).filter(Boolean) : quick ? [...QUICK_CATEGORIES] : PHOTO_CATEGORIES.map((c) => c.name);
   const cats = names.map(categoryByName);
   requireSources(cats);
@@ -152,7 +155,7 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
       const ranked = kMax > 0 ? moveDefectsToTraining(project, cat.name, kMax, subSeed(seed, nameSeed(cat.name) ^ 0x1abe1)) : [];
       const runs = [...baselines.filter((o) => o !== 'patchcore').map((objective) => ({ objective, k: 0 })), ...series.map((k) => ({ objective: 'clflowLabelled' as const, k }))];
       for (const { objective, k } of runs) {
-        const row = await flowRow(project, { name: cat.name, kind: cat.kind }, objective, { size, epochs, flowSteps, seed, log: options.log, ranked, perType: k });
+        const row = await flowRow(project, { name: cat.name, kind: cat.kind }, objective, { size, epochs, flowSteps, seed, settings, log: options.log, ranked, perType: k });
         rows.push(row);
         seconds[cat.name]![k > 0 ? `${objective}@${k}` : objective] = row.seconds;
         options.log(JSON.stringify(row));
@@ -192,6 +195,7 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
     epochs,
     flowSteps,
     seed,
+    settings,
     counts,
     defectTypes: DEFECT_TYPES,
     packages: packagesFor(cats),
@@ -267,6 +271,8 @@ function labelledSummary(rows: readonly CategoryRow[], series: readonly number[]
 
 interface FlowRowOptions {
   readonly size: number;
+  /** FLOWSPECT_BENCH_SETTINGS: on top of the suite's budget, for every flow model. */
+  readonly settings: Readonly<Record<string, unknown>>;
   readonly epochs: number;
   readonly flowSteps: number;
   readonly seed: number;
@@ -294,7 +300,7 @@ async function flowRow(project: Project, cat: { name: string; kind: CategoryKind
     r = await trainModel(project, {
       category: cat.name,
       objective: objective === 'fastflow' ? 'fastflow' : 'clflow',
-      settings: { imageSize: o.size, batchSize: 8, epochs: o.epochs, patience: o.epochs, seed: o.seed, flow: { steps: o.flowSteps }, ...(aligned ? { align: { mode: 'translation' } } : {}), ...learned },
+      settings: { imageSize: o.size, batchSize: 8, epochs: o.epochs, patience: o.epochs, seed: o.seed, flow: { steps: o.flowSteps }, ...(aligned ? { align: { mode: 'translation' } } : {}), ...o.settings, ...learned },
       log: (level, m) => level !== 'debug' && o.log(m),
     });
   } finally {
@@ -333,6 +339,27 @@ async function labelledSettings(project: Project, category: string, ids: readonl
   await presetFromDefectImages(project, name, ids);
   return { ...extra, presets: ['mixed', name] };
 }
+
+/**
+ * FLOWSPECT_BENCH_SETTINGS: training settings (JSON, as `--config`) for every flow model of the run, on top of the
+ * suite's budget, e.g. `{"featureNoise":0.5}`. Checked against the trainer's schema now, so a typo fails before the
+ * set is built rather than after; the budget's own keys (imageSize, epochs, seed, …) keep their environment variables.
+ */
+export function benchSettingsFromEnv(raw: string | undefined): Record<string, unknown> {
+  if (raw === undefined || raw.trim() === '') return {};
+  const v = parseSettingsEnv('FLOWSPECT_BENCH_SETTINGS', raw);
+  const owned = Object.keys(v).filter((k) => BUDGET_KEYS.includes(k));
+  if (owned.length) throw new Error(`FLOWSPECT_BENCH_SETTINGS: ${owned.join(', ')} ${owned.length > 1 ? 'are' : 'is'} set by the suite (use FLOWSPECT_BENCH_SIZE, _EPOCHS, _SEED, _FLOW_STEPS)`);
+  try {
+    parseTrainSettings(v);
+  } catch (err) {
+    throw new Error(`FLOWSPECT_BENCH_SETTINGS: ${(err as Error).message}`);
+  }
+  return v;
+}
+
+/** Settings the suite's budget sets from its own environment variables. */
+const BUDGET_KEYS = ['imageSize', 'epochs', 'patience', 'seed', 'flow'];
 
 function parseSettingsEnv(name: string, raw: string): Record<string, unknown> {
   let v: unknown;

@@ -12,7 +12,7 @@ import { suiteOf } from '../../bench/accuracy.js';
 import { buildCategory, splitBands } from '../../bench/photos/build.js';
 import { DEFECT_TYPES } from '../../bench/photos/defects.js';
 import { avgPool3, NearestNeighbours, resizeChw } from '../../bench/photos/patchcore.js';
-import { labelledCounts, meanOf, moveDefectsToTraining, objectivesFromEnv, type CategoryRow } from '../../bench/photos/run.js';
+import { benchSettingsFromEnv, labelledCounts, meanOf, moveDefectsToTraining, objectivesFromEnv, type CategoryRow } from '../../bench/photos/run.js';
 import { donorsFor, packagesFor, parseDep5, PHOTO_CATEGORIES, QUICK_CATEGORIES, requireSources } from '../../bench/photos/sources.js';
 import { ZipReader } from '../../bench/photos/zip.js';
 import { scanMvtec } from '../../app/dataset/mvtec.js';
@@ -99,6 +99,12 @@ describe('photo suite builder', () => {
     expect(objectivesFromEnv(undefined)).toEqual(['clflow', 'fastflow', 'patchcore']);
     expect(objectivesFromEnv('patchcore, clflow')).toEqual(['clflow', 'patchcore']);
     expect(() => objectivesFromEnv('clflow,flow')).toThrow(/FLOWSPECT_BENCH_OBJECTIVES must be a comma list of clflow, fastflow, patchcore, got "clflow,flow"/);
+    expect(benchSettingsFromEnv(undefined)).toEqual({});
+    expect(benchSettingsFromEnv('{"featureNoise":0.5,"strides":[4,8,16]}')).toEqual({ featureNoise: 0.5, strides: [4, 8, 16] });
+    expect(() => benchSettingsFromEnv('{"featureNoize":0.5}')).toThrow(/FLOWSPECT_BENCH_SETTINGS: invalid training settings: .*featureNoize/);
+    expect(() => benchSettingsFromEnv('{"featureNoise":9}')).toThrow(/FLOWSPECT_BENCH_SETTINGS: invalid training settings: featureNoise/);
+    expect(() => benchSettingsFromEnv('{"epochs":3}')).toThrow(/epochs is set by the suite/);
+    expect(() => benchSettingsFromEnv('[1]')).toThrow(/FLOWSPECT_BENCH_SETTINGS must be a JSON object/);
   });
 
   it('is deterministic from its seed', async () => {
