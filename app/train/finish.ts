@@ -98,7 +98,8 @@ export function modelMetadata(m: {
     name: m.name,
     objective: m.objective,
     input: { name: IMAGE_INPUT, layout: 'NCHW', channels: 'RGB', range: [0, 255], height: m.spec.height, width: m.spec.width, fit: m.settings.fit },
-    ...(tiling ? { tiling: { ...tiling } } : {}),
+    // `position: false` is left out, so the file is exactly a format-2 file that older readers (strict) accept.
+    ...(tiling ? { tiling: { size: tiling.size, overlap: tiling.overlap, ...(tiling.position ? { position: true } : {}) } } : {}),
     outputs: { map: MAP_OUTPUT, score: SCORE_OUTPUT },
     thresholds: { ...m.thresholds },
     scoreNorm: { ...m.norm },

@@ -26,6 +26,8 @@ import { tapShapes } from './taps.js';
 import type { StoredModelConfig, TrainOptions } from './types.js';
 
 export interface RunSchedule {
+  /** What an epoch visits: training images, or with tiling their tiles (setup checks the cut tiles against it). */
+  readonly samples: number;
   readonly batch: number;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
@@ -89,7 +91,9 @@ export function prepareRun(project: Project, request: TrainOptions): RunPlan {
     throw new AppError('conflict', `model ${resumed.model.id}: the training images changed since the run started; start a new training instead of resuming`);
   }
   const { schedule, graphs } = scheduleAndGraphs(settings, spec, data);
-  const config: StoredModelConfig = { settings, selection: req.selection, spec, backbone: { name: backbone.name, sha256: backbone.sha256, taps: backbone.taps }, ...(alignReference ? { alignReference } : {}) };
+  if (resumed) checkResumedSchedule(resumed.model.id, resumed.stored, schedule);
+  const stored = { samples: schedule.samples, batch: schedule.batch, stepsPerEpoch: schedule.stepsPerEpoch, totalSteps: schedule.totalSteps };
+  const config: StoredModelConfig = { settings, selection: req.selection, spec, backbone: { name: backbone.name, sha256: backbone.sha256, taps: backbone.taps }, ...(alignReference ? { alignReference } : {}), schedule: stored };
   const model = resumed?.model ?? insertModel(project.db, {
     name: request.name ?? `${settings.objective}-${data.category ?? `dataset${data.datasetId ?? ''}`}-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`,
     datasetId: data.datasetId,
@@ -108,6 +112,20 @@ export function prepareRun(project: Project, request: TrainOptions): RunPlan {
   const session = { provider: settings.provider, intraOpThreads: settings.threads } as const;
   const preprocess = { height, width, fit: settings.fit } as const;
   return { project, model, resumed: resumed !== undefined, settings, backbone, presets, data, spec, paramCount, alignReference, schedule, graphs, files, session, preprocess };
+}
+
+/**
+ * A resumed run must replay the schedule its checkpoint was written under (steps already taken, warm-up, which batches
+ * of the epoch to skip). Runs stored before schedules were recorded: untiled ones are computed as they always were;
+ * tiled ones counted parts, not tiles, so their steps do not map onto the new schedule and they are refused.
+ */
+export function checkResumedSchedule(modelId: number, stored: StoredModelConfig, now: RunSchedule): void {
+  const was = stored.schedule;
+  if (!was && !stored.settings.tiling) return;
+  if (!was) throw new AppError('conflict', `model ${modelId}: a tiled run started before epochs counted tiles cannot be resumed; start a new training`);
+  if (was.samples !== now.samples || was.batch !== now.batch || was.stepsPerEpoch !== now.stepsPerEpoch || was.totalSteps !== now.totalSteps) {
+    throw new AppError('conflict', `model ${modelId}: the run was planned as ${was.totalSteps} steps of ${was.batch} over ${was.samples} samples per epoch, now it would be ${now.totalSteps} of ${now.batch} over ${now.samples}; start a new training instead of resuming`);
+  }
 }
 
 /** Settings and selection: the request's, or, to resume, those stored with the model. */
@@ -153,5 +171,5 @@ function scheduleAndGraphs(settings: TrainSettings, spec: ModelSpec, data: Train
   const train = buildTrainGraph(spec, { ...options, objective: settings.objective });
   const warmupSteps = train.withTwins ? Math.floor(settings.warmup * totalSteps) : 0;
   const warmup = warmupSteps > 0 ? buildTrainGraph(spec, { ...options, objective: 'fastflow' }) : null;
-  return { schedule: { batch, stepsPerEpoch, totalSteps, warmupSteps }, graphs: { train, warmup } };
+  return { schedule: { samples: units, batch, stepsPerEpoch, totalSteps, warmupSteps }, graphs: { train, warmup } };
 }

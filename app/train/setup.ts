@@ -4,6 +4,7 @@
  * their synthesized twins with a fixed seed, real labelled defects), the compiled training sessions and the scorer
  * that validates params. `RunResources` owns what holds native memory, so the caller releases it all at once.
  */
+import { AppError } from '../core/errors.js';
 import type { ImageAligner } from '../model/align-runner.js';
 import { FeatureCache, type TapFeatures } from '../model/features/cache.js';
 import { FeatureScorer } from '../model/flow/scorer.js';
@@ -114,6 +115,11 @@ async function tileImages(plan: RunPlan, images: RunImages, hooks: RunHooks): Pr
   const train = pick(0, nTrain);
   const good = pick(nTrain, nTrain + nGood);
   const defects = pick(nTrain + nGood, all.length);
+  // The schedule counted the tiles from the imported sizes; an image that decodes to another size would make epochs
+  // skip tiles or never end (a batch that never fills), so a mismatch stops the run here.
+  if (train.tiles.length !== plan.schedule.samples) {
+    throw new AppError('conflict', `model ${plan.model.id}: the training images were planned as ${plan.schedule.samples} tiles from their imported sizes but cut into ${train.tiles.length}: an image file changed since it was imported; re-import the dataset`);
+  }
   hooks.log('info', `model ${plan.model.id}: tiled ${all.length} images into ${cut.tiles.length} tiles of ${tiling.size} px (overlap ${tiling.overlap}); training on ${train.tiles.length} tiles`);
   return { train: train.tiles, valGood: good.tiles, valDefects: defects.tiles, groups: { good: good.groups, defects: defects.groups } };
 }

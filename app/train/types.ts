@@ -57,6 +57,8 @@ export interface StoredModelConfig {
   readonly backbone: { readonly name: string; readonly sha256: string; readonly taps: BackboneInfo['taps'] };
   /** The training image every image is aligned onto (settings.align.mode 'translation'). */
   readonly alignReference?: AlignmentReference;
+  /** The run's schedule as planned (app/train/plan.ts); a resume must plan the same. Absent in older models. */
+  readonly schedule?: { readonly samples: number; readonly batch: number; readonly stepsPerEpoch: number; readonly totalSteps: number };
 }
 
 /** How a run talks to its caller: logs, progress, and cancellation. */
