@@ -10,6 +10,8 @@ import type { BackboneInfo } from '../core/backbone.js';
 import type { Objective } from '../core/domain.js';
 import { buildInferenceGraph, IMAGE_INPUT, MAP_OUTPUT, type ModelSpec, SCORE_OUTPUT } from '../model/flow/graphs.js';
 import { type ModelMetadata, metadataFormatFor, metadataProps } from '../model/metadata.js';
+import { sealModel } from '../model/integrity.js';
+import { AppError } from '../core/errors.js';
 import { updateModel } from '../store/models.js';
 import type { ActiveRun } from './epochs.js';
 import type { RunPlan } from './plan.js';
@@ -45,6 +47,14 @@ export async function finishModel(plan: RunPlan, run: ActiveRun, hooks: RunHooks
   for (const [name, t] of Object.entries(params)) paramValues.set(name, t.data as Float32Array);
   const meta = modelMetadata({ modelId: model.id, name: model.name, objective: settings.objective, spec: plan.spec, settings, backbone: plan.backbone, thresholds, norm, metrics, paramCount: plan.paramCount, dataHash: data.hash });
   const onnx = buildInferenceGraph(plan.spec, { backbone: plan.backbone, params: paramValues, metadata: metadataProps(meta), ...(aligner ? { align: aligner.reference } : {}) });
+  // The known input is run now, as it will be on first use (app/infer/project-model.ts): a model whose outputs are not
+  // finite there can never score, so the run fails with that reason instead of ending 'ready'. The file itself stays
+  // hash-sealed only; the reference is recorded on first use as before.
+  try {
+    await sealModel(onnx, meta, `model ${model.id}`, plan.session);
+  } catch (err) {
+    throw new AppError('internal', `training diverged: ${(err as Error).message} — it could never score a part; lower lr or change the settings (photometricNorm, clipNorm) and train again`);
+  }
   const onnxRel = path.join('models', `model-${model.id}.onnx`);
   writeFileAtomic(project.path(onnxRel), onnx);
   updateModel(project.db, model.id, {
