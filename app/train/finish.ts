@@ -10,7 +10,7 @@ import type { BackboneInfo } from '../core/backbone.js';
 import type { Objective } from '../core/domain.js';
 import { buildInferenceGraph, IMAGE_INPUT, MAP_OUTPUT, type ModelSpec, SCORE_OUTPUT } from '../model/flow/graphs.js';
 import { type ModelMetadata, metadataFormatFor, metadataProps } from '../model/metadata.js';
-import { sealModel } from '../model/integrity.js';
+import { ModelIntegrityError, sealModel } from '../model/integrity.js';
 import { AppError } from '../core/errors.js';
 import { updateModel } from '../store/models.js';
 import type { ActiveRun } from './epochs.js';
@@ -53,7 +53,9 @@ export async function finishModel(plan: RunPlan, run: ActiveRun, hooks: RunHooks
   try {
     await sealModel(onnx, meta, `model ${model.id}`, plan.session);
   } catch (err) {
-    throw new AppError('internal', `training diverged: ${(err as Error).message} — it could never score a part; lower lr or change the settings (photometricNorm, clipNorm) and train again`);
+    // Only the known input's non-finite outputs mean divergence; anything else (a session that cannot open) is itself.
+    if (!(err instanceof ModelIntegrityError)) throw err;
+    throw new AppError('internal', `training diverged: ${err.message} — it could never score a part; lower lr or change the settings (photometricNorm, clipNorm) and train again`);
   }
   const onnxRel = path.join('models', `model-${model.id}.onnx`);
   writeFileAtomic(project.path(onnxRel), onnx);

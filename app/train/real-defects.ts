@@ -17,10 +17,11 @@ import type { TrainingDefect } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import type { SynthesisBatch } from '../synthesis/index.js';
 import { imageFile } from './data.js';
+import type { TrainSettings } from './settings.js';
 import { choosePlacement, cutDefectPatch, type DefectPatch, pastePatch } from './defect-transplant.js';
 
-/** How a real defect enters a twin slot (settings.ts `realDefectPlacement`). */
-export type RealDefectPlacement = 'transplant' | 'as-is';
+/** How a real defect enters a twin slot (the one definition is settings.ts `realDefectPlacement`). */
+export type RealDefectPlacement = TrainSettings['realDefectPlacement'];
 
 interface LoadedDefect {
   /** (3, H, W) in [0, 1], the synthesis batch's layout. */
