@@ -1,6 +1,6 @@
 /**
  * The domain's words that every layer spells the same way — the contract, the store, training, reports and the
- * renderer: an image's split and label, and a model's objective. One list each, its zod enum (for request and
+ * renderer: an image's split and label, a model's objective and an export's precision. One list each, its zod enum (for request and
  * settings schemas) and its type. The enums are marked pure so the renderer, which imports only the lists and
  * types, does not bundle zod.
  */
@@ -20,3 +20,8 @@ export const ImageLabel = /* @__PURE__ */ z.enum(IMAGE_LABELS);
 export const OBJECTIVES = ['clflow', 'fastflow'] as const;
 export type Objective = (typeof OBJECTIVES)[number];
 export const Objective = /* @__PURE__ */ z.enum(OBJECTIVES);
+
+/** The numbers an exported model computes in: float32, or an int8 backbone (checked against float32 when exported). */
+export const PRECISIONS = ['fp32', 'int8'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+export const Precision = /* @__PURE__ */ z.enum(PRECISIONS);

@@ -2,12 +2,14 @@
  * Export of a trained model as one ONNX file (the reports helper builds model cards and Triton folders on top of
  * `exportModel`). The file is the project's model — its content hash checked first — with its metadata_props
  * refreshed from SQLite (thresholds may have been changed since training), sealed again (new content hash and
- * reference output, app/model/integrity.ts) and written atomically.
+ * reference output, app/model/integrity.ts) and written atomically. `precision: 'int8'` writes the quantized model
+ * instead, checked against the float one first (app/infer/int8/export.ts).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
+import { PRECISIONS, type Precision } from '../core/domain.js';
 import { getModel, type ModelRecord } from '../store/models.js';
 import type { Project } from '../store/project.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -15,6 +17,7 @@ import { type ModelMetadata, withMetadata } from '../model/metadata.js';
 import { sealModel } from '../model/integrity.js';
 import { decodeModelFile } from './model-runner.js';
 import { readProjectModelFile } from './project-model.js';
+import { type Int8Options, int8ModelBytes } from './int8/export.js';
 
 export interface ExportedModel {
   readonly modelId: number;
@@ -43,11 +46,19 @@ export async function modelOnnxBytes(project: Project, modelId: number): Promise
   return { model, bytes: await sealModel(withMetadata(bytes, metadata), metadata, label), metadata };
 }
 
-export async function exportModel(project: Project, modelId: number, outFile: string): Promise<ExportedModel> {
+export interface ExportOptions extends Int8Options {
+  /** 'fp32' (default) or 'int8' (app/infer/int8/export.ts: checked against fp32 before it is written). */
+  readonly precision?: Precision;
+}
+
+export async function exportModel(project: Project, modelId: number, outFile: string, o: ExportOptions = {}): Promise<ExportedModel> {
   if (!outFile.toLowerCase().endsWith('.onnx')) throw new AppError('invalid_request', `--out must name a .onnx file, got "${outFile}"`);
+  const precision = o.precision ?? 'fp32';
+  if (!PRECISIONS.includes(precision)) throw new AppError('invalid_request', `precision must be one of ${PRECISIONS.join(', ')}, got "${String(precision)}"`);
   const out = path.resolve(outFile);
   if (!fs.existsSync(path.dirname(out))) throw new AppError('invalid_request', `output folder ${path.dirname(out)} does not exist`);
-  const { bytes, metadata } = await modelOnnxBytes(project, modelId);
+  const fp32 = await modelOnnxBytes(project, modelId);
+  const { bytes, metadata } = precision === 'int8' ? await int8ModelBytes(project, fp32.model, fp32.bytes, fp32.metadata, o) : fp32;
   writeFileAtomic(out, bytes);
   return { modelId, path: out, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), metadata };
 }

@@ -5,6 +5,7 @@
  * this very session — and refuses a file that fails either, or that has no integrity record at all.
  */
 import onnxProto from 'onnx-proto';
+import type ort from 'onnxruntime-node';
 import { AppError } from '../core/errors.js';
 import { readBoundedFile } from '../core/bounded-read.js';
 import { type PreprocessOptions, loadRgb8, loadRgb8Native, type Rgb8, rgb8ToChw } from '../model/features/preprocess.js';
@@ -31,6 +32,19 @@ export function decodeModelFile(bytes: Uint8Array, label: string): { model: onnx
   } catch (err) {
     throw new AppError('invalid_file', (err as Error).message, { file: label });
   }
+}
+
+/** The session's feeds for an (n, 3, H, W) batch: the image input, and each tile's box for position-conditioned models. */
+export function modelFeeds(metadata: ModelMetadata, batch: Float32Array, n: number, boxes?: readonly TileBox[]): Record<string, ort.Tensor> {
+  const { height: h, width: w, name } = metadata.input;
+  const position = metadata.tiling?.position === true ? tileBoxFeed(boxes!) : {};
+  return { [name]: float32Tensor(batch, [n, 3, h, w]), ...position };
+}
+
+/** Decodes an image the way a model needs it: resized to the input, or at its own resolution when tiled. */
+export function loadModelImage(metadata: ModelMetadata, input: string | Buffer, name?: string): Promise<Rgb8> {
+  const { height, width, fit } = metadata.input;
+  return metadata.tiling ? loadRgb8Native(input, name) : loadRgb8(input, { height, width, fit }, name);
 }
 
 export interface BatchResult {
@@ -141,14 +155,13 @@ export class ModelRunner {
    * accept a defect that is only wrong where it is.
    */
   async run(batch: Float32Array, n: number, boxes?: readonly TileBox[]): Promise<BatchResult> {
-    const { height: h, width: w, name } = this.metadata.input;
+    const { height: h, width: w } = this.metadata.input;
     if (batch.length !== n * 3 * h * w) throw new AppError('invalid_request', `${this.label}: batch has ${batch.length} values, (${n}, 3, ${h}, ${w}) needs ${n * 3 * h * w}`);
     if (this.positioned && boxes?.length !== n) {
       throw new AppError('invalid_request', `${this.label}: the model is conditioned on tile position and needs one tile box per image (${n} images, ${boxes?.length ?? 0} boxes); score whole parts with score() or runFiles(), which cut them into tiles`);
     }
     const fetch = [this.metadata.outputs.score, this.metadata.outputs.map, ...(this.aligned ? [SHIFT_OUTPUT] : [])];
-    const position = this.positioned ? tileBoxFeed(boxes!) : {};
-    const out = await this.session.run({ [name]: float32Tensor(batch, [n, 3, h, w]), ...position }, fetch);
+    const out = await this.session.run(modelFeeds(this.metadata, batch, n, boxes), fetch);
     const scores = Float32Array.from(out[this.metadata.outputs.score].data as Float32Array);
     const m = out[this.metadata.outputs.map].data as Float32Array;
     const maps = Array.from({ length: n }, (_, i) => m.slice(i * h * w, (i + 1) * h * w));
@@ -165,7 +178,7 @@ export class ModelRunner {
 
   /** Decodes an image the way this model needs it: resized to the input, or at its own resolution when tiled. */
   async loadImage(input: string | Buffer, name?: string): Promise<Rgb8> {
-    return this.tiling ? loadRgb8Native(input, name) : loadRgb8(input, this.preprocess, name);
+    return loadModelImage(this.metadata, input, name);
   }
 
   /** Scores decoded images (from {@link loadImage}): one batch, or tile by tile with the maps stitched. */

@@ -157,7 +157,7 @@ function evaluationMetrics(scores: number[], labels: number[], defectTypes: (str
 }
 
 /** `types[i]` is null for a good image, else the defect type; each type is ranked against every good image. */
-function aurocByDefectType(scores: readonly number[], types: readonly (string | null)[]): Record<string, { imageAuroc: number | null; images: number }> {
+export function aurocByDefectType(scores: readonly number[], types: readonly (string | null)[]): Record<string, { imageAuroc: number | null; images: number }> {
   const good = scores.filter((_, i) => types[i] === null);
   const out: Record<string, { imageAuroc: number | null; images: number }> = {};
   for (const type of [...new Set(types.filter((t): t is string => t !== null))].sort()) {

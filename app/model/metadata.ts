@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import onnxProto from 'onnx-proto';
-import { Objective } from '../core/domain.js';
+import { Objective, Precision } from '../core/domain.js';
 import { AppError } from '../core/errors.js';
 import { TilingSettings, tilingDescription } from './tiling.js';
 
@@ -47,6 +47,20 @@ export const ModelMetadata = z.object({
   scoreNorm: z.object({ method: z.string(), offset: z.number(), scale: z.number() }),
   backbone: z.object({ name: z.string(), sha256: z.string(), taps: z.array(z.object({ name: z.string(), channels: z.number(), stride: z.number() })) }),
   training: z.record(z.string(), z.unknown()),
+  /** Absent: float32. 'int8': the backbone runs in integer arithmetic (app/infer/int8/export.ts). */
+  precision: Precision.optional(),
+  /** int8 files: how they were calibrated and checked, and how far their thresholds were lowered for it. */
+  quantization: z
+    .object({
+      kind: z.literal('int8'),
+      scope: z.string(),
+      calibrationImages: z.number().int(),
+      checkImages: z.number().int(),
+      worstScoreDrop: z.number(),
+      thresholdShift: z.number(),
+      checkAuroc: z.object({ fp32: z.number(), int8: z.number() }).nullable(),
+    })
+    .optional(),
 }).refine((m) => m.format === metadataFormatFor(m.tiling), {
   message: "format '1' is for whole-image models, '2' for tiled ones, '3' for tiled ones with tile position",
   path: ['format'],
@@ -63,6 +77,7 @@ export function metadataProps(m: ModelMetadata): Record<string, string> {
     'flowspect.threshold.reject': String(m.thresholds.reject),
     'flowspect.threshold.method': m.thresholds.method,
     'flowspect.input_size': `${m.input.height}x${m.input.width}`,
+    ...(m.precision ? { 'flowspect.precision': m.precision } : {}),
     ...(m.tiling ? { 'flowspect.tiling': tilingDescription(m.tiling) } : {}),
   };
 }

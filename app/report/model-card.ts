@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { VERDICT_RULE } from '../core/bands.js';
-import type { ModelConfig, ModelThresholds, ScoreNorm } from '../core/model-record.js';
+import { type ModelConfig, ModelThresholds, type ScoreNorm } from '../core/model-record.js';
+import type { Precision } from '../core/domain.js';
+import { ModelMetadata } from '../model/metadata.js';
 import type { ModelRecord } from '../store/models.js';
 import { APP_VERSION } from '../core/version.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -31,6 +33,8 @@ export interface ModelCard {
   /** How a score becomes a verdict with these thresholds, for deployments that do not run Flowspect's scorer. */
   readonly verdictRule?: string;
   readonly scoreNormalisation: ScoreNorm | null;
+  /** Exported cards: the file's precision ('int8' files carry their own, lowered thresholds: those are shown above). */
+  readonly precision?: Precision;
   readonly metrics: Readonly<Record<string, unknown>>;
   readonly createdAt: string;
   readonly appVersion: string;
@@ -70,12 +74,19 @@ export function modelCardFromRecord(m: ModelRecord, dataset: { id: number; name:
   };
 }
 
-/** Adds the exported file's facts (hash, inputs, outputs, metadata_props) to a card; the file is read bounded. */
+/**
+ * Adds the exported file's facts (hash, inputs, outputs, metadata_props) to a card; the file is read bounded. The
+ * thresholds and normalisation shown are the file's own: the ones a deployment applies (an int8 file's are lowered).
+ */
 export async function withOnnx(card: ModelCard, onnxFile: string): Promise<ModelCard> {
   const bytes = await readBoundedFile(onnxFile, 'model');
   const d = describeOnnxBytes(bytes, onnxFile);
+  const file = fileMetadata(d.metadata);
+  const fileThresholds = file && ModelThresholds.safeParse(file.thresholds);
   return {
     ...card,
+    ...(fileThresholds?.success ? { thresholds: fileThresholds.data } : {}),
+    ...(file ? { scoreNormalisation: { ...file.scoreNorm }, precision: file.precision ?? 'fp32' } : {}),
     onnx: {
       file: path.basename(onnxFile),
       sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
@@ -86,6 +97,16 @@ export async function withOnnx(card: ModelCard, onnxFile: string): Promise<Model
       metadata: d.metadata,
     },
   };
+}
+
+/** The Flowspect metadata of a file's metadata_props, or null when it has none that parses. */
+function fileMetadata(props: Readonly<Record<string, string>>): ModelMetadata | null {
+  try {
+    const r = ModelMetadata.safeParse(JSON.parse(props.flowspect ?? 'null'));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** `model.onnx` → `model.card.json`, beside it. */

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
+import type { Precision } from '../core/domain.js';
 import { makeFolders, missingFolders } from '../core/make-folders.js';
 import { exportModel } from '../infer/export.js';
 import { writeExportCompanions } from '../report/export-companions.js';
@@ -20,6 +21,8 @@ export interface ExportPackageOptions {
   /** Also write the Triton model repository (default true). */
   readonly triton?: boolean;
   readonly maxBatchSize?: number;
+  /** 'int8': the quantized model, checked against the float one first (app/infer/int8/export.ts). */
+  readonly precision?: Precision;
   readonly signal?: AbortSignal;
   readonly progress?: (fraction: number, message: string) => void;
 }
@@ -27,7 +30,7 @@ export interface ExportPackageOptions {
 export interface ExportedPackage {
   readonly modelId: number;
   readonly dir: string;
-  readonly onnx: { readonly path: string; readonly bytes: number; readonly sha256: string };
+  readonly onnx: { readonly path: string; readonly bytes: number; readonly sha256: string; readonly precision: Precision };
   readonly card: string;
   readonly triton: { readonly dir: string; readonly config: string; readonly maxBatchSize: number } | null;
   /** Every file written, absolute. */
@@ -68,9 +71,15 @@ export async function exportPackage(project: Project, modelId: number, options: 
     if (options.signal?.aborted) throw new AppError('cancelled', 'export cancelled');
     options.progress?.(fraction, message);
   };
-  step(0.05, `checking model ${modelId} and writing ${stem}.onnx`);
+  const int8 = options.precision === 'int8';
+  step(0.05, `checking model ${modelId} and writing ${stem}.onnx${int8 ? ' (int8)' : ''}`);
   makeFolders(dir, missingFolders(dir, 'the export folder'), 'the export folder');
-  const onnx = await exportModel(project, modelId, path.join(dir, `${stem}.onnx`));
+  // An int8 export calibrates and checks first (most of the job): its progress fills the first half.
+  const onnx = await exportModel(project, modelId, path.join(dir, `${stem}.onnx`), {
+    precision: options.precision,
+    signal: options.signal,
+    progress: (f, m) => step(0.05 + 0.45 * f, m),
+  });
   const triton = options.triton ?? true;
   step(triton ? 0.5 : 0.8, triton ? 'writing the model card and the Triton repository (checks the model again)' : 'writing the model card');
   const c = await writeExportCompanions(project, modelId, onnx.path, {
@@ -82,7 +91,7 @@ export async function exportPackage(project: Project, modelId: number, options: 
   return {
     modelId,
     dir,
-    onnx: { path: onnx.path, bytes: onnx.bytes, sha256: onnx.sha256 },
+    onnx: { path: onnx.path, bytes: onnx.bytes, sha256: onnx.sha256, precision: onnx.metadata.precision ?? 'fp32' },
     card: c.cardFile,
     triton: t,
     files: [onnx.path, c.cardFile, ...(c.triton ? [c.triton.configFile, c.triton.modelFile] : [])],

@@ -32,6 +32,7 @@ import type { BenchOptions } from '../types.js';
 import { type BuildCounts, type BuiltCategory, buildCategory } from './build.js';
 import { DEFECT_TYPES } from './defects.js';
 import { runPatchcore } from './patchcore.js';
+import { type Int8Row, int8Row, int8Summary } from './int8.js';
 import { type Coverage, coverageDiagnostic } from './coverage.js';
 import { subSeed } from './raster.js';
 import {
@@ -72,6 +73,8 @@ export interface CategoryRow {
   readonly executionProvider?: string;
   /** CL-Flow and FastFlow: the coverage diagnostic (bench/photos/coverage.ts). */
   readonly coverage?: Coverage;
+  /** CL-Flow (unless FLOWSPECT_BENCH_INT8=0): the int8 export's candidate on the same test images (bench/photos/int8.ts). */
+  readonly int8?: Int8Row;
   /** PatchCore only: the image score over the interior patches (see bench/photos/patchcore.ts). */
   readonly interior?: { readonly border: number; readonly imageAuroc: number | null; readonly byDefect: Record<string, number | null> };
 }
@@ -205,6 +208,7 @@ export async function runPhotoSuite(options: BenchOptions): Promise<object> {
     categories: rows,
     mean,
     ...(labelledOn.length ? { labelled: labelledSummary(rows, series, labelledOn) } : {}),
+    int8: int8Summary(rows.filter((r) => r.objective === 'clflow').map((r) => r.int8)),
     secondsPerCategory: seconds,
     totalSeconds: (performance.now() - started) / 1000,
   };
@@ -214,7 +218,7 @@ type Baseline = 'clflow' | 'fastflow' | 'patchcore';
 const BASELINES: readonly Baseline[] = ['clflow', 'fastflow', 'patchcore'];
 
 /**
- * FLOWSPECT_BENCH_OBJECTIVES: the models trained next to clflowLabelled (comma list of clflow, fastflow, patchcore;
+ * FLOWSPECT_BENCH_INT8=0 (skip the int8 candidate measured on every CL-Flow model), FLOWSPECT_BENCH_OBJECTIVES: the models trained next to clflowLabelled (comma list of clflow, fastflow, patchcore;
  * default all three), so that a lever of one model can be measured without the others' time.
  */
 export function objectivesFromEnv(raw: string | undefined): Baseline[] {
@@ -321,6 +325,7 @@ async function flowRow(project: Project, cat: { name: string; kind: CategoryKind
     valImageAuroc: r.metrics.valImageAuroc,
     executionProvider: r.executionProvider,
     coverage: await coverageDiagnostic(project, r.modelId, cat.name),
+    ...(objective === 'clflow' && process.env.FLOWSPECT_BENCH_INT8 !== '0' ? { int8: await int8Row(project, r.modelId, cat.name) } : {}),
   };
 }
 

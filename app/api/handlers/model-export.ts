@@ -8,6 +8,6 @@ export const modelExportHandlers: HandlerGroup<typeof modelExportMethods, Handle
   'models.exportPackage': (req, { app }) => {
     const project = app.project();
     const { dir } = checkExportFolder(project, req.id, req.outDir);
-    return app.jobs.start(project, 'export', { modelId: req.id, outDir: dir, triton: req.triton, ...(req.maxBatchSize ? { maxBatchSize: req.maxBatchSize } : {}) });
+    return app.jobs.start(project, 'export', { modelId: req.id, outDir: dir, triton: req.triton, precision: req.precision, ...(req.maxBatchSize ? { maxBatchSize: req.maxBatchSize } : {}) });
   },
 };

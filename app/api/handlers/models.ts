@@ -46,8 +46,8 @@ export const modelHandlers: HandlerGroup<typeof modelMethods, HandlerContext> = 
     return app.jobs.start(project, 'infer', { modelId: m.id, datasetId: req.datasetId, split: req.split, maps: req.maps, evaluate: req.evaluate, batchSize: req.batchSize });
   },
   'models.export': async (req, { app }) => {
-    const r = await exportModel(app.project(), req.id, req.out);
-    return { modelId: r.modelId, path: r.path, bytes: r.bytes, sha256: r.sha256 };
+    const r = await exportModel(app.project(), req.id, req.out, { precision: req.precision });
+    return { modelId: r.modelId, path: r.path, bytes: r.bytes, sha256: r.sha256, precision: r.metadata.precision ?? 'fp32' };
   },
   'results.list': (req, { app }) => {
     mustModel(app.project().db, req.modelId);

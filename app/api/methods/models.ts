@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineMethod } from '../define.js';
 import { AbsPath, Id, IsoTime, Job } from '../../core/schemas.js';
-import { Objective, Split } from '../../core/domain.js';
+import { Objective, Precision, Split } from '../../core/domain.js';
 import { BandsFields, refineBands, VerdictSchema } from '../../core/bands.js';
 import { ModelConfig, ModelThresholds, ScoreNorm } from '../../core/model-record.js';
 
@@ -110,8 +110,8 @@ export const modelMethods = {
   }),
   'models.export': defineMethod({
     summary: 'Write the model as one ONNX file (thresholds and facts in metadata_props).',
-    request: z.object({ id: Id, out: AbsPath }).strict(),
-    response: z.object({ modelId: Id, path: z.string(), bytes: z.number().int(), sha256: z.string() }),
+    request: z.object({ id: Id, out: AbsPath, precision: Precision.default('fp32') }).strict(),
+    response: z.object({ modelId: Id, path: z.string(), bytes: z.number().int(), sha256: z.string(), precision: Precision }),
   }),
   'results.list': defineMethod({
     summary: "A model's results with image, verdict and review decision; sorted by score, paginated.",

@@ -1,6 +1,7 @@
 /** Job kind `export`: writes a model's export package (ONNX, model card, Triton repository) with progress. */
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
+import { Precision } from '../../core/domain.js';
 import type { JobContext } from '../../core/job-types.js';
 import { openProject } from '../../store/project.js';
 import { exportPackage, type ExportedPackage } from '../../workflows/export-package.js';
@@ -12,6 +13,7 @@ export const ExportJobPayload = z
     outDir: z.string().min(1),
     triton: z.boolean().default(true),
     maxBatchSize: z.number().int().min(1).max(1024).optional(),
+    precision: Precision.default('fp32'),
   })
   .strict();
 export type ExportJobPayload = z.input<typeof ExportJobPayload>;
