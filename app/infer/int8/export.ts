@@ -3,10 +3,11 @@
  * quantized (app/model/int8/qdq.ts) with ranges calibrated on the model's own clean training images, then the int8
  * model is checked against the float model on other images of the same data before anything is written.
  *
- * A false accept must not come from rounding: on every check image, the int8 model's score may fall below the float
- * model's by some amount. Both thresholds (and the score normalisation) of the int8 file are lowered by the largest
- * such drop, so no check image that the float model rejects or sends to review is judged more leniently by the int8
- * model. The export is refused when that drop is more than a quarter of the span from a typical good part to reject,
+ * A false accept must not come from rounding: on a check image, the int8 model's score may fall below the float
+ * model's. Both thresholds (and the score normalisation) of the int8 file are lowered by the largest such drop near
+ * the thresholds (see checkAgreement), so no check image that the float model rejects or sends to review is judged
+ * more leniently by the int8 model. The export is refused when that shift is more than a quarter of the span from a
+ * typical good part to reject,
  * when an int8 score is not finite where the float score is, or when the int8 model separates labelled defects
  * from good parts worse than the float model (image AUROC more than 0.005 lower).
  */
@@ -108,18 +109,34 @@ export async function int8ModelBytes(project: Project, model: ModelRecord, fp32:
   return { bytes: await sealModel(withMetadata(candidate, shifted), shifted, label, o.session), metadata: shifted };
 }
 
-/** The gates above; returns what the int8 file records about its quantization. */
+/**
+ * The gates above; returns what the int8 file records about its quantization. The shift is the larger of
+ * - the largest drop among images whose float score lies where a drop can matter: from a typical good part (the clean
+ *   median) to one span above reject (a defect scoring 20 × reject that drops 3 % changes no verdict), and
+ * - what it takes for every check image to keep at least its float verdict.
+ */
 export function checkAgreement(modelId: number, check: readonly Pick<ModelImage, 'id' | 'label'>[], s32: Float32Array, s8: Float32Array, metadata: ModelMetadata, calibrationImages: number): Quantization {
+  const { review, reject } = metadata.thresholds;
+  const span = metadata.scoreNorm.scale;
+  const band = { lo: metadata.scoreNorm.offset, hi: reject + span };
   let drop = 0;
+  let shift = 0;
   let worst = -1;
   for (let i = 0; i < check.length; i++) {
-    if (!Number.isFinite(s32[i]!)) continue;
-    if (!Number.isFinite(s8[i]!)) throw new AppError('conflict', `model ${modelId}: the int8 model gives image ${check[i]!.id} a score that is not a number (float score ${s32[i]}); export it in fp32`);
-    if (s32[i]! - s8[i]! > drop) [drop, worst] = [s32[i]! - s8[i]!, i];
+    const [f, q] = [s32[i]!, s8[i]!];
+    if (!Number.isFinite(f)) continue;
+    if (!Number.isFinite(q)) throw new AppError('conflict', `model ${modelId}: the int8 model gives image ${check[i]!.id} a score that is not a number (float score ${f}); export it in fp32`);
+    const inBand = f >= band.lo && f <= band.hi;
+    const keep = Math.max(f >= reject ? reject - q : 0, f >= review ? review - q : 0, inBand ? f - q : 0);
+    if (inBand) drop = Math.max(drop, f - q);
+    if (keep > shift) [shift, worst] = [keep, i];
   }
-  const span = metadata.scoreNorm.scale;
-  if (drop > MAX_DROP_OF_SPAN * span) {
-    throw new AppError('conflict', `model ${modelId}: int8 lowers the score of image ${check[worst]!.id} by ${drop.toPrecision(3)}, more than ${MAX_DROP_OF_SPAN * 100} % of the span from a typical good part to reject (${span.toPrecision(3)}); export it in fp32`);
+  if (shift > MAX_DROP_OF_SPAN * span) {
+    const w = check[worst]!;
+    throw new AppError(
+      'conflict',
+      `model ${modelId}: int8 would need its thresholds lowered by ${shift.toPrecision(3)} to judge image ${w.id} (score ${s32[worst]!.toPrecision(4)} in fp32, ${s8[worst]!.toPrecision(4)} in int8) no more leniently, more than ${MAX_DROP_OF_SPAN * 100} % of the span from a typical good part to reject (${span.toPrecision(3)}); export it in fp32`,
+    );
   }
   const labels = check.map((i) => (i.label === 'defect' ? 1 : 0));
   const both = labels.includes(0) && labels.includes(1);
@@ -127,13 +144,13 @@ export function checkAgreement(modelId: number, check: readonly Pick<ModelImage,
   if (auroc && auroc.int8 < auroc.fp32 - AUROC_TOLERANCE) {
     throw new AppError('conflict', `model ${modelId}: int8 separates the project's labelled defects worse than the float model (image AUROC ${auroc.int8.toFixed(4)} vs ${auroc.fp32.toFixed(4)}, tolerance ${AUROC_TOLERANCE}); export it in fp32`);
   }
-  return { kind: 'int8', scope: INT8_SCOPE.prefix, calibrationImages, checkImages: check.length, worstScoreDrop: drop, thresholdShift: drop, checkAuroc: auroc };
+  return { kind: 'int8', scope: INT8_SCOPE.prefix, calibrationImages, checkImages: check.length, worstScoreDrop: drop, thresholdShift: shift, checkAuroc: auroc };
 }
 
 /** The float model's metadata with both thresholds and the normalisation offset lowered by the shift. */
 export function int8Metadata(m: ModelMetadata, q: Quantization): ModelMetadata {
   const d = q.thresholdShift;
-  const note = `int8: lowered by ${d.toPrecision(3)}, the largest score drop from the float model on ${q.checkImages} check images`;
+  const note = `int8: lowered by ${d.toPrecision(3)}, the largest score drop from the float model near the thresholds on ${q.checkImages} check images`;
   return {
     ...m,
     precision: 'int8',
