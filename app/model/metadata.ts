@@ -59,6 +59,8 @@ export const ModelMetadata = z.object({
       worstScoreDrop: z.number(),
       thresholdShift: z.number(),
       checkAuroc: z.object({ fp32: z.number(), int8: z.number() }).nullable(),
+      /** Backbone convolutions (node names) left in float because they moved scores most (besides the stem). */
+      floatLayers: z.array(z.string()).default([]),
     })
     .optional(),
 }).refine((m) => m.format === metadataFormatFor(m.tiling), {

@@ -1,8 +1,8 @@
 /**
  * The photo suite's int8 measurement (issue #21's rule: int8 is offered only while its image AUROC on this suite stays
- * within 0.005 of fp32's). Per trained CL-Flow model: the quantized candidate (app/infer/int8/export.ts, before any
- * check) scores the same test images as the float model; the row records both AUROCs, the model-only time per image
- * of each (batch 8, decoded images, alternated), and whether the product's export would accept this model.
+ * within 0.005 of fp32's). Per trained CL-Flow model: the file `flowspect export --precision int8` writes (or, when
+ * the export refuses, the fully quantized candidate) scores the same test images as the float model; the row records
+ * both AUROCs, the model-only time per image of each (batch 8, decoded images, alternated), and the export's verdict.
  */
 import { AppError } from '../../app/core/errors.js';
 import { imageAuroc } from '../../app/eval/index.js';
@@ -16,6 +16,8 @@ import type { Project } from '../../app/store/project.js';
 import { imageFile } from '../../app/train/data.js';
 
 export interface Int8Row {
+  /** Which int8 model scored: the file the export wrote, or (when it refused) the fully quantized candidate. */
+  readonly scored: 'exported' | 'candidate';
   readonly fp32ImageAuroc: number | null;
   readonly imageAuroc: number | null;
   /** int8 − fp32 image AUROC on the test split. */
@@ -27,6 +29,8 @@ export interface Int8Row {
   /** What `flowspect export --precision int8` does with this model: 'accepted', or why it refuses. */
   readonly exportGate: string;
   readonly thresholdShift: number | null;
+  /** Convolutions the export left in float to pass its checks. */
+  readonly floatLayers: readonly string[];
 }
 
 async function scoreAll(runner: ModelRunner, images: readonly Rgb8[]): Promise<{ scores: number[]; ms: number }> {
@@ -55,8 +59,16 @@ export function int8Summary(rows: readonly (Int8Row | undefined)[]): object | nu
 
 export async function int8Row(project: Project, modelId: number, category: string): Promise<Int8Row> {
   const fp32 = await modelOnnxBytes(project, modelId);
+  let exportGate = 'accepted';
+  let exported: Awaited<ReturnType<typeof int8ModelBytes>> | null = null;
+  try {
+    exported = await int8ModelBytes(project, fp32.model, fp32.bytes, fp32.metadata);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    exportGate = `refused: ${err.message}`;
+  }
   const calibration = int8Images(project, fp32.model).calibration.map((i) => imageFile(project, i.path));
-  const candidate = await quantizedCandidate(modelId, fp32.bytes, fp32.metadata, calibration);
+  const candidate = exported?.bytes ?? (await quantizedCandidate(modelId, fp32.bytes, fp32.metadata, calibration));
   const test = selectModelImages(project.db, { category, split: 'test' });
   const [float, int8] = await Promise.all([ModelRunner.open(fp32.bytes, { provider: 'cpu' }), ModelRunner.open(candidate, { provider: 'cpu' })]);
   const a: { scores: number[]; ms: number }[] = [];
@@ -76,15 +88,8 @@ export async function int8Row(project: Project, modelId: number, category: strin
   const fp32Auroc = both ? imageAuroc(a[0]!.scores, labels) : null;
   const auroc = both ? imageAuroc(b[0]!.scores, labels) : null;
   const ms = { fp32: Math.min(...a.map((r) => r.ms)), int8: Math.min(...b.map((r) => r.ms)) };
-  let exportGate = 'accepted';
-  let thresholdShift: number | null = null;
-  try {
-    thresholdShift = (await int8ModelBytes(project, fp32.model, fp32.bytes, fp32.metadata)).metadata.quantization?.thresholdShift ?? null;
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    exportGate = `refused: ${err.message}`;
-  }
   return {
+    scored: exported ? 'exported' : 'candidate',
     fp32ImageAuroc: fp32Auroc,
     imageAuroc: auroc,
     delta: auroc !== null && fp32Auroc !== null ? auroc - fp32Auroc : null,
@@ -92,6 +97,7 @@ export async function int8Row(project: Project, modelId: number, category: strin
     msPerImage: ms,
     speedup: ms.fp32 / ms.int8,
     exportGate,
-    thresholdShift,
+    thresholdShift: exported?.metadata.quantization?.thresholdShift ?? null,
+    floatLayers: exported?.metadata.quantization?.floatLayers ?? [],
   };
 }

@@ -15,7 +15,11 @@ import { mulberry32 } from '../../app/core/mulberry32.js';
 import { importDataset } from '../../app/dataset/import.js';
 import { exportModel } from '../../app/infer/export.js';
 import { checkAgreement, int8Images } from '../../app/infer/int8/export.js';
-import { ModelRunner } from '../../app/infer/model-runner.js';
+import { calibrateRanges } from '../../app/infer/int8/calibrate.js';
+import { FLOAT_STEM_CONVS, planInt8, quantizeInt8, withFloatConvs } from '../../app/model/int8/qdq.js';
+import { sealModel } from '../../app/model/integrity.js';
+import { modelOnnxBytes } from '../../app/infer/export.js';
+import { decodeModelFile, ModelRunner } from '../../app/infer/model-runner.js';
 import { readMetadata } from '../../app/model/metadata.js';
 import { getModel } from '../../app/store/models.js';
 import { createProject, type Project } from '../../app/store/project.js';
@@ -84,10 +88,37 @@ describe('int8 export', () => {
     const session = await ort.InferenceSession.create(fs.readFileSync(int8File), { graphOptimizationLevel: 'all', optimizedModelFilePath: optimised, executionProviders: ['cpu'] });
     await session.release();
     const ops = decode(optimised).graph!.node!.map((n) => n.opType);
-    expect(ops.filter((o) => o === 'QLinearConv').length).toBe(30);
+    // MobileNetV2 to block 9 has 30 convolutions; the 3 of its stem stay float (FLOAT_STEM_CONVS).
+    const q = readMetadata(decode(int8File), 'int8').quantization!;
+    expect(ops.filter((o) => o === 'QLinearConv').length).toBe(30 - FLOAT_STEM_CONVS - q.floatLayers.length);
+    expect(ops.filter((o) => o === 'Conv').length).toBeGreaterThanOrEqual(FLOAT_STEM_CONVS);
     // The residual adds fuse too; those whose sum is also a tap stay float adds, since the flows read the tap in float.
     expect(ops.filter((o) => o === 'QLinearAdd').length).toBeGreaterThanOrEqual(3);
     expect(ops).not.toContain('Clip');
+  });
+
+  it('leaves a layer in float correctly: the float layer after a folded ReLU6 reads the clipped values', async () => {
+    const fp32 = await modelOnnxBytes(project, modelId);
+    const { model: proto } = decodeModelFile(fp32.bytes, 'fp32');
+    const plan = planInt8(proto);
+    const files = int8Images(project, fp32.model).calibration.map((i) => imageFile(project, i.path));
+    const ranges = await calibrateRanges(proto, fp32.metadata, plan.tensors, files);
+    // Quantize one conv whose ReLU6 is folded, and nothing after it: its consumer is a float conv.
+    const folded = plan.convs.find((c) => c.clip)!;
+    const only = withFloatConvs(plan, new Set(plan.convs.filter((c) => c !== folded).map((c) => c.node.name!)));
+    const scores = async (bytes: Uint8Array) => {
+      const r = await ModelRunner.open(await sealModel(bytes, fp32.metadata, 'm'));
+      try {
+        return (await r.runFiles(files.slice(0, 8))).scores;
+      } finally {
+        await r.release();
+      }
+    };
+    const encode = (p: typeof plan) => onnxProto.onnx.ModelProto.encode(quantizeInt8(proto, p, ranges)).finish();
+    const [f, one, all] = [await scores(fp32.bytes), await scores(encode(only)), await scores(encode(plan))];
+    const meanChange = (s: Float32Array) => s.reduce((a, v, i) => a + Math.abs(v - f[i]!), 0) / s.length;
+    // One quantized layer moves scores less than all of them (reading the unclipped values moved them 100× more).
+    expect(meanChange(one)).toBeLessThan(meanChange(all));
   });
 
   it('keeps GEMM convolution weights to 7 bits and depthwise ones to 8', () => {

@@ -15,7 +15,8 @@ import onnxProto from 'onnx-proto';
 import { AppError } from '../../core/errors.js';
 import { imageAuroc } from '../../eval/index.js';
 import { sealModel } from '../../model/integrity.js';
-import { INT8_SCOPE, planInt8, quantizeInt8 } from '../../model/int8/qdq.js';
+import { INT8_SCOPE, type Int8Plan, planInt8, quantizeInt8, type Range, withFloatConvs } from '../../model/int8/qdq.js';
+import type { Rgb8 } from '../../model/features/preprocess.js';
 import { type ModelMetadata, withMetadata } from '../../model/metadata.js';
 import { type ModelImage, type ModelRecord, selectModelImages } from '../../store/models.js';
 import type { Project } from '../../store/project.js';
@@ -28,6 +29,12 @@ export const CALIBRATION_IMAGES = 32;
 export const CHECK_IMAGES = { good: 64, defect: 64 } as const;
 /** The largest score drop the threshold shift may absorb, as a fraction of reject − the clean median. */
 export const MAX_DROP_OF_SPAN = 0.25;
+/**
+ * How many of the most sensitive convolutions a failed check leaves in float, in turn. Not more: every float layer
+ * between integer ones adds a dequantize and a quantize pass, and with 8 of them the photo suite's canvas model ran
+ * slower than fp32 (0.91×).
+ */
+export const FALLBACK_FLOAT_LAYERS = [1, 2, 4] as const;
 /** How much lower the int8 model's image AUROC on the labelled check images may be. */
 export const AUROC_TOLERANCE = 0.005;
 
@@ -59,54 +66,138 @@ export function int8Images(project: Project, model: ModelRecord): { calibration:
   return { calibration, check: [...good, ...defects] };
 }
 
-async function scoreFiles(runner: ModelRunner, files: readonly string[], signal?: AbortSignal): Promise<Float32Array> {
-  const out = new Float32Array(files.length);
-  for (let start = 0; start < files.length; start += 8) {
-    signal?.throwIfAborted();
-    out.set((await runner.runFiles(files.slice(start, start + 8))).scores, start);
+/** The check images, decoded once (tiled models decode per batch: their parts can be large), scored by any runner. */
+class CheckSet {
+  private decoded: Rgb8[] | null = null;
+  constructor(
+    readonly images: readonly ModelImage[],
+    private readonly files: readonly string[],
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  async scores(runner: ModelRunner): Promise<Float32Array> {
+    if (!runner.tiling) this.decoded ??= await runner.loadImages(this.files);
+    const out = new Float32Array(this.files.length);
+    for (let start = 0; start < this.files.length; start += 8) {
+      this.signal?.throwIfAborted();
+      const r = this.decoded ? await runner.score(this.decoded.slice(start, start + 8)) : await runner.runFiles(this.files.slice(start, start + 8));
+      out.set(r.scores, start);
+    }
+    return out;
   }
-  return out;
+}
+
+/** A calibrated model that can be quantized with any of its convolutions left in float. */
+class Quantizer {
+  private constructor(
+    private readonly modelId: number,
+    private readonly proto: onnxProto.onnx.ModelProto,
+    readonly plan: Int8Plan,
+    private readonly ranges: ReadonlyMap<string, Range>,
+    private readonly metadata: ModelMetadata,
+    private readonly o: Int8Options,
+  ) {}
+
+  static async calibrated(modelId: number, fp32: Uint8Array, metadata: ModelMetadata, calibration: readonly string[], o: Int8Options): Promise<Quantizer> {
+    const { model: proto } = decodeModelFile(fp32, `model ${modelId}`);
+    let plan: Int8Plan;
+    try {
+      plan = planInt8(proto);
+    } catch (err) {
+      throw new AppError('invalid_request', `model ${modelId} cannot be exported in int8: ${(err as Error).message}`);
+    }
+    o.progress?.(0.1, `calibrating on ${calibration.length} clean training images`);
+    const ranges = await calibrateRanges(proto, metadata, plan.tensors, calibration, { session: o.session, signal: o.signal });
+    return new Quantizer(modelId, proto, plan, ranges, metadata, o);
+  }
+
+  /** The sealed int8 model (the float model's metadata) with the `float` convolutions (node names) left in float. */
+  async candidate(float: ReadonlySet<string> = new Set()): Promise<Uint8Array> {
+    const plan = float.size ? withFloatConvs(this.plan, float) : this.plan;
+    const bytes = onnxProto.onnx.ModelProto.encode(quantizeInt8(this.proto, plan, this.ranges)).finish();
+    return sealModel(withMetadata(bytes, this.metadata), this.metadata, `model ${this.modelId} (int8)`, this.o.session);
+  }
+
+  /** Scores `check` with a candidate; its session is released after. */
+  async score(bytes: Uint8Array, check: CheckSet): Promise<Float32Array> {
+    const runner = await ModelRunner.open(bytes, this.o.session, `model ${this.modelId} (int8)`);
+    try {
+      return await check.scores(runner);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
+   * Each convolution's own effect: the mean change of the clean check images' scores with only it quantized, in
+   * units of the span to reject. Most sensitive first.
+   */
+  async sensitivities(check: CheckSet, s32: Float32Array): Promise<string[]> {
+    const names = this.plan.convs.map((c) => c.node.name ?? '');
+    const good = check.images.map((im, i) => (im.label === 'good' ? i : -1)).filter((i) => i >= 0);
+    const effect = new Map<string, number>();
+    for (const [k, name] of names.entries()) {
+      this.o.signal?.throwIfAborted();
+      this.o.progress?.(0.5 + (0.3 * k) / names.length, `measuring how much each layer moves scores in int8 (${k + 1}/${names.length})`);
+      const s = await this.score(await this.candidate(new Set(names.filter((n) => n !== name))), check);
+      effect.set(name, good.reduce((a, i) => a + Math.abs(s[i]! - s32[i]!), 0) / Math.max(1, good.length) / this.metadata.scoreNorm.scale);
+    }
+    return [...names].sort((a, b) => effect.get(b)! - effect.get(a)!);
+  }
 }
 
 /**
- * The quantized model before any check, sealed with the float model's metadata: what the checks below judge (and
- * what the photo-suite benchmark scores). `calibration`: clean images of the model's data, as files.
+ * The quantized model before any check, sealed with the float model's metadata: what the photo-suite benchmark
+ * scores next to the exported file. `calibration`: clean images of the model's data, as files.
  */
 export async function quantizedCandidate(modelId: number, fp32: Uint8Array, metadata: ModelMetadata, calibration: readonly string[], o: Int8Options = {}): Promise<Uint8Array> {
-  const label = `model ${modelId} (int8)`;
-  const { model: proto } = decodeModelFile(fp32, label);
-  let plan;
-  try {
-    plan = planInt8(proto);
-  } catch (err) {
-    throw new AppError('invalid_request', `model ${modelId} cannot be exported in int8: ${(err as Error).message}`);
-  }
-  o.progress?.(0.1, `calibrating on ${calibration.length} clean training images`);
-  const ranges = await calibrateRanges(proto, metadata, plan.tensors, calibration, { session: o.session, signal: o.signal });
-  const quantized = onnxProto.onnx.ModelProto.encode(quantizeInt8(proto, plan, ranges)).finish();
-  return sealModel(withMetadata(quantized, metadata), metadata, label, o.session);
+  return (await Quantizer.calibrated(modelId, fp32, metadata, calibration, o)).candidate();
 }
 
-/** The int8 file of `metadata`'s model: sealed bytes and the metadata it carries (thresholds lowered, see above). */
+const isConflict = (e: unknown): e is AppError => e instanceof AppError && e.code === 'conflict';
+
+/**
+ * The int8 file of `metadata`'s model: sealed bytes and the metadata it carries (thresholds lowered, see above).
+ * When the fully quantized backbone fails a check, the convolutions that move scores most are left in float, 1, 2,
+ * then 4 of them, until the checks pass; the file records which (`quantization.floatLayers`).
+ */
 export async function int8ModelBytes(project: Project, model: ModelRecord, fp32: Uint8Array, metadata: ModelMetadata, o: Int8Options = {}): Promise<{ bytes: Uint8Array; metadata: ModelMetadata }> {
-  const label = `model ${model.id} (int8)`;
   const images = int8Images(project, model);
   const files = (list: readonly ModelImage[]) => list.map((i) => imageFile(project, i.path));
-  const candidate = await quantizedCandidate(model.id, fp32, metadata, files(images.calibration), o);
+  const quantizer = await Quantizer.calibrated(model.id, fp32, metadata, files(images.calibration), o);
   o.progress?.(0.4, `checking the int8 model against the float model on ${images.check.length} images`);
-  const [float, int8] = await Promise.all([ModelRunner.open(fp32, o.session, `model ${model.id}`), ModelRunner.open(candidate, o.session, label)]);
+  const check = new CheckSet(images.check, files(images.check), o.signal);
+  const float = await ModelRunner.open(fp32, o.session, `model ${model.id}`);
   let s32: Float32Array;
-  let s8: Float32Array;
   try {
-    s32 = await scoreFiles(float, files(images.check), o.signal);
-    s8 = await scoreFiles(int8, files(images.check), o.signal);
+    s32 = await check.scores(float);
   } finally {
-    await Promise.all([float.release(), int8.release()]);
+    await float.release();
   }
-  const q = checkAgreement(model.id, images.check, s32, s8, metadata, images.calibration.length);
-  const shifted = int8Metadata(metadata, q);
+  const attempt = async (floatLayers: readonly string[]) => {
+    const bytes = await quantizer.candidate(new Set(floatLayers));
+    const s8 = await quantizer.score(bytes, check);
+    return { bytes, q: { ...checkAgreement(model.id, images.check, s32, s8, metadata, images.calibration.length), floatLayers: [...floatLayers] } };
+  };
+  let result: { bytes: Uint8Array; q: Quantization } | undefined;
+  try {
+    result = await attempt([]);
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+    const ranked = await quantizer.sensitivities(check, s32);
+    for (const k of FALLBACK_FLOAT_LAYERS.filter((n) => n < ranked.length)) {
+      o.progress?.(0.8, `checking with the ${k} layer${k === 1 ? '' : 's'} that move scores most left in float`);
+      result = await attempt(ranked.slice(0, k)).catch((e: unknown) => {
+        if (isConflict(e)) return undefined;
+        throw e;
+      });
+      if (result) break;
+    }
+    if (!result) throw new AppError('conflict', `${err.message.replace(/; export it in fp32$/, '')}, and still did with the ${FALLBACK_FLOAT_LAYERS.at(-1)} layers that move scores most left in float; export it in fp32`);
+  }
+  const shifted = int8Metadata(metadata, result.q);
   o.progress?.(0.9, 'sealing the int8 model');
-  return { bytes: await sealModel(withMetadata(candidate, shifted), shifted, label, o.session), metadata: shifted };
+  return { bytes: await sealModel(withMetadata(result.bytes, shifted), shifted, `model ${model.id} (int8)`, o.session), metadata: shifted };
 }
 
 /**
@@ -144,7 +235,7 @@ export function checkAgreement(modelId: number, check: readonly Pick<ModelImage,
   if (auroc && auroc.int8 < auroc.fp32 - AUROC_TOLERANCE) {
     throw new AppError('conflict', `model ${modelId}: int8 separates the project's labelled defects worse than the float model (image AUROC ${auroc.int8.toFixed(4)} vs ${auroc.fp32.toFixed(4)}, tolerance ${AUROC_TOLERANCE}); export it in fp32`);
   }
-  return { kind: 'int8', scope: INT8_SCOPE.prefix, calibrationImages, checkImages: check.length, worstScoreDrop: drop, thresholdShift: shift, checkAuroc: auroc };
+  return { kind: 'int8', scope: INT8_SCOPE.prefix, calibrationImages, checkImages: check.length, worstScoreDrop: drop, thresholdShift: shift, checkAuroc: auroc, floatLayers: [] };
 }
 
 /** The float model's metadata with both thresholds and the normalisation offset lowered by the shift. */
