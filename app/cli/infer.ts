@@ -51,7 +51,7 @@ export const inferCommand: CliCommand = {
     });
     const v = r.verdicts;
     printResult(io, globals, r, () => [
-      `${r.judged} of ${r.images} images judged on ${r.executionProvider} (${r.imagesPerSecond.toFixed(1)} images/s): ${v.accept} accept, ${v.review} review, ${v.reject} reject, ${v.error} error`,
+      `${r.judged} of ${r.images} images judged on ${r.executionProvider}, ${r.precision} (${r.imagesPerSecond.toFixed(1)} images/s): ${v.accept} accept, ${v.review} review, ${v.reject} reject, ${v.error} error`,
       printable(`wrote ${r.out}`),
     ]);
     reportUnjudged(io, r);

@@ -11,6 +11,7 @@ import { emptyVerdictCounts, type Verdict, verdictOf } from '../core/bands.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { FileReadError, readBoundedFile } from '../core/bounded-read.js';
 import { csvField } from '../core/csv.js';
+import type { Precision } from '../core/domain.js';
 import { AppError } from '../core/errors.js';
 import type { SessionConfig } from '../runtime/index.js';
 import { writeMapPng } from '../model/maps.js';
@@ -39,6 +40,8 @@ export interface StandaloneSummary {
   readonly unjudged: { file: string; reason: string }[];
   readonly out: string;
   readonly executionProvider: string;
+  /** The model file's precision ('int8' files run an integer backbone, app/infer/int8/export.ts). */
+  readonly precision: Precision;
   readonly seconds: number;
   readonly imagesPerSecond: number;
   readonly verdicts: Record<Verdict, number>;
@@ -112,6 +115,7 @@ export async function inferFolder(o: StandaloneOptions): Promise<StandaloneSumma
     unjudged: rows.flatMap((r, i) => (r.verdict === 'error' ? [{ file: files[i]!, reason: r.reason }] : [])),
     out: path.resolve(o.out),
     executionProvider: runner.provider,
+    precision: runner.metadata.precision ?? 'fp32',
     seconds,
     imagesPerSecond: judged / Math.max(seconds, 1e-6),
     verdicts,

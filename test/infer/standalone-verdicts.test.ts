@@ -47,7 +47,7 @@ describe('flowspect infer: verdicts you can trust', () => {
     const maps = path.join(t.dir, 'maps');
     const r = spawnSync(process.execPath, [BIN, 'infer', '--model', model, '--images', images, '--out', out, '--maps', maps], { encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/^5 of 7 images judged on cpu .*: 2 accept, 1 review, 2 reject, 2 error$/m);
+    expect(r.stdout).toMatch(/^5 of 7 images judged on cpu, fp32 .*: 2 accept, 1 review, 2 reject, 2 error$/m);
     expect(r.stderr).toMatch(/^flowspect infer: 2 of 7 images could not be judged \(verdict error, not passed\)$/m);
     expect(r.stderr).toMatch(/^ {2}error .*black\.png: the model gave a score that is not a finite number \(NaN\)$/m);
     // The hostile name is one escaped line: no forged line, no raw control character reaches the terminal.
