@@ -1,7 +1,8 @@
 /**
  * `npm run bench:infer`: end-to-end images/s (decode + preprocess → ONE ONNX model → map + score) at 256², batch 1
  * and 8, 1 and 2 intra-op threads, and the flow head's share of the model time (full model vs backbone alone).
- * The model has freshly initialised flow weights: speed does not depend on the values.
+ * The model has freshly initialised flow weights: speed does not depend on the values. `--precision int8` also runs
+ * the int8 export's model, alternated with the float one, and reports its rate and its speed-up over fp32.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,8 @@ import { readBackboneBytes } from '../app/model/backbone/model-file.js';
 import { rgb8ToChw } from '../app/model/features/preprocess.js';
 import { FlowConfig } from '../app/model/flow/config.js';
 import { buildInferenceGraph, initialParams, type ModelSpec } from '../app/model/flow/graphs.js';
-import { ModelRunner } from '../app/infer/model-runner.js';
+import { decodeModelFile, ModelRunner } from '../app/infer/model-runner.js';
+import { quantizedCandidate } from '../app/infer/int8/export.js';
 import { metadataProps } from '../app/model/metadata.js';
 import { sealModel } from '../app/model/integrity.js';
 import { createSession, float32Tensor } from '../app/runtime/index.js';
@@ -47,18 +49,22 @@ export async function run(options: BenchOptions): Promise<object> {
   try {
     const { bytes, backbone } = await benchModel({ imageSize: size }, dir);
     const files = await sourceImages(dir);
+    // --precision int8: the int8 export's model (calibrated on the source images: speed does not depend on the values).
+    const int8 = options.args.includes('--precision') && options.args[options.args.indexOf('--precision') + 1] === 'int8' ? await quantizedCandidate(0, bytes, decodeModelFile(bytes, 'bench model').metadata, files) : undefined;
     for (const threads of [1, 2]) {
       if (peer) await peer.send('scoring', { files, size, threads });
       const runner = await ModelRunner.open(bytes, { intraOpThreads: threads }, 'bench model');
+      const int8Runner = int8 && (await ModelRunner.open(int8, { intraOpThreads: threads }, 'bench model (int8)'));
       const bb = await createSession(readBackboneBytes(backbone), { intraOpThreads: threads });
       try {
         for (const batch of [1, 8]) {
-          const config = await measureConfig({ runner, bb, backbone, size, files: files.slice(0, batch), reps, peer });
+          const config = await measureConfig({ runner, int8Runner, bb, backbone, size, files: files.slice(0, batch), reps, peer });
           configs.push({ threads, batch, ...config });
           options.log(JSON.stringify(configs[configs.length - 1]));
         }
       } finally {
         await runner.release();
+        await int8Runner?.release();
         await bb.release();
       }
     }
@@ -89,6 +95,8 @@ async function sourceImages(dir: string): Promise<string[]> {
 
 interface ConfigRun {
   readonly runner: ModelRunner;
+  /** With --precision int8: the int8 model, alternated rep by rep with the float one. */
+  readonly int8Runner?: ModelRunner;
   readonly bb: Awaited<ReturnType<typeof createSession>>;
   readonly backbone: { readonly taps: readonly { readonly name: string }[] };
   readonly size: number;
@@ -104,7 +112,8 @@ async function measureConfig(c: ConfigRun): Promise<object> {
   const { runner, bb, size, files } = c;
   const batch = files.length;
   await runner.runFiles([...files]); // warm-up
-  const t = { e2e: [] as number[], pre: [] as number[], model: [] as number[], backbone: [] as number[], eager: [] as PeerTimes[], script: [] as PeerTimes[] };
+  await c.int8Runner?.runFiles([...files]);
+  const t = { e2e: [] as number[], pre: [] as number[], model: [] as number[], backbone: [] as number[], int8: [] as number[], int8Model: [] as number[], eager: [] as PeerTimes[], script: [] as PeerTimes[] };
   for (let r = 0; r < c.reps; r++) {
     const t0 = performance.now();
     const buf = new Float32Array(batch * 3 * size * size);
@@ -118,6 +127,15 @@ async function measureConfig(c: ConfigRun): Promise<object> {
     t.pre.push(t1 - t0);
     t.model.push(t2 - t1);
     t.backbone.push(t3 - t2);
+    if (c.int8Runner) {
+      const i0 = performance.now();
+      const img = await c.int8Runner.loadImages(files);
+      const i1 = performance.now();
+      await c.int8Runner.score(img);
+      const i2 = performance.now();
+      t.int8.push(i2 - i0);
+      t.int8Model.push(i2 - i1);
+    }
     if (c.peer) {
       t.eager.push(await c.peer.send<PeerTimes>('score_files', { batch, mode: 'eager' }));
       t.script.push(await c.peer.send<PeerTimes>('score_files', { batch, mode: 'script' }));
@@ -133,7 +151,13 @@ async function measureConfig(c: ConfigRun): Promise<object> {
     flowShareOfModel: Math.max(0, (m - b) / m),
     executionProvider: runner.provider,
   };
-  return c.peer ? { ...ours, ...torchColumns(t.e2e, t.model, t.eager, t.script, batch) } : ours;
+  const int8 = c.int8Runner && {
+    imagesPerSecond: (batch * 1000) / median(t.int8),
+    modelMs: median(t.int8Model),
+    endToEndVsFp32: median(t.e2e) / median(t.int8),
+    modelOnlyVsFp32: m / median(t.int8Model),
+  };
+  return { ...ours, ...(int8 ? { int8 } : {}), ...(c.peer ? torchColumns(t.e2e, t.model, t.eager, t.script, batch) : {}) };
 }
 
 /** PyTorch's medians and our ratios to its best mode, end to end and model only (> 1: we are faster). */
