@@ -17,6 +17,7 @@ import { FlowConfig } from '../app/model/flow/config.js';
 import { buildInferenceGraph, initialParams, type ModelSpec } from '../app/model/flow/graphs.js';
 import { decodeModelFile, ModelRunner } from '../app/infer/model-runner.js';
 import { quantizedCandidate } from '../app/infer/int8/export.js';
+import { PRECISIONS, type Precision } from '../app/core/domain.js';
 import { metadataProps } from '../app/model/metadata.js';
 import { sealModel } from '../app/model/integrity.js';
 import { createSession, float32Tensor } from '../app/runtime/index.js';
@@ -42,6 +43,7 @@ export async function benchModel(settingsInput: Record<string, unknown>, dir: st
 export async function run(options: BenchOptions): Promise<object> {
   if (options.args.includes('--tiling')) return (await import('./infer-tiling.js')).run(options);
   const reps = options.quick ? 3 : 10;
+  const precision = precisionArg(options.args);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-bench-infer-'));
   const peer = options.args.includes('--vs-torch') ? TorchPeer.start() : undefined;
   const configs: object[] = [];
@@ -50,7 +52,7 @@ export async function run(options: BenchOptions): Promise<object> {
     const { bytes, backbone } = await benchModel({ imageSize: size }, dir);
     const files = await sourceImages(dir);
     // --precision int8: the int8 export's model (calibrated on the source images: speed does not depend on the values).
-    const int8 = options.args.includes('--precision') && options.args[options.args.indexOf('--precision') + 1] === 'int8' ? await quantizedCandidate(0, bytes, decodeModelFile(bytes, 'bench model').metadata, files) : undefined;
+    const int8 = precision === 'int8' ? await quantizedCandidate(0, bytes, decodeModelFile(bytes, 'bench model').metadata, files) : undefined;
     for (const threads of [1, 2]) {
       if (peer) await peer.send('scoring', { files, size, threads });
       const runner = await ModelRunner.open(bytes, { intraOpThreads: threads }, 'bench model');
@@ -78,6 +80,15 @@ export async function run(options: BenchOptions): Promise<object> {
     configs,
     ...(peer ? { peer: 'PyTorch (Debian python3-torch): PIL decode + resize, the same architecture (bench/torch/peer.py, random weights), eager and TorchScript (traced, optimize_for_inference); medians of alternated reps', worstEndToEndVsTorch: Math.min(...configs.map((c) => (c as { endToEndVsTorchBest: number }).endToEndVsTorchBest)) } : {}),
   };
+}
+
+/** `--precision fp32|int8` (default fp32); anything else is refused with the allowed values. */
+export function precisionArg(args: readonly string[]): Precision {
+  const i = args.indexOf('--precision');
+  if (i < 0) return 'fp32';
+  const v = args[i + 1];
+  if (!(PRECISIONS as readonly string[]).includes(v ?? '')) throw new Error(`bench infer: --precision must be one of ${PRECISIONS.join(', ')}, got ${v === undefined ? 'nothing' : `"${v}"`}`);
+  return v as Precision;
 }
 
 /** Eight 1024² PNGs, as a camera would deliver them. */
