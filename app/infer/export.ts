@@ -49,6 +49,8 @@ export async function modelOnnxBytes(project: Project, modelId: number): Promise
 export interface ExportOptions extends Int8Options {
   /** 'fp32' (default) or 'int8' (app/infer/int8/export.ts: checked against fp32 before it is written). */
   readonly precision?: Precision;
+  /** Runs once the file's bytes are ready, just before they are written (nothing runs when the export fails before). */
+  readonly beforeWrite?: () => void;
 }
 
 export async function exportModel(project: Project, modelId: number, outFile: string, o: ExportOptions = {}): Promise<ExportedModel> {
@@ -59,6 +61,7 @@ export async function exportModel(project: Project, modelId: number, outFile: st
   if (!fs.existsSync(path.dirname(out))) throw new AppError('invalid_request', `output folder ${path.dirname(out)} does not exist`);
   const fp32 = await modelOnnxBytes(project, modelId);
   const { bytes, metadata } = precision === 'int8' ? await int8ModelBytes(project, fp32.model, fp32.bytes, fp32.metadata, o) : fp32;
+  o.beforeWrite?.();
   writeFileAtomic(out, bytes);
   return { modelId, path: out, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), metadata };
 }

@@ -41,6 +41,14 @@ export function modelFeeds(metadata: ModelMetadata, batch: Float32Array, n: numb
   return { [name]: float32Tensor(batch, [n, 3, h, w]), ...position };
 }
 
+/** Decoded images (already at the model's input size) as one (n, 3, H, W) batch. */
+export function chwBatch(metadata: ModelMetadata, images: readonly Rgb8[]): Float32Array {
+  const plane = 3 * metadata.input.height * metadata.input.width;
+  const batch = new Float32Array(images.length * plane);
+  images.forEach((img, i) => rgb8ToChw(img, batch, i * plane));
+  return batch;
+}
+
 /** Decodes an image the way a model needs it: resized to the input, or at its own resolution when tiled. */
 export function loadModelImage(metadata: ModelMetadata, input: string | Buffer, name?: string): Promise<Rgb8> {
   const { height, width, fit } = metadata.input;
@@ -184,11 +192,7 @@ export class ModelRunner {
   /** Scores decoded images (from {@link loadImage}): one batch, or tile by tile with the maps stitched. */
   async score(images: readonly Rgb8[]): Promise<BatchResult> {
     if (this.tiling) return scoreTiled(this, this.tiling, images);
-    const { height: h, width: w } = this.metadata.input;
-    const plane = 3 * h * w;
-    const batch = new Float32Array(images.length * plane);
-    images.forEach((img, i) => rgb8ToChw(img, batch, i * plane));
-    return this.run(batch, images.length);
+    return this.run(chwBatch(this.metadata, images), images.length);
   }
 
   /** Decodes, preprocesses (EXIF, grey/alpha/16-bit → RGB8, resize or tiles per the model) and scores image files. */

@@ -9,6 +9,7 @@ import { APP_VERSION } from '../core/version.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { readBoundedFile } from '../core/bounded-read.js';
 import { describeOnnxBytes, type OnnxTensorInfo } from './onnx-io.js';
+import { ReportError } from './errors.js';
 
 /**
  * The model card: what an engineer receiving a model (or a report) needs to trust and deploy it. Written as JSON
@@ -81,12 +82,15 @@ export function modelCardFromRecord(m: ModelRecord, dataset: { id: number; name:
 export async function withOnnx(card: ModelCard, onnxFile: string): Promise<ModelCard> {
   const bytes = await readBoundedFile(onnxFile, 'model');
   const d = describeOnnxBytes(bytes, onnxFile);
+  // A deployment reads the thresholds from the card: they must be the file's, or there is no card.
   const file = fileMetadata(d.metadata);
   const fileThresholds = file && ModelThresholds.safeParse(file.thresholds);
+  if (!file || !fileThresholds?.success) throw new ReportError('invalid_file', `${onnxFile}: its Flowspect metadata (thresholds) cannot be read, so no model card can describe it; export the model again`);
   return {
     ...card,
-    ...(fileThresholds?.success ? { thresholds: fileThresholds.data } : {}),
-    ...(file ? { scoreNormalisation: { ...file.scoreNorm }, precision: file.precision ?? 'fp32' } : {}),
+    thresholds: fileThresholds.data,
+    scoreNormalisation: { ...file.scoreNorm },
+    precision: file.precision ?? 'fp32',
     onnx: {
       file: path.basename(onnxFile),
       sha256: crypto.createHash('sha256').update(bytes).digest('hex'),

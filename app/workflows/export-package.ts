@@ -64,6 +64,10 @@ export function checkExportFolder(project: Project, modelId: number, outDir: str
   return { dir, stem };
 }
 
+function removeEarlierCompanions(dir: string, stem: string): void {
+  for (const entry of packageEntries(stem).filter((e) => e !== `${stem}.onnx`)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+}
+
 /** Writes the package; progress runs through the three parts. */
 export async function exportPackage(project: Project, modelId: number, options: ExportPackageOptions): Promise<ExportedPackage> {
   const { dir, stem } = checkExportFolder(project, modelId, options.outDir);
@@ -74,11 +78,16 @@ export async function exportPackage(project: Project, modelId: number, options: 
   const int8 = options.precision === 'int8';
   step(0.05, `checking model ${modelId} and writing ${stem}.onnx${int8 ? ' (int8)' : ''}`);
   makeFolders(dir, missingFolders(dir, 'the export folder'), 'the export folder');
-  // An int8 export calibrates and checks first (most of the job): its progress fills the first half.
-  const onnx = await exportModel(project, modelId, path.join(dir, `${stem}.onnx`), {
+  // An int8 export calibrates and checks first (most of the job): its progress fills the first half. Its ONNX file is
+  // written last of all that step, atomically, over an earlier export's.
+  const onnxFile = path.join(dir, `${stem}.onnx`);
+  const onnx = await exportModel(project, modelId, onnxFile, {
     precision: options.precision,
     signal: options.signal,
     progress: (f, m) => step(0.05 + 0.45 * f, m),
+    // An earlier export's card and Triton copy describe the old file (its thresholds, perhaps fp32 ones): they go as
+    // the new file is about to be written, so a job that stops after it never leaves them beside it.
+    beforeWrite: () => removeEarlierCompanions(dir, stem),
   });
   const triton = options.triton ?? true;
   step(triton ? 0.5 : 0.8, triton ? 'writing the model card and the Triton repository (checks the model again)' : 'writing the model card');

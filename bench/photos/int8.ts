@@ -70,7 +70,11 @@ export async function int8Row(project: Project, modelId: number, category: strin
   const calibration = int8Images(project, fp32.model).calibration.map((i) => imageFile(project, i.path));
   const candidate = exported?.bytes ?? (await quantizedCandidate(modelId, fp32.bytes, fp32.metadata, calibration));
   const test = selectModelImages(project.db, { category, split: 'test' });
-  const [float, int8] = await Promise.all([ModelRunner.open(fp32.bytes, { provider: 'cpu' }), ModelRunner.open(candidate, { provider: 'cpu' })]);
+  const float = await ModelRunner.open(fp32.bytes, { provider: 'cpu' });
+  const int8 = await ModelRunner.open(candidate, { provider: 'cpu' }).catch(async (err: unknown) => {
+    await float.release();
+    throw err;
+  });
   const a: { scores: number[]; ms: number }[] = [];
   const b: { scores: number[]; ms: number }[] = [];
   try {

@@ -14,7 +14,7 @@ import { verdictOf } from '../../app/core/bands.js';
 import { mulberry32 } from '../../app/core/mulberry32.js';
 import { importDataset } from '../../app/dataset/import.js';
 import { exportModel } from '../../app/infer/export.js';
-import { checkAgreement, int8Images } from '../../app/infer/int8/export.js';
+import { checkAgreement, int8Images, SHIFT_MARGIN_OF_SPAN } from '../../app/infer/int8/export.js';
 import { calibrateRanges } from '../../app/infer/int8/calibrate.js';
 import { FLOAT_STEM_CONVS, planInt8, quantizeInt8, withFloatConvs } from '../../app/model/int8/qdq.js';
 import { sealModel } from '../../app/model/integrity.js';
@@ -182,9 +182,18 @@ describe('int8 export refuses', () => {
     expect(() => checkAgreement(1, check, float(), s8, meta(), 32)).toThrow(/int8 would need its thresholds lowered by .* to judge image 7 .* more than 25 % of the span .*; export it in fp32/);
   });
 
-  it('but not one whose drop far above reject changes no verdict (and shifts nothing for it)', () => {
+  it('but not one whose drop far above reject changes no verdict (and shifts nothing for it but the margin)', () => {
     const q = checkAgreement(1, check, float(), changed({ 9: (v, s) => v - 2 * s }), meta(), 32);
-    expect(q.thresholdShift).toBe(0);
+    expect(q.thresholdShift).toBeCloseTo(SHIFT_MARGIN_OF_SPAN * meta().scoreNorm.scale, 9);
+    expect(q.checkAuroc).toEqual({ fp32: 1, int8: 1 });
+  });
+
+  it('a score where the float model has none (fp32 says error: int8 must not judge it)', () => {
+    expect(() => checkAgreement(1, check, changed({ 4: () => NaN }), float(), meta(), 32)).toThrow(/the float model cannot score image 5 \(NaN\) but the int8 model gives it/);
+  });
+
+  it('but ranks the others when neither can score an image', () => {
+    const q = checkAgreement(1, check, changed({ 7: () => NaN }), changed({ 7: () => NaN }), meta(), 32);
     expect(q.checkAuroc).toEqual({ fp32: 1, int8: 1 });
   });
 

@@ -6,10 +6,9 @@
 import type onnxProto from 'onnx-proto';
 import type { ModelMetadata } from '../../model/metadata.js';
 import { type Range, withTensorOutputs } from '../../model/int8/qdq.js';
-import { rgb8ToChw, type Rgb8 } from '../../model/features/preprocess.js';
 import type { TileBox } from '../../model/tiling.js';
 import { createSession, type SessionConfig } from '../../runtime/index.js';
-import { loadModelImage, modelFeeds } from '../model-runner.js';
+import { chwBatch, loadModelImage, modelFeeds } from '../model-runner.js';
 import { scoreTiled } from '../tiled-scoring.js';
 
 /** Images per calibration run: every quantized tensor comes back, so batches stay small. */
@@ -32,13 +31,15 @@ export async function calibrateRanges(
     const m = out[metadata.outputs.map]!.data as Float32Array;
     return { scores: out[metadata.outputs.score]!.data as Float32Array, maps: Array.from({ length: n }, (_, i) => m.subarray(i * h * w, (i + 1) * h * w)) };
   };
+  // Tiled models decode parts at native resolution (up to 192 MB each): one at a time, as ModelRunner does.
+  const step = metadata.tiling ? 1 : CALIBRATION_BATCH;
   try {
-    for (let start = 0; start < files.length; start += CALIBRATION_BATCH) {
+    for (let start = 0; start < files.length; start += step) {
       o.signal?.throwIfAborted();
-      const images = await Promise.all(files.slice(start, start + CALIBRATION_BATCH).map((f) => loadModelImage(metadata, f)));
+      const images = await Promise.all(files.slice(start, start + step).map((f) => loadModelImage(metadata, f)));
       if (metadata.tiling) await scoreTiled({ run }, metadata.tiling, images);
-      else await run(chwBatch(images, metadata), images.length);
-      o.progress?.(Math.min(files.length, start + CALIBRATION_BATCH), files.length);
+      else await run(chwBatch(metadata, images), images.length);
+      o.progress?.(Math.min(files.length, start + step), files.length);
     }
   } finally {
     await session.release();
@@ -49,13 +50,6 @@ export async function calibrateRanges(
 
 function encode(model: onnxProto.onnx.ModelProto): Uint8Array {
   return (model.constructor as typeof onnxProto.onnx.ModelProto).encode(model).finish();
-}
-
-function chwBatch(images: readonly Rgb8[], metadata: ModelMetadata): Float32Array {
-  const plane = 3 * metadata.input.height * metadata.input.width;
-  const batch = new Float32Array(images.length * plane);
-  images.forEach((img, i) => rgb8ToChw(img, batch, i * plane));
-  return batch;
 }
 
 function widen(ranges: Map<string, { min: number; max: number }>, t: string, data: Float32Array): void {

@@ -35,16 +35,26 @@ export const MAX_DROP_OF_SPAN = 0.25;
  * slower than fp32 (0.91×).
  */
 export const FALLBACK_FLOAT_LAYERS = [1, 2, 4] as const;
+/** Added to every shift, as a fraction of the span to reject (see checkAgreement). */
+export const SHIFT_MARGIN_OF_SPAN = 0.01;
 /** How much lower the int8 model's image AUROC on the labelled check images may be. */
 export const AUROC_TOLERANCE = 0.005;
 
 export type Quantization = NonNullable<ModelMetadata['quantization']>;
 
 export interface Int8Options {
+  /** Threads and the like; the provider is always the CPU (see cpuSession). */
   readonly session?: SessionConfig;
   readonly signal?: AbortSignal;
   readonly progress?: (fraction: number, message: string) => void;
 }
+
+/**
+ * int8 is a CPU format: the CPU provider runs it as integer kernels, while CUDA runs QDQ as float arithmetic with
+ * rounding steps, which gives other numbers. The check must measure what a CPU deployment computes, so every session
+ * of the export runs on the CPU, like calibration and the sealed reference.
+ */
+const cpuSession = (o: Int8Options): SessionConfig => ({ ...o.session, provider: 'cpu' });
 
 /** Every `n`-th of `items` so that at most `n` are taken, spread over the whole list (deterministic). */
 function spread<T>(items: readonly T[], n: number): T[] {
@@ -107,7 +117,13 @@ class Quantizer {
       throw new AppError('invalid_request', `model ${modelId} cannot be exported in int8: ${(err as Error).message}`);
     }
     o.progress?.(0.1, `calibrating on ${calibration.length} clean training images`);
-    const ranges = await calibrateRanges(proto, metadata, plan.tensors, calibration, { session: o.session, signal: o.signal });
+    let ranges: Map<string, Range>;
+    try {
+      ranges = await calibrateRanges(proto, metadata, plan.tensors, calibration, { session: cpuSession(o), signal: o.signal });
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError('conflict', `model ${modelId}: int8 calibration failed (${(err as Error).message}); export it in fp32`);
+    }
     return new Quantizer(modelId, proto, plan, ranges, metadata, o);
   }
 
@@ -115,12 +131,12 @@ class Quantizer {
   async candidate(float: ReadonlySet<string> = new Set()): Promise<Uint8Array> {
     const plan = float.size ? withFloatConvs(this.plan, float) : this.plan;
     const bytes = onnxProto.onnx.ModelProto.encode(quantizeInt8(this.proto, plan, this.ranges)).finish();
-    return sealModel(withMetadata(bytes, this.metadata), this.metadata, `model ${this.modelId} (int8)`, this.o.session);
+    return sealModel(withMetadata(bytes, this.metadata), this.metadata, `model ${this.modelId} (int8)`, cpuSession(this.o));
   }
 
   /** Scores `check` with a candidate; its session is released after. */
   async score(bytes: Uint8Array, check: CheckSet): Promise<Float32Array> {
-    const runner = await ModelRunner.open(bytes, this.o.session, `model ${this.modelId} (int8)`);
+    const runner = await ModelRunner.open(bytes, cpuSession(this.o), `model ${this.modelId} (int8)`);
     try {
       return await check.scores(runner);
     } finally {
@@ -167,7 +183,7 @@ export async function int8ModelBytes(project: Project, model: ModelRecord, fp32:
   const quantizer = await Quantizer.calibrated(model.id, fp32, metadata, files(images.calibration), o);
   o.progress?.(0.4, `checking the int8 model against the float model on ${images.check.length} images`);
   const check = new CheckSet(images.check, files(images.check), o.signal);
-  const float = await ModelRunner.open(fp32, o.session, `model ${model.id}`);
+  const float = await ModelRunner.open(fp32, cpuSession(o), `model ${model.id}`);
   let s32: Float32Array;
   try {
     s32 = await check.scores(float);
@@ -184,20 +200,26 @@ export async function int8ModelBytes(project: Project, model: ModelRecord, fp32:
     result = await attempt([]);
   } catch (err) {
     if (!isConflict(err)) throw err;
+    let last: AppError = err;
     const ranked = await quantizer.sensitivities(check, s32);
-    for (const k of FALLBACK_FLOAT_LAYERS.filter((n) => n < ranked.length)) {
+    const tried = FALLBACK_FLOAT_LAYERS.filter((n) => n < ranked.length);
+    for (const k of tried) {
       o.progress?.(0.8, `checking with the ${k} layer${k === 1 ? '' : 's'} that move scores most left in float`);
       result = await attempt(ranked.slice(0, k)).catch((e: unknown) => {
-        if (isConflict(e)) return undefined;
-        throw e;
+        if (!isConflict(e)) throw e;
+        last = e;
+        return undefined;
       });
       if (result) break;
     }
-    if (!result) throw new AppError('conflict', `${err.message.replace(/; export it in fp32$/, '')}, and still did with the ${FALLBACK_FLOAT_LAYERS.at(-1)} layers that move scores most left in float; export it in fp32`);
+    if (!result) {
+      const k = tried.at(-1);
+      throw new AppError('conflict', k === undefined ? last.message : `${last.message.replace(/; export it in fp32$/, '')} (with the ${k} layer${k === 1 ? '' : 's'} that move scores most left in float); export it in fp32`);
+    }
   }
   const shifted = int8Metadata(metadata, result.q);
   o.progress?.(0.9, 'sealing the int8 model');
-  return { bytes: await sealModel(withMetadata(result.bytes, shifted), shifted, `model ${model.id} (int8)`, o.session), metadata: shifted };
+  return { bytes: await sealModel(withMetadata(result.bytes, shifted), shifted, `model ${model.id} (int8)`, cpuSession(o)), metadata: shifted };
 }
 
 /**
@@ -215,6 +237,8 @@ export function checkAgreement(modelId: number, check: readonly Pick<ModelImage,
   let worst = -1;
   for (let i = 0; i < check.length; i++) {
     const [f, q] = [s32[i]!, s8[i]!];
+    // fp32 cannot judge this image ('error'): int8 must not either, or it would judge what fp32 refuses to.
+    if (!Number.isFinite(f) && Number.isFinite(q)) throw new AppError('conflict', `model ${modelId}: the float model cannot score image ${check[i]!.id} (${f}) but the int8 model gives it ${q}; export it in fp32`);
     if (!Number.isFinite(f)) continue;
     if (!Number.isFinite(q)) throw new AppError('conflict', `model ${modelId}: the int8 model gives image ${check[i]!.id} a score that is not a number (float score ${f}); export it in fp32`);
     const inBand = f >= band.lo && f <= band.hi;
@@ -222,6 +246,9 @@ export function checkAgreement(modelId: number, check: readonly Pick<ModelImage,
     if (inBand) drop = Math.max(drop, f - q);
     if (keep > shift) [shift, worst] = [keep, i];
   }
+  // A margin, so that the image that set the shift is not left exactly on the lowered threshold (float rounding, or
+  // another thread count in the deployment, could put it a hair below).
+  shift += SHIFT_MARGIN_OF_SPAN * span;
   if (shift > MAX_DROP_OF_SPAN * span) {
     const w = check[worst]!;
     throw new AppError(
@@ -229,9 +256,11 @@ export function checkAgreement(modelId: number, check: readonly Pick<ModelImage,
       `model ${modelId}: int8 would need its thresholds lowered by ${shift.toPrecision(3)} to judge image ${w.id} (score ${s32[worst]!.toPrecision(4)} in fp32, ${s8[worst]!.toPrecision(4)} in int8) no more leniently, more than ${MAX_DROP_OF_SPAN * 100} % of the span from a typical good part to reject (${span.toPrecision(3)}); export it in fp32`,
     );
   }
-  const labels = check.map((i) => (i.label === 'defect' ? 1 : 0));
+  // Ranked over the images both models can score (the others were dealt with above).
+  const scored = check.map((_, i) => i).filter((i) => Number.isFinite(s32[i]!) && Number.isFinite(s8[i]!));
+  const labels = scored.map((i) => (check[i]!.label === 'defect' ? 1 : 0));
   const both = labels.includes(0) && labels.includes(1);
-  const auroc = both ? { fp32: imageAuroc(Array.from(s32), labels), int8: imageAuroc(Array.from(s8), labels) } : null;
+  const auroc = both ? { fp32: imageAuroc(scored.map((i) => s32[i]!), labels), int8: imageAuroc(scored.map((i) => s8[i]!), labels) } : null;
   if (auroc && auroc.int8 < auroc.fp32 - AUROC_TOLERANCE) {
     throw new AppError('conflict', `model ${modelId}: int8 separates the project's labelled defects worse than the float model (image AUROC ${auroc.int8.toFixed(4)} vs ${auroc.fp32.toFixed(4)}, tolerance ${AUROC_TOLERANCE}); export it in fp32`);
   }

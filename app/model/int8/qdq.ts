@@ -10,7 +10,7 @@
  *   Depthwise convolutions widen to int16 before multiplying on every path, so they keep 8 bits (±127); at 7 bits
  *   their 9 weights per channel were the largest error (brick: worst score drop 0.61 → 0.09).
  * - Bias: int32 at the input scale × the weight scale, as QLinearConv needs.
- * - Activations: asymmetric uint8 from calibrated ranges (app/model/int8/calibrate.ts).
+ * - Activations: asymmetric uint8 from calibrated ranges (app/infer/int8/calibrate.ts).
  * - Conv → Clip(0, c) (MobileNet's ReLU6) is folded: the quantized range [0, min(c, calibrated max)] saturates exactly
  *   where the Clip would, so the Clip is dropped and the Conv fuses.
  */
@@ -94,6 +94,8 @@ export function planInt8(model: ModelProto): Int8Plan {
     const w = weight ? inits.get(weight) : undefined;
     if (!w || w.dataType !== DT.FLOAT || (w.dims ?? []).length !== 4) continue;
     if (bias && inits.get(bias)?.dataType !== DT.FLOAT) continue;
+    // A weight or bias another node also reads stays float: its quantized copy would be written twice.
+    if ((consumers.get(weight!) ?? []).length > 1 || (bias && (consumers.get(bias) ?? []).length > 1)) continue;
     convs.push({ node: n, weight: weight!, bias: bias || null, clip: foldableClip(n, consumers, inits, graphOutputs) });
   }
   // The stem stays float: its rounding errors would have the whole network to grow in (see FLOAT_STEM_CONVS).
@@ -131,7 +133,8 @@ function foldableClip(conv: INode, consumers: ReadonlyMap<string, INode[]>, init
   const users = consumers.get(out) ?? [];
   if (users.length !== 1 || graphOutputs.has(out)) return null;
   const clip = users[0]!;
-  if (clip.opType !== 'Clip' || !inScope(clip)) return null;
+  // A Clip whose output is a graph output is not folded: graph outputs read the float tensor, which would be unclipped.
+  if (clip.opType !== 'Clip' || !inScope(clip) || graphOutputs.has(clip.output?.[0] ?? '')) return null;
   const lo = scalarOf(inits, clip.input?.[1] ?? undefined);
   const hi = scalarOf(inits, clip.input?.[2] ?? undefined);
   return lo === 0 && hi !== null && hi > 0 ? { node: clip, max: hi } : null;
@@ -167,23 +170,30 @@ function node(opType: string, name: string, input: string[], output: string[], a
 }
 
 /** Per-output-channel symmetric weights: the int8 values and each channel's scale. */
-function quantizeWeights(w: Float32Array, outChannels: number, qmax: number): { q: Int8Array; scales: Float32Array } {
+/**
+ * Per-output-channel symmetric weights: the int8 values and each channel's scale. `minScales`: a floor per channel, so
+ * that the int32 bias (bias / (input scale × weight scale)) stays in range for a channel whose weights are near zero.
+ */
+function quantizeWeights(w: Float32Array, outChannels: number, qmax: number, minScales: Float32Array): { q: Int8Array; scales: Float32Array } {
   const per = w.length / outChannels;
   const q = new Int8Array(w.length);
   const scales = new Float32Array(outChannels);
   for (let c = 0; c < outChannels; c++) {
     let amax = 0;
     for (let k = 0; k < per; k++) amax = Math.max(amax, Math.abs(w[c * per + k]!));
-    const s = amax > 0 ? amax / qmax : 1;
+    const s = Math.max(amax > 0 ? amax / qmax : 1, minScales[c]!);
     scales[c] = s;
     for (let k = 0; k < per; k++) q[c * per + k] = Math.max(-qmax, Math.min(qmax, Math.round(w[c * per + k]! / s)));
   }
   return { q, scales };
 }
 
+/** The largest int32 bias value used: 2³⁰, half the range, so no rounding can reach the end of it. */
+const BIAS_QMAX = 2 ** 30;
+
 /**
  * The QDQ model: `ranges` must hold every tensor of `plan.tensors` (from calibration of the same model). The input
- * model is not changed.
+ * model is not changed. Nodes are matched by position, not name (ONNX does not require unique node names).
  */
 export function quantizeInt8(model: ModelProto, plan: Int8Plan, ranges: ReadonlyMap<string, Range>): ModelProto {
   const out = onnxProto.onnx.ModelProto.decode(onnxProto.onnx.ModelProto.encode(model).finish());
@@ -201,22 +211,33 @@ export function quantizeInt8(model: ModelProto, plan: Int8Plan, ranges: Readonly
   const clipMax = new Map(plan.convs.filter((c) => c.clip).map((c) => [c.clip!.node.output![0]!, c.clip!.max]));
   for (const [t, max] of clipMax) params.set(t, activationParams({ min: 0, max: Math.min(max, Math.max(ranges.get(t)!.max, 1e-6)) }));
 
-  const dropped = new Set(plan.convs.filter((c) => c.clip).map((c) => c.clip!.node.name));
-  const replaced = new Map<string, INode>();
+  const at = (n: INode): number => (model.graph?.node ?? []).indexOf(n);
+  const convAt = new Map(plan.convs.map((c) => [at(c.node), c]));
+  const clipAt = new Set(plan.convs.filter((c) => c.clip).map((c) => at(c.clip!.node)));
+  const addAt = new Set(plan.adds.map(at));
   const newInits: ITensor[] = [];
-  for (const c of plan.convs) replaced.set(c.node.name!, quantizedConv(c, inits, params, newInits));
-  const nodes: INode[] = [];
-  for (const n of g.node) {
-    if (dropped.has(n.name ?? '')) continue;
-    nodes.push(replaced.get(n.name ?? '') ?? n);
-  }
-  const quantizedNodes = new Set([...plan.convs, ...plan.adds.map((node) => ({ node }))].map((c) => c.node.name ?? ''));
-  const { nodes: withQdq, inits: qdqInits } = insertActivationQdq(nodes, params, quantizedNodes, new Set(clipMax.keys()));
+  const nodes: PlacedNode[] = [];
+  g.node.forEach((n, i) => {
+    if (clipAt.has(i)) return;
+    const c = convAt.get(i);
+    nodes.push(c ? { node: quantizedConv(c, inits, params, newInits), quantized: true } : { node: n, quantized: addAt.has(i) });
+  });
+  const { nodes: withQdq, inits: qdqInits } = insertActivationQdq(nodes, params, new Set(clipMax.keys()));
   g.node = withQdq.map((n) => onnxProto.onnx.NodeProto.create(n));
-  // The float weights, and the bounds of the folded Clips, are read by no node any more.
+  // The float weights and biases, and the bounds of the folded Clips, are read by no node any more. Nothing else is
+  // dropped, and nothing at all in a graph with subgraphs (their reads of outer names are not listed here).
+  const replacedNames = new Set(plan.convs.flatMap((c) => [c.weight, ...(c.bias ? [c.bias] : []), ...(c.clip ? (c.clip.node.input ?? []).slice(1) : [])]));
   const read = new Set(g.node.flatMap((n) => n.input ?? []));
-  g.initializer = [...g.initializer.filter((t) => read.has(t.name ?? '')), ...[...newInits, ...qdqInits].map((t) => TensorProto.create(t))];
+  const hasSubgraphs = g.node.some((n) => (n.attribute ?? []).some((a) => a.g || (a.graphs ?? []).length > 0));
+  const keep = (t: ITensor) => hasSubgraphs || !replacedNames.has(t.name ?? '') || read.has(t.name ?? '');
+  g.initializer = [...g.initializer.filter(keep), ...[...newInits, ...qdqInits].map((t) => TensorProto.create(t))];
   return out;
+}
+
+interface PlacedNode {
+  readonly node: INode;
+  /** A node that runs quantized: it reads the DQ of each quantized input. */
+  readonly quantized: boolean;
 }
 
 /** The conv reading DQ(int8 weights) and DQ(int32 bias); a folded Clip's output becomes the conv's own output. */
@@ -224,17 +245,19 @@ function quantizedConv(c: ConvPlan, inits: ReadonlyMap<string, ITensor>, params:
   const w = inits.get(c.weight)!;
   const dims = (w.dims ?? []).map(Number);
   const group = Number((c.node.attribute ?? []).find((a) => a.name === 'group')?.i ?? 1);
-  const qmax = group > 1 ? DEPTHWISE_QMAX : GEMM_QMAX;
-  const { q, scales } = quantizeWeights(floatValues(w), dims[0]!, qmax);
+  // Depthwise: one input channel per group. Other grouped convolutions run as GEMMs like ungrouped ones.
+  const qmax = group > 1 && dims[1] === 1 ? DEPTHWISE_QMAX : GEMM_QMAX;
+  const xScale = params.get(c.node.input![0]!)!.scale;
+  const b = c.bias ? floatValues(inits.get(c.bias)!) : null;
+  const minScales = Float32Array.from({ length: dims[0]! }, (_, i) => (b ? Math.abs(b[i]!) / (xScale * BIAS_QMAX) : 0));
+  const { q, scales } = quantizeWeights(floatValues(w), dims[0]!, qmax, minScales);
   const pre: INode[] = [];
   newInits.push(tensor(`${c.weight}/q`, dims, DT.INT8, q), tensor(`${c.weight}/scale`, [dims[0]!], DT.FLOAT, scales), tensor(`${c.weight}/zp`, [dims[0]!], DT.INT8, new Int8Array(dims[0]!)));
   pre.push(node('DequantizeLinear', `${c.node.name}/dq_w`, [`${c.weight}/q`, `${c.weight}/scale`, `${c.weight}/zp`], [`${c.weight}/dq`], 0));
   const inputs = [c.node.input![0]!, `${c.weight}/dq`];
-  if (c.bias) {
-    const xScale = params.get(c.node.input![0]!)!.scale;
-    const b = floatValues(inits.get(c.bias)!);
+  if (b && c.bias) {
     const bScale = Float32Array.from(scales, (s) => s * xScale);
-    const bq = Int32Array.from(b, (v, i) => Math.round(v / bScale[i]!));
+    const bq = Int32Array.from(b, (v, i) => Math.max(-BIAS_QMAX, Math.min(BIAS_QMAX, Math.round(v / bScale[i]!))));
     newInits.push(tensor(`${c.bias}/q`, [b.length], DT.INT32, bq), tensor(`${c.bias}/scale`, [b.length], DT.FLOAT, bScale), tensor(`${c.bias}/zp`, [b.length], DT.INT32, new Int32Array(b.length)));
     pre.push(node('DequantizeLinear', `${c.node.name}/dq_b`, [`${c.bias}/q`, `${c.bias}/scale`, `${c.bias}/zp`], [`${c.bias}/dq`], 0));
     inputs.push(`${c.bias}/dq`);
@@ -245,12 +268,7 @@ function quantizedConv(c: ConvPlan, inits: ReadonlyMap<string, ITensor>, params:
 }
 
 /** Inserts Q → DQ after each quantized tensor's producer and points every consumer at DQ (graph outputs keep the float tensor). */
-function insertActivationQdq(
-  nodes: readonly INode[],
-  params: ReadonlyMap<string, { scale: number; zeroPoint: number }>,
-  quantizedNodes: ReadonlySet<string>,
-  folded: ReadonlySet<string>,
-): { nodes: INode[]; inits: ITensor[] } {
+function insertActivationQdq(nodes: readonly PlacedNode[], params: ReadonlyMap<string, { scale: number; zeroPoint: number }>, folded: ReadonlySet<string>): { nodes: INode[]; inits: ITensor[] } {
   const inits: ITensor[] = [];
   const qdqFor = (t: string): INode[] => {
     const p = params.get(t)!;
@@ -263,17 +281,16 @@ function insertActivationQdq(
   // Quantized nodes read the DQ tensor; others read the float tensor (the flows read the taps in float, so no rounding
   // of the features is added to what the backbone's integer arithmetic already changed) — except a folded Clip's
   // output, which exists clipped only after its Q → DQ.
-  const reads = (n: INode, t: string): boolean => params.has(t) && (folded.has(t) || quantizedNodes.has(n.name ?? '') || (n as { _pre?: unknown })._pre !== undefined);
-  const rewire = (n: INode): INode => ({ ...n, input: (n.input ?? []).map((i) => (i && reads(n, i) ? `${i}/dq` : i)) });
+  const rewire = ({ node: n, quantized }: PlacedNode): INode => ({ ...n, input: (n.input ?? []).map((i) => (i && params.has(i) && (quantized || folded.has(i)) ? `${i}/dq` : i)) });
   const out: INode[] = [];
   const produced = new Set<string>();
   // Tensors with no producer node (graph inputs) get their pair first.
-  const producedByNode = new Set(nodes.flatMap((n) => n.output ?? []));
+  const producedByNode = new Set(nodes.flatMap((n) => n.node.output ?? []));
   for (const t of params.keys()) if (!producedByNode.has(t)) out.push(...qdqFor(t));
-  for (const n of nodes) {
-    const { _pre, ...plain } = n as INode & { _pre?: INode[] };
+  for (const placed of nodes) {
+    const { _pre, ...plain } = placed.node as INode & { _pre?: INode[] };
     if (_pre) out.push(..._pre);
-    out.push(rewire(plain));
+    out.push(rewire({ node: plain, quantized: placed.quantized }));
     for (const o of plain.output ?? []) {
       if (params.has(o) && !produced.has(o)) {
         produced.add(o);
