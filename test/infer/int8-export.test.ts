@@ -8,10 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import ort from 'onnxruntime-node';
-import sharp from 'sharp';
+import { writeGrainImage } from './grain-image.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verdictOf } from '../../app/core/bands.js';
-import { mulberry32 } from '../../app/core/mulberry32.js';
 import { importDataset } from '../../app/dataset/import.js';
 import { exportModel } from '../../app/infer/export.js';
 import { checkAgreement, int8Images, SHIFT_MARGIN_OF_SPAN } from '../../app/infer/int8/export.js';
@@ -33,26 +32,12 @@ let modelId: number;
 const fp32File = path.join(root, 'fp32.onnx');
 const int8File = path.join(root, 'int8.onnx');
 
-/** A 64² grain texture; `spot` paints a bright square (the defect). */
-async function writeImage(file: string, seed: number, spot: boolean): Promise<void> {
-  const rnd = mulberry32(seed);
-  const px = Buffer.alloc(64 * 64 * 3);
-  for (let y = 0; y < 64; y++) {
-    for (let x = 0; x < 64; x++) {
-      const v = 90 + 40 * Math.sin((x + seed) / 3) * Math.cos(y / 4) + rnd() * 30;
-      const hit = spot && x >= 24 && x < 36 && y >= 20 && y < 32;
-      for (let c = 0; c < 3; c++) px[(y * 64 + x) * 3 + c] = hit ? 240 : Math.max(0, Math.min(255, v + c * 8));
-    }
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  await sharp(px, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(file);
-}
 
 beforeAll(async () => {
   const data = path.join(root, 'data', 'grain');
-  for (let i = 0; i < 44; i++) await writeImage(path.join(data, 'train', 'good', `${i}.png`), i, false);
-  for (let i = 0; i < 12; i++) await writeImage(path.join(data, 'test', 'good', `${i}.png`), 100 + i, false);
-  for (let i = 0; i < 8; i++) await writeImage(path.join(data, 'test', 'spot', `${i}.png`), 200 + i, true);
+  for (let i = 0; i < 44; i++) await writeGrainImage(path.join(data, 'train', 'good', `${i}.png`), { size: 64, seed: i, spot: null });
+  for (let i = 0; i < 12; i++) await writeGrainImage(path.join(data, 'test', 'good', `${i}.png`), { size: 64, seed: 100 + i, spot: null });
+  for (let i = 0; i < 8; i++) await writeGrainImage(path.join(data, 'test', 'spot', `${i}.png`), { size: 64, seed: 200 + i, spot: { x: 24, y: 20, size: 12 } });
   project = createProject(path.join(root, 'project'), 'int8');
   await importDataset(project, { source: path.join(root, 'data'), format: 'mvtec', threads: 1 });
   const r = await trainModel(project, { settings: { imageSize: 128, batchSize: 8, epochs: 4, flow: { steps: 2 }, synthWorkers: 0, seed: 5 } });

@@ -5,11 +5,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import onnxProto from 'onnx-proto';
+import { writeGrainImage } from './grain-image.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verdictOf } from '../../app/core/bands.js';
-import { mulberry32 } from '../../app/core/mulberry32.js';
 import { importDataset } from '../../app/dataset/import.js';
 import { exportModel } from '../../app/infer/export.js';
 import { ModelRunner } from '../../app/infer/model-runner.js';
@@ -20,27 +19,13 @@ import { trainModel } from '../../app/train/trainer.js';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flowspect-int8-tiled-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-/** A 128² grain; `spot` paints a bright square in one corner tile. */
-async function writeImage(file: string, seed: number, spot: boolean): Promise<void> {
-  const rnd = mulberry32(seed);
-  const px = Buffer.alloc(128 * 128 * 3);
-  for (let y = 0; y < 128; y++) {
-    for (let x = 0; x < 128; x++) {
-      const v = 100 + 35 * Math.sin((x + seed) / 3) * Math.cos(y / 5) + rnd() * 30;
-      const hit = spot && x >= 80 && x < 96 && y >= 80 && y < 96;
-      for (let c = 0; c < 3; c++) px[(y * 128 + x) * 3 + c] = hit ? 245 : Math.max(0, Math.min(255, v + c * 6));
-    }
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  await sharp(px, { raw: { width: 128, height: 128, channels: 3 } }).png().toFile(file);
-}
 
 describe('int8 export of a tiled model', () => {
   it('calibrates and checks tile by tile, and the file scores whole parts with its own thresholds', async () => {
     const data = path.join(root, 'data', 'sheet');
-    for (let i = 0; i < 44; i++) await writeImage(path.join(data, 'train', 'good', `${i}.png`), i, false);
-    for (let i = 0; i < 12; i++) await writeImage(path.join(data, 'test', 'good', `${i}.png`), 100 + i, false);
-    for (let i = 0; i < 6; i++) await writeImage(path.join(data, 'test', 'spot', `${i}.png`), 200 + i, true);
+    for (let i = 0; i < 44; i++) await writeGrainImage(path.join(data, 'train', 'good', `${i}.png`), { size: 128, seed: i, spot: null });
+    for (let i = 0; i < 12; i++) await writeGrainImage(path.join(data, 'test', 'good', `${i}.png`), { size: 128, seed: 100 + i, spot: null });
+    for (let i = 0; i < 6; i++) await writeGrainImage(path.join(data, 'test', 'spot', `${i}.png`), { size: 128, seed: 200 + i, spot: { x: 80, y: 80, size: 16 } });
     const project = createProject(path.join(root, 'project'), 'int8 tiled');
     try {
       await importDataset(project, { source: path.join(root, 'data'), format: 'mvtec', threads: 1 });
