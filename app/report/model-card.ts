@@ -82,15 +82,16 @@ export function modelCardFromRecord(m: ModelRecord, dataset: { id: number; name:
 export async function withOnnx(card: ModelCard, onnxFile: string): Promise<ModelCard> {
   const bytes = await readBoundedFile(onnxFile, 'model');
   const d = describeOnnxBytes(bytes, onnxFile);
-  // A deployment reads the thresholds from the card: they must be the file's, or there is no card.
-  const file = fileMetadata(d.metadata);
+  // A deployment reads the thresholds from the card: a Flowspect file's own, or no card. (A file without Flowspect
+  // metadata, an ONNX model from elsewhere, is described with the record's.)
+  const file = d.metadata.flowspect === undefined ? null : fileMetadata(d.metadata);
   const fileThresholds = file && ModelThresholds.safeParse(file.thresholds);
-  if (!file || !fileThresholds?.success) throw new ReportError('invalid_file', `${onnxFile}: its Flowspect metadata (thresholds) cannot be read, so no model card can describe it; export the model again`);
+  if (d.metadata.flowspect !== undefined && !fileThresholds?.success) {
+    throw new ReportError('invalid_file', `${onnxFile}: its Flowspect metadata (thresholds) cannot be read, so no model card can describe it; export the model again`);
+  }
   return {
     ...card,
-    thresholds: fileThresholds.data,
-    scoreNormalisation: { ...file.scoreNorm },
-    precision: file.precision ?? 'fp32',
+    ...(file && fileThresholds?.success ? { thresholds: fileThresholds.data, scoreNormalisation: { ...file.scoreNorm }, precision: file.precision ?? 'fp32' } : {}),
     onnx: {
       file: path.basename(onnxFile),
       sha256: crypto.createHash('sha256').update(bytes).digest('hex'),

@@ -192,4 +192,10 @@ describe('model card', () => {
     expect(back).toMatchObject({ objective: 'clflow', backbone: 'mobilenetv2', thresholds: { review: 0.4, reject: 0.7 } });
     expect(back.verdictRule).toMatch(/not a finite number .*error, which is never accepted/);
   });
+
+  it("refuses a file whose Flowspect metadata cannot be read, rather than show the record's thresholds for it", async () => {
+    const file = path.join(t.dir, 'card-bad-meta.onnx');
+    buildModel(file, true, { flowspect: '{"thresholds":' });
+    await expect(withOnnx(card, file)).rejects.toThrow(/its Flowspect metadata \(thresholds\) cannot be read, so no model card can describe it/);
+  });
 });
