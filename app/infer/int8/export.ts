@@ -261,7 +261,8 @@ export function checkAgreement(modelId: number, check: readonly Pick<ModelImage,
   const labels = scored.map((i) => (check[i]!.label === 'defect' ? 1 : 0));
   const both = labels.includes(0) && labels.includes(1);
   const auroc = both ? { fp32: imageAuroc(scored.map((i) => s32[i]!), labels), int8: imageAuroc(scored.map((i) => s8[i]!), labels) } : null;
-  if (auroc && auroc.int8 < auroc.fp32 - AUROC_TOLERANCE) {
+  // The 1e-9: AUROC differences are whole numbers of pairs, and exactly the tolerance must not fail on rounding.
+  if (auroc && auroc.int8 < auroc.fp32 - AUROC_TOLERANCE - 1e-9) {
     throw new AppError('conflict', `model ${modelId}: int8 separates the project's labelled defects worse than the float model (image AUROC ${auroc.int8.toFixed(4)} vs ${auroc.fp32.toFixed(4)}, tolerance ${AUROC_TOLERANCE}); export it in fp32`);
   }
   return { kind: 'int8', scope: INT8_SCOPE.prefix, calibrationImages, checkImages: check.length, worstScoreDrop: drop, thresholdShift: shift, checkAuroc: auroc, floatLayers: [] };
