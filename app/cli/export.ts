@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { exportModel } from '../infer/export.js';
 import { PRECISIONS, type Precision } from '../core/domain.js';
 import { writeExportCompanions } from '../report/export-companions.js';
+import { modelCardPathFor } from '../report/model-card.js';
 import { openProject } from '../store/project.js';
 import { CliUsageError, intFlag, parseCommandArgs, printResult, type CliCommand } from './types.js';
 
@@ -31,7 +33,10 @@ export const exportCommand: CliCommand = {
     if (!(PRECISIONS as readonly string[]).includes(precision)) throw new CliUsageError(`--precision must be one of ${PRECISIONS.join(', ')}, got "${precision}"`);
     const project = openProject(path.resolve(positionals[0]), { readonly: true });
     try {
-      const r = await exportModel(project, id, values.out, { precision: precision as Precision, progress: (_f, m) => io.err(m) });
+      // A card left beside the file by an earlier export describes the old file (perhaps its fp32 thresholds): it goes
+      // as the new file is written, so a failure writing the new card never leaves it beside the new file.
+      const card = modelCardPathFor(path.resolve(values.out));
+      const r = await exportModel(project, id, values.out, { precision: precision as Precision, progress: (_f, m) => io.err(m), beforeWrite: () => fs.rmSync(card, { force: true }) });
       const c = await writeExportCompanions(project, id, r.path, { tritonDir: values.triton && path.resolve(values.triton), tritonName: values['triton-name'], maxBatchSize });
       const triton = c.triton && { dir: c.triton.modelDir, config: c.triton.configFile, maxBatchSize: c.triton.config.maxBatchSize };
       const result = { modelId: r.modelId, path: r.path, bytes: r.bytes, sha256: r.sha256, precision: r.metadata.precision ?? 'fp32', ...(r.metadata.quantization ? { quantization: r.metadata.quantization } : {}), thresholds: r.metadata.thresholds, input: r.metadata.input, card: c.cardFile, ...(triton ? { triton } : {}) };

@@ -1,7 +1,7 @@
 /**
  * The domain's words that every layer spells the same way — the contract, the store, training, reports and the
- * renderer: an image's split and label, a model's objective and an export's precision. One list each, its zod enum (for request and
- * settings schemas) and its type. The enums are marked pure so the renderer, which imports only the lists and
+ * renderer: an image's split and label, a model's objective and an export's precision. One list each, its zod enum
+ * (for request and settings schemas) and its type. The enums are marked pure so the renderer, which imports only the lists and
  * types, does not bundle zod.
  */
 import { z } from 'zod';

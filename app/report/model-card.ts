@@ -3,7 +3,7 @@ import path from 'node:path';
 import { VERDICT_RULE } from '../core/bands.js';
 import { type ModelConfig, ModelThresholds, type ScoreNorm } from '../core/model-record.js';
 import type { Precision } from '../core/domain.js';
-import { ModelMetadata } from '../model/metadata.js';
+import { type ModelMetadata, readMetadata } from '../model/metadata.js';
 import type { ModelRecord } from '../store/models.js';
 import { APP_VERSION } from '../core/version.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -84,11 +84,9 @@ export async function withOnnx(card: ModelCard, onnxFile: string): Promise<Model
   const d = describeOnnxBytes(bytes, onnxFile);
   // A deployment reads the thresholds from the card: a Flowspect file's own, or no card. (A file without Flowspect
   // metadata, an ONNX model from elsewhere, is described with the record's.)
-  const file = d.metadata.flowspect === undefined ? null : fileMetadata(d.metadata);
+  const file = d.metadata.flowspect === undefined ? null : fileMetadata(d.metadata, onnxFile);
   const fileThresholds = file && ModelThresholds.safeParse(file.thresholds);
-  if (d.metadata.flowspect !== undefined && !fileThresholds?.success) {
-    throw new ReportError('invalid_file', `${onnxFile}: its Flowspect metadata (thresholds) cannot be read, so no model card can describe it; export the model again`);
-  }
+  if (file && !fileThresholds?.success) throw unreadable(onnxFile, fileThresholds?.error.issues.map((i) => i.message).join('; ') ?? '');
   return {
     ...card,
     ...(file && fileThresholds?.success ? { thresholds: fileThresholds.data, scoreNormalisation: { ...file.scoreNorm }, precision: file.precision ?? 'fp32' } : {}),
@@ -104,13 +102,15 @@ export async function withOnnx(card: ModelCard, onnxFile: string): Promise<Model
   };
 }
 
-/** The Flowspect metadata of a file's metadata_props, or null when it has none that parses. */
-function fileMetadata(props: Readonly<Record<string, string>>): ModelMetadata | null {
+const unreadable = (file: string, reason: string) =>
+  new ReportError('invalid_file', `${file}: its Flowspect metadata (thresholds) cannot be read, so no model card can describe it (${reason}); export the model again`);
+
+/** The Flowspect metadata of a file's metadata_props, read as every model reader reads it (app/model/metadata.ts). */
+function fileMetadata(props: Readonly<Record<string, string>>, file: string): ModelMetadata {
   try {
-    const r = ModelMetadata.safeParse(JSON.parse(props.flowspect ?? 'null'));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
+    return readMetadata({ metadataProps: Object.entries(props).map(([key, value]) => ({ key, value })) }, file);
+  } catch (err) {
+    throw unreadable(file, (err as Error).message);
   }
 }
 

@@ -119,7 +119,11 @@ class Quantizer {
     o.progress?.(0.1, `calibrating on ${calibration.length} clean training images`);
     let ranges: Map<string, Range>;
     try {
-      ranges = await calibrateRanges(proto, metadata, plan.tensors, calibration, { session: cpuSession(o), signal: o.signal });
+      ranges = await calibrateRanges(proto, metadata, plan.tensors, calibration, {
+        session: cpuSession(o),
+        signal: o.signal,
+        progress: (done, total) => o.progress?.(0.1 + (0.3 * done) / total, `calibrating on ${total} clean training images (${done}/${total})`),
+      });
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw new AppError('conflict', `model ${modelId}: int8 calibration failed (${(err as Error).message}); export it in fp32`);
@@ -201,8 +205,9 @@ export async function int8ModelBytes(project: Project, model: ModelRecord, fp32:
   } catch (err) {
     if (!isConflict(err)) throw err;
     let last: AppError = err;
-    const ranked = await quantizer.sensitivities(check, s32);
-    const tried = FALLBACK_FLOAT_LAYERS.filter((n) => n < ranked.length);
+    const tried = FALLBACK_FLOAT_LAYERS.filter((n) => n < quantizer.plan.convs.length);
+    // The layer search scores the check images once per layer: not worth it when no fallback can be tried.
+    const ranked = tried.length ? await quantizer.sensitivities(check, s32) : [];
     for (const k of tried) {
       o.progress?.(0.8, `checking with the ${k} layer${k === 1 ? '' : 's'} that move scores most left in float`);
       result = await attempt(ranked.slice(0, k)).catch((e: unknown) => {
